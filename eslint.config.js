@@ -1,0 +1,57 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Layering (dependencies point inward), enforced here rather than by review. */
+const layer = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+});
+const adapters = ['**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/config/**'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'bin/**', 'test-artifacts/**', '.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+    },
+  },
+  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // End-to-end tests read untyped JSON responses on purpose: they check the wire format.
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  // core: pure domain — no adapters, no IO modules, no dockerode.
+  layer(['src/core/**'], [
+    { group: adapters, message: 'core must not import adapters' },
+    { group: ['dockerode', 'kysely', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'], message: 'core is pure: no IO' },
+  ]),
+  layer(['src/store/**', 'src/engine/**', 'src/pki/**'], [
+    { group: ['**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**'], message: 'adapters must not import outer layers' },
+  ]),
+  layer(['src/reconciler/**'], [
+    { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', 'dockerode', 'kysely'], message: 'the reconciler works through core ports' },
+  ]),
+  layer(['src/api/**'], [
+    { group: ['**/cli/**', '**/server/**', '**/engine/**', 'dockerode'], message: 'api works through core ports' },
+  ]),
+  layer(['src/cli/**'], [
+    { group: ['**/core/**', '**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**'], message: 'the CLI is a thin client of the public HTTP API' },
+  ]),
+);

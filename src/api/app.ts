@@ -1,0 +1,100 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import { CarinaError, ErrorCode } from '../core/errors.js';
+import type { ClusterService } from '../core/cluster-service.js';
+import type { Store } from '../core/ports.js';
+import type { Account } from '../core/types.js';
+import { Authenticator } from './authenticator.js';
+import { errorBody, httpStatusOf } from './http-errors.js';
+import { registerClusterRoutes } from './cluster-routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    account: Account | undefined;
+  }
+}
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly clusters: ClusterService;
+  /** Host written into endpoints and bundles. */
+  readonly advertiseAddress: string;
+  readonly version: string;
+  readonly log: (line: string) => void;
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+/** Builds the HTTP API (not listening yet). */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: false,
+    // Reject what the schemas don't describe instead of silently dropping or coercing it.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  });
+  const auth = new Authenticator(deps.store);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Carina API', version: deps.version, description: 'Docker Swarm clusters as a service.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, basic: { type: 'http', scheme: 'basic' } } },
+      security: [{ bearer: [] }, { basic: [] }],
+    },
+  });
+
+  app.decorateRequest('account', undefined);
+  app.setErrorHandler((error: FastifyError | CarinaError, request, reply) => {
+    const { status, code, message } = mapError(error);
+    if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error.stack ?? error.message}`);
+    void reply.status(status).send(errorBody(code, message));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errorBody(ErrorCode.NOT_FOUND, `no such endpoint: ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`));
+  });
+
+  const requireAccount = async (request: FastifyRequest): Promise<void> => {
+    request.account = await auth.authenticate(request.headers.authorization);
+  };
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await deps.store.accounts.findById('healthcheck');
+    return { status: 'ok', version: deps.version };
+  });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  await app.register(
+    (v1, _opts, done) => {
+      v1.addHook('onRequest', requireAccount);
+      registerClusterRoutes(v1, deps);
+      done();
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+/** Maps any error to the status, stable code and message the client sees; never a stack trace. */
+function mapError(error: FastifyError | CarinaError): { status: number; code: string; message: string } {
+  if (error instanceof CarinaError) return { status: httpStatusOf(error.code), code: error.code, message: error.message };
+  if (error.validation) {
+    const where = error.validationContext ?? 'request';
+    return { status: 400, code: ErrorCode.VALIDATION, message: `invalid ${where}: ${error.message.replace(/^(body|params|querystring)\/?/, '')}` };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: ErrorCode.PAYLOAD_TOO_LARGE, message: `request body larger than ${BODY_LIMIT} bytes` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'send JSON with Content-Type: application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: ErrorCode.BAD_REQUEST, message: error.message };
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    return { status: 400, code: ErrorCode.BAD_REQUEST, message: `malformed JSON body: ${error.message}` };
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return { status: error.statusCode, code: ErrorCode.BAD_REQUEST, message: error.message };
+  }
+  return { status: 500, code: ErrorCode.INTERNAL, message: 'internal error; the server log has the details' };
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { FLAVORS } from '../core/flavors.js';
+import type { Account } from '../core/types.js';
+import { buildBundle } from '../pki/bundle.js';
+import type { ApiDeps } from './app.js';
+import { presentCluster, presentEvent, presentFlavor, presentNode } from './presenters.js';
+import * as s from './schemas.js';
+
+type Named = { Params: { name: string } };
+
+const accountOf = (request: FastifyRequest): Account => {
+  if (!request.account) throw new Error('route registered without authentication');
+  return request.account;
+};
+
+/** `/v1/clusters…`, `/v1/quotas`, `/v1/flavors`. */
+export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { clusters, store, advertiseAddress: host } = deps;
+
+  app.post<{ Body: { name: string; nodes?: number; autoscale?: boolean; flavor?: string } }>(
+    '/clusters',
+    { schema: s.createClusterSchema },
+    async (req, reply) => {
+      const cluster = await clusters.create(accountOf(req), req.body);
+      return reply.status(202).send(presentCluster(cluster, [], host));
+    },
+  );
+
+  app.get('/clusters', { schema: s.listClustersSchema }, async (req) => {
+    const list = await clusters.list(accountOf(req));
+    const nodes = await Promise.all(list.map((c) => store.clusters.listNodes(c.id)));
+    return { clusters: list.map((c, i) => presentCluster(c, nodes[i], host)) };
+  });
+
+  app.get<Named>('/clusters/:name', { schema: s.getClusterSchema }, async (req) => {
+    const cluster = await clusters.get(accountOf(req), req.params.name);
+    const nodes = await store.clusters.listNodes(cluster.id);
+    return { ...presentCluster(cluster, nodes, host), node_details: nodes.map(presentNode) };
+  });
+
+  app.post<Named & { Body: { by: number } }>('/clusters/:name/grow', { schema: s.growSchema }, async (req, reply) => {
+    const cluster = await clusters.grow(accountOf(req), req.params.name, req.body.by);
+    return reply.status(202).send(presentCluster(cluster, undefined, host));
+  });
+
+  app.post<Named>('/clusters/:name/rebuild', { schema: s.rebuildSchema }, async (req, reply) => {
+    const cluster = await clusters.rebuild(accountOf(req), req.params.name);
+    return reply.status(202).send(presentCluster(cluster, undefined, host));
+  });
+
+  app.put<Named & { Body: { enabled: boolean } }>('/clusters/:name/autoscale', { schema: s.autoscaleSchema }, async (req) => {
+    const cluster = await clusters.setAutoscale(accountOf(req), req.params.name, req.body.enabled);
+    return presentCluster(cluster, undefined, host);
+  });
+
+  app.delete<Named>('/clusters/:name', { schema: s.deleteSchema }, async (req, reply) => {
+    const cluster = await clusters.delete(accountOf(req), req.params.name);
+    return reply.status(202).send(presentCluster(cluster, undefined, host));
+  });
+
+  app.get<Named>('/clusters/:name/credentials', { schema: s.credentialsSchema }, async (req, reply) => {
+    const { cluster, pki } = await clusters.credentials(accountOf(req), req.params.name);
+    const zip = await buildBundle({ pki, clusterName: cluster.name, host, port: cluster.port });
+    return reply
+      .header('content-type', 'application/zip')
+      .header('content-disposition', `attachment; filename="${cluster.name}.zip"`)
+      .header('etag', `"${pki.clientSerial}"`)
+      .header('cache-control', 'no-store')
+      .send(zip);
+  });
+
+  app.get<Named & { Querystring: { after?: string } }>('/clusters/:name/events', { schema: s.eventsSchema }, async (req) => {
+    const after = req.query.after === undefined ? undefined : Number(req.query.after);
+    const events = await clusters.events(accountOf(req), req.params.name, after);
+    return { events: events.map(presentEvent) };
+  });
+
+  app.get('/quotas', { schema: s.quotasSchema }, async (req) => {
+    const account = accountOf(req);
+    return {
+      max_clusters: account.quotaClusters,
+      max_nodes_per_cluster: account.quotaNodes,
+      clusters: await store.clusters.countByAccount(account.id),
+    };
+  });
+
+  app.get('/flavors', { schema: s.flavorsSchema }, () => ({ flavors: FLAVORS.map(presentFlavor) }));
+}

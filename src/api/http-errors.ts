@@ -1,0 +1,33 @@
+import { ErrorCode } from '../core/errors.js';
+
+/** HTTP status of each error code; only the API knows about HTTP. */
+const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.VALIDATION]: 400,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CLUSTER_NOT_FOUND]: 404,
+  [ErrorCode.ACCOUNT_NOT_FOUND]: 404,
+  [ErrorCode.CLUSTER_EXISTS]: 409,
+  [ErrorCode.ACCOUNT_EXISTS]: 409,
+  [ErrorCode.QUOTA_EXCEEDED]: 403,
+  [ErrorCode.INVALID_STATE]: 409,
+  [ErrorCode.FLAVOR_NOT_FOUND]: 400,
+  [ErrorCode.CREDENTIALS_NOT_READY]: 409,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
+  [ErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.ENGINE]: 502,
+  [ErrorCode.PORTS_EXHAUSTED]: 503,
+  [ErrorCode.INTERNAL]: 500,
+});
+
+/** The HTTP status for an error code. */
+export function httpStatusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+/** The JSON error body every failure uses. */
+export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}

@@ -1,0 +1,138 @@
+/** JSON schemas of the public API: they validate requests and feed the OpenAPI document. */
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+} as const;
+
+export const clusterSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    flavor: { type: 'string' },
+    nodes: { type: 'integer', description: 'Desired number of nodes' },
+    nodes_ready: { type: ['integer', 'null'], description: 'Nodes the swarm manager reports Ready' },
+    autoscale: { type: 'boolean' },
+    status: { type: 'string', enum: ['new', 'building', 'active', 'growing', 'rebuilding', 'deleting', 'error'] },
+    status_reason: { type: ['string', 'null'], description: 'Why the cluster is in error, and what to do' },
+    endpoint: { type: 'string', description: 'DOCKER_HOST of the cluster' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    node_details: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          index: { type: 'integer' },
+          role: { type: 'string', enum: ['manager', 'worker'] },
+          status: { type: 'string' },
+          address: { type: ['string', 'null'] },
+          container_id: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
+} as const;
+
+const nameParam = {
+  type: 'object',
+  properties: { name: { type: 'string', minLength: 1, maxLength: 63 } },
+  required: ['name'],
+} as const;
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema } as const;
+
+export const createClusterSchema = {
+  summary: 'Create a cluster',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', maxLength: 63, description: '^[a-zA-Z][a-zA-Z0-9_.-]*$, unique per account' },
+      nodes: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+      autoscale: { type: 'boolean', default: false },
+      flavor: { type: 'string', maxLength: 64, default: 'container1-4G' },
+    },
+  },
+  response: { 202: clusterSchema, ...errors },
+} as const;
+
+export const listClustersSchema = {
+  summary: 'List your clusters',
+  response: { 200: { type: 'object', properties: { clusters: { type: 'array', items: clusterSchema } } }, ...errors },
+} as const;
+
+export const getClusterSchema = { summary: 'Get a cluster with its nodes', params: nameParam, response: { 200: clusterSchema, ...errors } } as const;
+
+export const growSchema = {
+  summary: 'Add nodes to a cluster',
+  params: nameParam,
+  body: { type: 'object', additionalProperties: false, required: ['by'], properties: { by: { type: 'integer', minimum: 1, maximum: 100 } } },
+  response: { 202: clusterSchema, ...errors },
+} as const;
+
+export const rebuildSchema = { summary: 'Re-create the management plane of a cluster', params: nameParam, response: { 202: clusterSchema, ...errors } } as const;
+
+export const autoscaleSchema = {
+  summary: 'Turn autoscale on or off',
+  params: nameParam,
+  body: { type: 'object', additionalProperties: false, required: ['enabled'], properties: { enabled: { type: 'boolean' } } },
+  response: { 200: clusterSchema, ...errors },
+} as const;
+
+export const deleteSchema = { summary: 'Delete a cluster and everything in it', params: nameParam, response: { 202: clusterSchema, ...errors } } as const;
+
+export const credentialsSchema = {
+  summary: 'Download the credentials bundle (zip: ca.pem, cert.pem, key.pem, docker.env, …)',
+  params: nameParam,
+  response: { ...errors },
+} as const;
+
+export const eventsSchema = {
+  summary: "A cluster's event log",
+  params: nameParam,
+  // Query strings are text (body coercion is off), so numbers are matched by pattern.
+  querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        events: {
+          type: 'array',
+          items: { type: 'object', properties: { id: { type: 'integer' }, time: { type: 'string' }, type: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const quotasSchema = {
+  summary: "Your account's quotas and usage",
+  response: {
+    200: {
+      type: 'object',
+      properties: { max_clusters: { type: 'integer' }, max_nodes_per_cluster: { type: 'integer' }, clusters: { type: 'integer' } },
+    },
+    ...errors,
+  },
+} as const;
+
+export const flavorsSchema = {
+  summary: 'Node flavors',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        flavors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string' }, memory_bytes: { type: 'integer' }, memory: { type: 'string' }, vcpus: { type: 'integer' }, disk_gb: { type: 'integer' } },
+          },
+        },
+      },
+    },
+  },
+} as const;

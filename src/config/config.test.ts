@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('server configuration', () => {
+  it('has embedded defaults', () => {
+    const c = loadConfig({ CARINA_DATA_DIR: '/tmp/x' });
+    expect(c.databaseUrl).toBe('sqlite:/tmp/x/carina.db');
+    expect([c.listenHost, c.listenPort]).toEqual(['127.0.0.1', 8080]);
+    expect(c.portRange).toEqual({ from: 23760, to: 24759 });
+    expect(c.advertiseAddress).toBe('127.0.0.1');
+    expect(c.instance).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('reads overrides and rejects nonsense with a message naming the variable', () => {
+    const c = loadConfig({ CARINA_DATA_DIR: '/tmp/x', CARINA_LISTEN: '0.0.0.0:9090', CARINA_PORT_RANGE: '30000-30010' });
+    expect([c.listenHost, c.listenPort, c.portRange.from]).toEqual(['0.0.0.0', 9090, 30000]);
+    expect(() => loadConfig({ CARINA_LISTEN: 'x:notaport' })).toThrow(/CARINA_LISTEN/);
+    expect(() => loadConfig({ CARINA_PORT_RANGE: '9-1' })).toThrow(/CARINA_PORT_RANGE/);
+    expect(() => loadConfig({ CARINA_MAX_FAILURES: '-1' })).toThrow(/CARINA_MAX_FAILURES/);
+  });
+});

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Every setting of the control plane, read from the environment in this one place. */
+export interface ServerConfig {
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly dockerHost: string | undefined;
+  /** Host address node endpoints are published on. */
+  readonly publishAddress: string;
+  /** Address written into bundles (DOCKER_HOST) and certificates. */
+  readonly advertiseAddress: string;
+  readonly portRange: { readonly from: number; readonly to: number };
+  /** Marks this control plane's Docker objects, so planes sharing an engine never touch each other's. */
+  readonly instance: string;
+  readonly dnsSuffix: string;
+  readonly reconcileIntervalMs: number;
+  readonly stallTimeoutMs: number;
+  readonly maxFailures: number;
+  readonly defaultQuotaClusters: number;
+  readonly defaultQuotaNodes: number;
+  readonly debianMirror: string | undefined;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
+  return n;
+}
+
+function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  if (process.getuid?.() === 0) return '/var/lib/carina';
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'carina-server');
+}
+
+/** Reads the configuration from `env` (defaults: local engine, SQLite under the data directory). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const dataDir = resolve(env.CARINA_DATA_DIR || defaultDataDir(env));
+  const [listenHost = '127.0.0.1', listenPortRaw = '8080'] = (env.CARINA_LISTEN || '127.0.0.1:8080').split(/:(?=[^:]*$)/);
+  const listenPort = Number(listenPortRaw);
+  if (!Number.isInteger(listenPort) || listenPort < 0 || listenPort > 65535) throw new Error(`CARINA_LISTEN must be HOST:PORT (got "${env.CARINA_LISTEN}")`);
+  const range = /^(\d+)-(\d+)$/.exec(env.CARINA_PORT_RANGE || '23760-24759');
+  if (!range || Number(range[1]) > Number(range[2])) throw new Error('CARINA_PORT_RANGE must be FROM-TO, e.g. 23760-24759');
+  const publishAddress = env.CARINA_PUBLISH_ADDRESS || '127.0.0.1';
+  return Object.freeze({
+    dataDir,
+    databaseUrl: env.CARINA_DATABASE_URL || `sqlite:${join(dataDir, 'carina.db')}`,
+    listenHost,
+    listenPort,
+    dockerHost: env.DOCKER_HOST || undefined,
+    publishAddress,
+    advertiseAddress: env.CARINA_ADVERTISE_ADDRESS || publishAddress,
+    portRange: Object.freeze({ from: Number(range[1]), to: Number(range[2]) }),
+    instance: env.CARINA_INSTANCE || createHash('sha256').update(dataDir).digest('hex').slice(0, 12),
+    dnsSuffix: env.CARINA_DNS_SUFFIX || 'carina.local',
+    reconcileIntervalMs: int(env, 'CARINA_RECONCILE_INTERVAL_MS', 5_000),
+    stallTimeoutMs: int(env, 'CARINA_STALL_TIMEOUT_MS', 120_000),
+    maxFailures: int(env, 'CARINA_MAX_FAILURES', 5),
+    defaultQuotaClusters: int(env, 'CARINA_DEFAULT_QUOTA_CLUSTERS', 3),
+    defaultQuotaNodes: int(env, 'CARINA_DEFAULT_QUOTA_NODES', 5),
+    debianMirror: env.CARINA_DEBIAN_MIRROR || undefined,
+  });
+}

@@ -1,0 +1,129 @@
+import { CarinaError, ErrorCode } from './errors.js';
+import { DEFAULT_FLAVOR, findFlavor } from './flavors.js';
+import type { Pki, Store } from './ports.js';
+import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
+import { assertClusterName } from './validation.js';
+
+/** Something that gets a cluster worked on soon (the reconciler). */
+export interface Scheduler {
+  kick(clusterId: string): void;
+}
+
+export interface ClusterServiceDeps {
+  readonly store: Store;
+  readonly pki: Pki;
+  readonly scheduler: Scheduler;
+  readonly newId: () => string;
+  readonly portRange: { readonly from: number; readonly to: number };
+  readonly dnsNames: (cluster: Cluster) => string[];
+  readonly ipAddresses: readonly string[];
+}
+
+export interface CreateClusterInput {
+  readonly name: string;
+  readonly nodes?: number | undefined;
+  readonly autoscale?: boolean | undefined;
+  readonly flavor?: string | undefined;
+}
+
+/** The use cases of an authenticated account on its clusters. Transport-agnostic. */
+export class ClusterService {
+  readonly #d: ClusterServiceDeps;
+
+  constructor(deps: ClusterServiceDeps) {
+    this.#d = Object.freeze({ ...deps });
+  }
+
+  async create(account: Account, input: CreateClusterInput): Promise<Cluster> {
+    assertClusterName(input.name);
+    const flavor = input.flavor ?? DEFAULT_FLAVOR;
+    if (!findFlavor(flavor)) {
+      throw new CarinaError(ErrorCode.FLAVOR_NOT_FOUND, `unknown flavor "${flavor}": list them with GET /v1/flavors`);
+    }
+    const nodeCount = input.nodes ?? 1;
+    const cluster = await this.#d.store.clusters.createWithinQuota(
+      { id: this.#d.newId(), accountId: account.id, name: input.name, flavor, nodeCount, autoscale: input.autoscale ?? false },
+      this.#d.portRange,
+    );
+    const pki = await this.#d.pki.createClusterPki({
+      clusterId: cluster.id,
+      clusterName: cluster.name,
+      accountName: account.name,
+      dnsNames: this.#d.dnsNames(cluster),
+      ipAddresses: this.#d.ipAddresses,
+    });
+    await this.#d.store.clusters.putPki(cluster.id, pki);
+    await this.#d.store.events.append(cluster.id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${flavor}`);
+    this.#d.scheduler.kick(cluster.id);
+    return cluster;
+  }
+
+  list(account: Account): Promise<Cluster[]> {
+    return this.#d.store.clusters.listByAccount(account.id);
+  }
+
+  /** The cluster, or CLUSTER_NOT_FOUND — also for another account's cluster, which must not be revealed. */
+  async get(account: Account, name: string): Promise<Cluster> {
+    const cluster = await this.#d.store.clusters.get(account.id, name);
+    if (!cluster) {
+      throw new CarinaError(ErrorCode.CLUSTER_NOT_FOUND, `no cluster named "${name}": list yours with GET /v1/clusters`);
+    }
+    return cluster;
+  }
+
+  async nodes(account: Account, name: string): Promise<ClusterNode[]> {
+    return this.#d.store.clusters.listNodes((await this.get(account, name)).id);
+  }
+
+  async grow(account: Account, name: string, by: number): Promise<Cluster> {
+    const cluster = await this.get(account, name);
+    const outcome = await this.#d.store.clusters.grow(cluster.id, by, account.quotaNodes);
+    if (!outcome.ok) throw new CarinaError(ErrorCode.INVALID_STATE, outcome.reason);
+    await this.#d.store.events.append(cluster.id, 'grow', `growing ${outcome.cluster.nodeCount - by} → ${outcome.cluster.nodeCount} node(s)`);
+    this.#d.scheduler.kick(cluster.id);
+    return outcome.cluster;
+  }
+
+  async rebuild(account: Account, name: string): Promise<Cluster> {
+    const cluster = await this.get(account, name);
+    const outcome = await this.#d.store.clusters.transition(cluster.id, 'rebuild', { failures: 0 });
+    if (!outcome.ok) throw new CarinaError(ErrorCode.INVALID_STATE, outcome.reason);
+    await this.#d.store.events.append(cluster.id, 'rebuild', `rebuild requested (was ${outcome.from})`);
+    this.#d.scheduler.kick(cluster.id);
+    return outcome.cluster;
+  }
+
+  async setAutoscale(account: Account, name: string, enabled: boolean): Promise<Cluster> {
+    const cluster = await this.get(account, name);
+    const updated = await this.#d.store.clusters.update(cluster.id, { autoscale: enabled });
+    if (cluster.autoscale !== enabled) {
+      await this.#d.store.events.append(cluster.id, 'autoscale', `autoscale turned ${enabled ? 'on' : 'off'}`);
+    }
+    return updated;
+  }
+
+  async delete(account: Account, name: string): Promise<Cluster> {
+    const cluster = await this.get(account, name);
+    const outcome = await this.#d.store.clusters.transition(cluster.id, 'delete', { failures: 0 });
+    if (!outcome.ok) throw new CarinaError(ErrorCode.INVALID_STATE, outcome.reason);
+    if (outcome.from !== 'deleting') await this.#d.store.events.append(cluster.id, 'delete', 'delete requested');
+    this.#d.scheduler.kick(cluster.id);
+    return outcome.cluster;
+  }
+
+  /** Key material for the credentials bundle. */
+  async credentials(account: Account, name: string): Promise<{ cluster: Cluster; pki: ClusterPki }> {
+    const cluster = await this.get(account, name);
+    if (cluster.status === 'deleting') {
+      throw new CarinaError(ErrorCode.INVALID_STATE, `cluster "${name}" is being deleted: its credentials are no longer offered`);
+    }
+    const pki = await this.#d.store.clusters.getPki(cluster.id);
+    if (!pki) throw new CarinaError(ErrorCode.CREDENTIALS_NOT_READY, `credentials of "${name}" are not ready yet: retry in a few seconds`);
+    return { cluster, pki };
+  }
+
+  async events(account: Account, name: string, afterId?: number): Promise<ClusterEvent[]> {
+    const cluster = await this.get(account, name);
+    return this.#d.store.events.list(cluster.id, afterId === undefined ? {} : { afterId });
+  }
+}

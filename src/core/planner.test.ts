@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { plan, type ObservedCluster, type ObservedNode, type ObservedSwarmMember } from './planner.js';
+
+const node = (index: number, over: Partial<ObservedNode> = {}): ObservedNode => ({
+  index,
+  containerId: `c${index}`,
+  running: true,
+  engineUp: true,
+  swarm: 'active',
+  swarmNodeId: `s${index}`,
+  hasWorkloadImage: true,
+  address: `10.0.0.${index + 2}`,
+  ...over,
+});
+const member = (id: string, ready = true, role: 'manager' | 'worker' = 'worker'): ObservedSwarmMember => ({ id, ready, role });
+const healthy = (n: number): ObservedCluster => ({
+  networkExists: true,
+  nodes: Array.from({ length: n }, (_, i) => node(i)),
+  volumes: Array.from({ length: n }, (_, i) => i),
+  members: Array.from({ length: n }, (_, i) => member(`s${i}`, true, i === 0 ? 'manager' : 'worker')),
+});
+const empty: ObservedCluster = { networkExists: false, nodes: [], volumes: [], members: null };
+
+describe('plan: create', () => {
+  it('creates the network first', () => {
+    expect(plan({ status: 'building', nodeCount: 2 }, empty)).toEqual({ kind: 'act', actions: [{ type: 'createNetwork' }] });
+  });
+
+  it('then creates every node at once, manager first', () => {
+    expect(plan({ status: 'building', nodeCount: 3 }, { ...empty, networkExists: true })).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'createNode', index: 0, role: 'manager' },
+        { type: 'createNode', index: 1, role: 'worker' },
+        { type: 'createNode', index: 2, role: 'worker' },
+      ],
+    });
+  });
+
+  it('starts stopped nodes and creates only missing ones (no duplicates after a crash)', () => {
+    const observed = { ...empty, networkExists: true, nodes: [node(0, { running: false }), node(2)] };
+    expect(plan({ status: 'building', nodeCount: 3 }, observed)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'startNode', index: 0 },
+        { type: 'createNode', index: 1, role: 'worker' },
+      ],
+    });
+  });
+
+  it('waits for inner engines to answer', () => {
+    const observed = { ...healthy(2), nodes: [node(0), node(1, { engineUp: false })] };
+    expect(plan({ status: 'building', nodeCount: 2 }, observed)).toEqual({ kind: 'wait', reason: 'engine of node 1 to answer' });
+  });
+
+  it('initialises the swarm on the manager while loading the workload image', () => {
+    const nodes = [node(0, { swarm: 'inactive', swarmNodeId: null, hasWorkloadImage: false }), node(1, { swarm: 'inactive', swarmNodeId: null })];
+    expect(plan({ status: 'building', nodeCount: 2 }, { ...healthy(2), nodes, members: null })).toEqual({
+      kind: 'act',
+      actions: [{ type: 'loadWorkloadImage', index: 0 }, { type: 'swarmInit' }],
+    });
+  });
+
+  it('joins inactive workers once the manager is active', () => {
+    const nodes = [node(0), node(1, { swarm: 'inactive', swarmNodeId: null }), node(2, { swarm: 'inactive', swarmNodeId: null })];
+    expect(plan({ status: 'building', nodeCount: 3 }, { ...healthy(3), nodes, members: [member('s0', true, 'manager')] })).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'swarmJoin', index: 1 },
+        { type: 'swarmJoin', index: 2 },
+      ],
+    });
+  });
+
+  it('waits while a joined node is not Ready yet', () => {
+    const observed = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', false)] };
+    expect(plan({ status: 'building', nodeCount: 2 }, observed)).toEqual({ kind: 'wait', reason: 'node 1 to be Ready in the swarm' });
+  });
+
+  it('waits when the manager is in a transitional swarm state', () => {
+    const observed = { ...healthy(1), nodes: [node(0, { swarm: 'pending' })] };
+    expect(plan({ status: 'building', nodeCount: 1 }, observed)).toEqual({ kind: 'wait', reason: 'manager swarm state "pending"' });
+  });
+
+  it('waits when the manager cannot list members', () => {
+    expect(plan({ status: 'building', nodeCount: 1 }, { ...healthy(1), members: null })).toEqual({
+      kind: 'wait',
+      reason: 'the manager to list swarm members',
+    });
+  });
+
+  it('marks the cluster active when every wanted node is Ready', () => {
+    for (const status of ['new', 'building', 'growing', 'rebuilding'] as const) {
+      expect(plan({ status, nodeCount: 2 }, healthy(2))).toEqual({ kind: 'act', actions: [{ type: 'markActive' }] });
+    }
+  });
+
+  it('is done for a converged active cluster', () => {
+    expect(plan({ status: 'active', nodeCount: 3 }, healthy(3))).toEqual({ kind: 'done' });
+  });
+});
+
+describe('plan: grow and repair', () => {
+  it('grows by creating the new indexes only', () => {
+    expect(plan({ status: 'growing', nodeCount: 4 }, healthy(2))).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'createNode', index: 2, role: 'worker' },
+        { type: 'createNode', index: 3, role: 'worker' },
+      ],
+    });
+  });
+
+  it('removes nodes beyond the wanted count', () => {
+    expect(plan({ status: 'active', nodeCount: 1 }, healthy(2))).toEqual({ kind: 'act', actions: [{ type: 'removeNode', index: 1 }] });
+  });
+
+  it('removes stale swarm members that are down and not one of ours', () => {
+    const observed = { ...healthy(2), members: [...healthy(2).members!, member('old', false)] };
+    expect(plan({ status: 'active', nodeCount: 2 }, observed)).toEqual({
+      kind: 'act',
+      actions: [{ type: 'removeSwarmMember', memberId: 'old' }],
+    });
+  });
+
+  it('keeps a Ready member it does not know (it may be joining) and a down manager', () => {
+    const observed = { ...healthy(1), members: [member('s0', true, 'manager'), member('x', true), member('m', false, 'manager')] };
+    expect(plan({ status: 'active', nodeCount: 1 }, observed)).toEqual({ kind: 'done' });
+  });
+});
+
+describe('plan: delete', () => {
+  it('removes nodes, then volumes, then the network, then the record', () => {
+    const d = { status: 'deleting' as const, nodeCount: 2 };
+    expect(plan(d, healthy(2))).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'removeNode', index: 0 },
+        { type: 'removeNode', index: 1 },
+      ],
+    });
+    expect(plan(d, { ...empty, networkExists: true, volumes: [1] })).toEqual({ kind: 'act', actions: [{ type: 'removeVolume', index: 1 }] });
+    expect(plan(d, { ...empty, networkExists: true })).toEqual({ kind: 'act', actions: [{ type: 'removeNetwork' }] });
+    expect(plan(d, empty)).toEqual({ kind: 'act', actions: [{ type: 'finalizeDelete' }] });
+  });
+
+  it('does nothing for a cluster in error: it waits for rebuild or delete', () => {
+    expect(plan({ status: 'error', nodeCount: 2 }, empty)).toEqual({ kind: 'done' });
+  });
+});

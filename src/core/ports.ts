@@ -1,0 +1,142 @@
+import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki, ClusterStatus } from './types.js';
+import type { Flavor } from './flavors.js';
+import type { NodeRole } from './types.js';
+import type { ObservedCluster } from './planner.js';
+import type { ClusterTrigger } from './cluster-state.js';
+
+// ---------------------------------------------------------------- store
+
+/** Fields the reconciler or the API may change on a cluster. */
+export interface ClusterPatch {
+  readonly nodeCount?: number;
+  readonly autoscale?: boolean;
+  readonly statusReason?: string | null;
+  readonly failures?: number;
+}
+
+/** A new cluster, before the store assigns its port. */
+export interface NewCluster {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly flavor: string;
+  readonly nodeCount: number;
+  readonly autoscale: boolean;
+}
+
+/** Result of an atomic status change: the updated cluster, or why the transition was refused. */
+export type TransitionOutcome =
+  | { readonly ok: true; readonly cluster: Cluster; readonly from: ClusterStatus }
+  | { readonly ok: false; readonly reason: string; readonly cluster: Cluster };
+
+/** Persistence of accounts, clusters, nodes, events and key material. */
+export interface Store {
+  readonly accounts: AccountRepository;
+  readonly clusters: ClusterRepository;
+  readonly events: EventRepository;
+  close(): Promise<void>;
+}
+
+export interface AccountRepository {
+  /** Throws CARINA_ERR_ACCOUNT_EXISTS if the name is taken. */
+  create(input: { id: string; name: string; keyHash: string; quotaClusters: number; quotaNodes: number }): Promise<Account>;
+  findByName(name: string): Promise<Account | undefined>;
+  findById(id: string): Promise<Account | undefined>;
+  list(): Promise<Account[]>;
+  updateKeyHash(id: string, keyHash: string): Promise<void>;
+  setQuota(id: string, quota: { clusters?: number; nodes?: number }): Promise<Account>;
+  delete(id: string): Promise<void>;
+}
+
+export interface ClusterRepository {
+  /**
+   * Inserts a cluster, atomically checking the account's cluster quota and the
+   * name's uniqueness, and allocating a free host port from `portRange`.
+   * Throws QUOTA_EXCEEDED, CLUSTER_EXISTS or PORTS_EXHAUSTED.
+   */
+  createWithinQuota(input: NewCluster, portRange: { from: number; to: number }): Promise<Cluster>;
+  get(accountId: string, name: string): Promise<Cluster | undefined>;
+  getById(id: string): Promise<Cluster | undefined>;
+  listByAccount(accountId: string): Promise<Cluster[]>;
+  listAll(): Promise<Cluster[]>;
+  countByAccount(accountId: string): Promise<number>;
+  /** Applies `trigger` through the state machine and `patch` in one transaction. */
+  transition(id: string, trigger: ClusterTrigger, patch?: ClusterPatch & { statusReason?: string | null }): Promise<TransitionOutcome>;
+  update(id: string, patch: ClusterPatch): Promise<Cluster>;
+  /**
+   * Adds `by` to the desired node count and applies the `grow` trigger in one transaction
+   * (concurrent grows add up). Throws QUOTA_EXCEEDED when the result passes `maxNodes`.
+   */
+  grow(id: string, by: number, maxNodes: number): Promise<TransitionOutcome>;
+  /** Deletes the cluster record with its nodes, events and key material. */
+  delete(id: string): Promise<void>;
+  putPki(id: string, pki: ClusterPki): Promise<void>;
+  getPki(id: string): Promise<ClusterPki | undefined>;
+  replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
+  listNodes(id: string): Promise<ClusterNode[]>;
+}
+
+export interface EventRepository {
+  append(clusterId: string, type: string, message: string): Promise<ClusterEvent>;
+  /** Events in time order, optionally only those after `afterId`. */
+  list(clusterId: string, options?: { afterId?: number; limit?: number }): Promise<ClusterEvent[]>;
+}
+
+// ---------------------------------------------------------------- pki
+
+/** What a cluster's server certificate must be valid for. */
+export interface PkiSubject {
+  readonly clusterId: string;
+  readonly clusterName: string;
+  readonly accountName: string;
+  /** Stable DNS names (e.g. `<cluster>.<account>.carina.local`). */
+  readonly dnsNames: readonly string[];
+  /** Advertised IP addresses of the endpoint. */
+  readonly ipAddresses: readonly string[];
+}
+
+/** Issues per-cluster key material with a real X.509 library. */
+export interface Pki {
+  createClusterPki(subject: PkiSubject): Promise<ClusterPki>;
+}
+
+// ---------------------------------------------------------------- clock
+
+export interface Clock {
+  now(): Date;
+}
+
+// ---------------------------------------------------------------- engine
+
+/** What the engine adapter needs to know of a cluster to act on it. */
+export interface EngineCluster {
+  readonly id: string;
+  readonly name: string;
+  readonly accountName: string;
+  readonly flavor: Flavor;
+  /** Host port where the manager's TLS endpoint is published. */
+  readonly port: number;
+  readonly pki: ClusterPki;
+}
+
+/** The container engine, seen as clusters of node containers. Every operation is idempotent. */
+export interface ClusterEngine {
+  /** Builds or finds the node and workload images (slow the first time only). */
+  prepare(): Promise<void>;
+  observe(cluster: EngineCluster): Promise<ObservedCluster>;
+  createNetwork(cluster: EngineCluster): Promise<void>;
+  removeNetwork(cluster: EngineCluster): Promise<void>;
+  /** Creates the node's volume and container, starts it and waits until its inner engine answers. */
+  createNode(cluster: EngineCluster, index: number, role: NodeRole): Promise<void>;
+  startNode(cluster: EngineCluster, index: number): Promise<void>;
+  removeNode(cluster: EngineCluster, index: number): Promise<void>;
+  removeVolume(cluster: EngineCluster, index: number): Promise<void>;
+  loadWorkloadImage(cluster: EngineCluster, index: number): Promise<void>;
+  swarmInit(cluster: EngineCluster): Promise<void>;
+  swarmJoin(cluster: EngineCluster, index: number): Promise<void>;
+  removeSwarmMember(cluster: EngineCluster, memberId: string): Promise<void>;
+  /** Ids of every cluster that has objects on the engine (for orphan collection). */
+  listClusterIds(): Promise<string[]>;
+  /** Removes every object of a cluster id (used for orphans whose record is gone). */
+  purgeCluster(clusterId: string): Promise<void>;
+}

@@ -1,0 +1,277 @@
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Dockerode from 'dockerode';
+import { EngineError } from '../core/errors.js';
+import type { ClusterEngine, EngineCluster } from '../core/ports.js';
+import type { ObservedCluster } from '../core/planner.js';
+import type { NodeRole } from '../core/types.js';
+import { LABEL, names, nodeHostname } from './labels.js';
+import { NodeClients, waitForEngine } from './node-client.js';
+import { observeCluster } from './observe.js';
+
+/** Images a node needs; built on first use. */
+export interface NodeImages {
+  readonly nodeImage: string;
+  readonly workloadImage: string;
+  readonly workloadTar: string;
+}
+
+export interface DockerEngineOptions {
+  /** The host engine. */
+  readonly docker: Dockerode;
+  /** Host directory for node sockets and TLS files (bind-mounted into nodes). */
+  readonly dataDir: string;
+  /** Label value that marks this control plane's objects (several planes may share an engine). */
+  readonly instance: string;
+  /** Host address the manager endpoints are published on. */
+  readonly publishAddress: string;
+  readonly images: () => Promise<NodeImages>;
+}
+
+const SWARM_PORT = 2377;
+/** The tag the workload image carries inside every node (what users `docker run`). */
+const WORKLOAD_IMAGE_IN_NODE = 'carina/busybox:latest';
+const TLS_PORT = '2376/tcp';
+const ENGINE_START_TIMEOUT_MS = 30_000;
+
+/** The `ClusterEngine` port on a real Docker engine through dockerode. */
+export class DockerEngine implements ClusterEngine {
+  readonly #o: DockerEngineOptions;
+  readonly #nodes = new NodeClients();
+
+  constructor(options: DockerEngineOptions) {
+    this.#o = Object.freeze({ ...options });
+  }
+
+  async prepare(): Promise<void> {
+    await this.#o.images();
+  }
+
+  #labels(c: EngineCluster, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      [LABEL.managed]: 'true',
+      [LABEL.instance]: this.#o.instance,
+      [LABEL.account]: c.accountName,
+      [LABEL.clusterId]: c.id,
+      [LABEL.cluster]: c.name,
+      ...extra,
+    };
+  }
+
+  #nodeDir(clusterId: string, index: number): string {
+    return join(this.#o.dataDir, 'nodes', clusterId, `n${index}`);
+  }
+
+  #socket(clusterId: string, index: number): string {
+    return join(this.#nodeDir(clusterId, index), 'docker.sock');
+  }
+
+  #inner(c: EngineCluster, index: number, quick = false): Dockerode {
+    return this.#nodes.get(this.#socket(c.id, index), quick);
+  }
+
+  observe(c: EngineCluster): Promise<ObservedCluster> {
+    return observeCluster({
+      docker: this.#o.docker,
+      instance: this.#o.instance,
+      clusterId: c.id,
+      network: names.network(c.id),
+      node: (index) => this.#inner(c, index, true),
+      workloadImage: WORKLOAD_IMAGE_IN_NODE,
+    });
+  }
+
+  async createNetwork(c: EngineCluster): Promise<void> {
+    await guard('create network', async () => {
+      try {
+        await this.#o.docker.createNetwork({ Name: names.network(c.id), Driver: 'bridge', CheckDuplicate: true, Labels: this.#labels(c) });
+      } catch (e) {
+        if (statusOf(e) !== 409) throw e;
+      }
+    });
+  }
+
+  async removeNetwork(c: EngineCluster): Promise<void> {
+    await guard('remove network', () => ignore404(() => this.#o.docker.getNetwork(names.network(c.id)).remove()));
+    await rm(join(this.#o.dataDir, 'nodes', c.id), { recursive: true, force: true });
+  }
+
+  async createNode(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
+    const { nodeImage } = await this.#o.images();
+    const dir = this.#nodeDir(c.id, index);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
+    const cmd: string[] = [];
+    if (role === 'manager') {
+      binds.push(`${await this.#writeTls(c)}:/etc/carina/tls:ro`);
+      cmd.push('--host', 'tcp://0.0.0.0:2376', '--tlsverify', '--tlscacert=/etc/carina/tls/ca.pem', '--tlscert=/etc/carina/tls/server-cert.pem', '--tlskey=/etc/carina/tls/server-key.pem');
+    }
+    const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
+    await guard(`create node ${index}`, async () => {
+      await this.#o.docker.createVolume({ Name: names.volume(c.id, index), Labels: labels });
+      try {
+        await this.#o.docker.createContainer({
+          name: names.container(c.id, index),
+          Image: nodeImage,
+          Hostname: nodeHostname(c.name, index),
+          Cmd: cmd,
+          Labels: labels,
+          ExposedPorts: role === 'manager' ? { [TLS_PORT]: {} } : {},
+          HostConfig: {
+            Binds: binds,
+            NetworkMode: names.network(c.id),
+            Memory: c.flavor.memoryBytes,
+            NanoCpus: c.flavor.vcpus * 1e9,
+            RestartPolicy: { Name: 'unless-stopped' },
+            // Least privilege that still runs an engine here (see shared PLATFORM-NOTES): all capabilities
+            // but SYS_RESOURCE, no seccomp/apparmor confinement, private cgroup namespace, no host cgroup mount.
+            CapAdd: ['ALL'],
+            CapDrop: ['SYS_RESOURCE'],
+            SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+            // systempaths=unconfined: the inner engine must write /proc/sys (ip forwarding) and see /proc fully.
+            ...({ CgroupnsMode: 'private', MaskedPaths: [], ReadonlyPaths: [] } as object),
+            PortBindings: role === 'manager' ? { [TLS_PORT]: [{ HostIp: this.#o.publishAddress, HostPort: String(c.port) }] } : {},
+          },
+        });
+      } catch (e) {
+        if (statusOf(e) !== 409) throw e; // already created by an earlier, interrupted attempt
+      }
+    });
+    await this.startNode(c, index);
+  }
+
+  async #writeTls(c: EngineCluster): Promise<string> {
+    const dir = join(this.#o.dataDir, 'nodes', c.id, 'tls');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'ca.pem'), c.pki.caCert, { mode: 0o644 });
+    await writeFile(join(dir, 'server-cert.pem'), c.pki.serverCert, { mode: 0o644 });
+    await writeFile(join(dir, 'server-key.pem'), c.pki.serverKey, { mode: 0o600 });
+    await chmod(join(dir, 'server-key.pem'), 0o600);
+    return dir;
+  }
+
+  async startNode(c: EngineCluster, index: number): Promise<void> {
+    await guard(`start node ${index}`, async () => {
+      try {
+        await this.#o.docker.getContainer(names.container(c.id, index)).start();
+      } catch (e) {
+        if (statusOf(e) !== 304) throw e; // already running
+      }
+    });
+    if (!(await waitForEngine(this.#inner(c, index, true), ENGINE_START_TIMEOUT_MS))) {
+      throw new EngineError(`start node ${index}`, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
+    }
+  }
+
+  async removeNode(c: EngineCluster, index: number): Promise<void> {
+    await guard(`remove node ${index}`, () =>
+      ignore404(() => this.#o.docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })),
+    );
+    await this.removeVolume(c, index);
+    await rm(this.#nodeDir(c.id, index), { recursive: true, force: true });
+  }
+
+  async removeVolume(c: EngineCluster, index: number): Promise<void> {
+    await guard(`remove volume of node ${index}`, () => ignore404(() => this.#o.docker.getVolume(names.volume(c.id, index)).remove()));
+  }
+
+  async loadWorkloadImage(c: EngineCluster, index: number): Promise<void> {
+    const { workloadTar } = await this.#o.images();
+    await guard(`load workload image into node ${index}`, async () => {
+      const stream = await this.#inner(c, index).loadImage(createReadStream(workloadTar), { quiet: true });
+      await drain(stream);
+    });
+  }
+
+  async swarmInit(c: EngineCluster): Promise<void> {
+    const addr = await this.#address(c, 0);
+    await guard('initialise the swarm', () =>
+      this.#inner(c, 0).swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: `${addr}:${SWARM_PORT}`, ForceNewCluster: false }),
+    );
+  }
+
+  async swarmJoin(c: EngineCluster, index: number): Promise<void> {
+    const [managerAddr, addr] = await Promise.all([this.#address(c, 0), this.#address(c, index)]);
+    await guard(`join node ${index} to the swarm`, async () => {
+      const swarm = (await this.#inner(c, 0).swarmInspect()) as { JoinTokens: { Worker: string } };
+      await this.#inner(c, index).swarmJoin({
+        ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+        AdvertiseAddr: `${addr}:${SWARM_PORT}`,
+        RemoteAddrs: [`${managerAddr}:${SWARM_PORT}`],
+        JoinToken: swarm.JoinTokens.Worker,
+      });
+    });
+  }
+
+  async removeSwarmMember(c: EngineCluster, memberId: string): Promise<void> {
+    await guard('remove a stale swarm member', () => ignore404(() => this.#inner(c, 0).getNode(memberId).remove({ force: true })));
+  }
+
+  async #address(c: EngineCluster, index: number): Promise<string> {
+    const info = await guard(`inspect node ${index}`, () => this.#o.docker.getContainer(names.container(c.id, index)).inspect());
+    const ip = info.NetworkSettings.Networks[names.network(c.id)]?.IPAddress;
+    if (!ip) throw new EngineError(`inspect node ${index}`, new Error('the node has no address on its cluster network'));
+    return ip;
+  }
+
+  async listClusterIds(): Promise<string[]> {
+    const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
+    const [containers, volumes, networks] = await guard('list cluster objects', () =>
+      Promise.all([
+        this.#o.docker.listContainers({ all: true, filters }),
+        this.#o.docker.listVolumes({ filters }),
+        this.#o.docker.listNetworks({ filters }),
+      ]),
+    );
+    const ids = new Set<string>();
+    for (const o of [...containers, ...(volumes.Volumes ?? []), ...networks]) {
+      const id = o.Labels?.[LABEL.clusterId];
+      if (id) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  async purgeCluster(clusterId: string): Promise<void> {
+    const filters = { label: [`${LABEL.instance}=${this.#o.instance}`, `${LABEL.clusterId}=${clusterId}`] };
+    const d = this.#o.docker;
+    await guard(`purge cluster ${clusterId}`, async () => {
+      for (const c of await d.listContainers({ all: true, filters })) await ignore404(() => d.getContainer(c.Id).remove({ force: true, v: true }));
+      for (const v of (await d.listVolumes({ filters })).Volumes ?? []) await ignore404(() => d.getVolume(v.Name).remove());
+      for (const n of await d.listNetworks({ filters })) await ignore404(() => d.getNetwork(n.Id).remove());
+    });
+    await rm(join(this.#o.dataDir, 'nodes', clusterId), { recursive: true, force: true });
+  }
+}
+
+/** The HTTP status of a dockerode error, if any. */
+export function statusOf(e: unknown): number | undefined {
+  const code = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+async function ignore404(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (statusOf(e) !== 404) throw e;
+  }
+}
+
+/** Runs an engine call, wrapping failures in an EngineError naming the operation. */
+async function guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(operation, e);
+  }
+}
+
+function drain(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.on('data', () => undefined);
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+}

@@ -1,0 +1,170 @@
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { EngineError } from '../core/errors.js';
+
+/** Result of a finished command. */
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The few process operations host set-up needs; injected so the decisions can be tested without a machine. */
+export interface CommandRunner {
+  /** Runs a command to completion; `env` is added to the inherited environment. Rejects only when it cannot start. */
+  readonly run: (command: string, args: readonly string[], options?: { env?: Record<string, string> }) => Promise<CommandResult>;
+  /** Whether a command is found on PATH. */
+  readonly onPath: (command: string) => Promise<boolean>;
+  /** Starts a long-lived process in its own session, stdout and stderr appended to `logFile`; resolves once spawned. */
+  readonly startDetached: (command: string, args: readonly string[], logFile: string) => Promise<void>;
+}
+
+/** What host set-up achieved: a reachable engine, or commands the user must run. */
+export type SetupOutcome =
+  | { readonly kind: 'ready'; readonly started: boolean }
+  | { readonly kind: 'manual'; readonly instructions: string };
+
+/** Inputs of ensureHostEngine. */
+export interface HostSetupOptions {
+  readonly dockerHost: string | undefined;
+  readonly dataDir: string;
+  readonly log: (line: string) => void;
+  readonly isRoot: boolean;
+  readonly isDebian: boolean;
+  readonly run: CommandRunner;
+  readonly ping: () => Promise<boolean>;
+  /** How long to wait for a started engine to answer (default 60 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+/** The engine socket Carina starts and talks to when DOCKER_HOST is unset. */
+export const DEFAULT_DOCKER_SOCKET = 'unix:///var/run/docker.sock';
+
+/** Debian packages that provide each command Carina needs on the host. */
+export const HOST_PACKAGES: ReadonlyArray<readonly [command: string, pkg: string]> = Object.freeze([
+  ['dockerd', 'docker.io'],
+  ['debootstrap', 'debootstrap'],
+  ['busybox', 'busybox-static'],
+]);
+
+const POLL_MS = 100;
+// /var/run is a symlink to /run on Debian: both name the socket Carina would start.
+const LOCAL_SOCKETS = new Set([DEFAULT_DOCKER_SOCKET, 'unix:///run/docker.sock']);
+
+/** Makes sure a Docker engine answers: reuses a running one, or (root on Debian) installs and starts one. Idempotent. */
+export async function ensureHostEngine(opts: HostSetupOptions): Promise<SetupOutcome> {
+  if (await opts.ping()) return { kind: 'ready', started: false };
+  if (opts.dockerHost !== undefined && opts.dockerHost !== '' && !LOCAL_SOCKETS.has(opts.dockerHost)) {
+    return {
+      kind: 'manual',
+      instructions:
+        `No Docker engine answers at DOCKER_HOST=${opts.dockerHost}. Carina only starts a local engine at ${DEFAULT_DOCKER_SOCKET}.\n` +
+        `Start the engine at ${opts.dockerHost}, or unset DOCKER_HOST to let Carina start a local one.`,
+    };
+  }
+  if (!opts.isDebian || !opts.isRoot) return { kind: 'manual', instructions: manualInstructions(opts) };
+
+  const missing = [];
+  for (const [command, pkg] of HOST_PACKAGES) if (!(await opts.run.onPath(command))) missing.push(pkg);
+  if (missing.length > 0) {
+    opts.log(`installing ${missing.join(' ')} with apt-get (about 30 s)…`);
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    await mustSucceed(opts.run, 'apt-get', ['update'], env);
+    await mustSucceed(opts.run, 'apt-get', ['install', '-y', ...missing], env);
+  }
+
+  const logFile = join(opts.dataDir, 'dockerd.log');
+  opts.log(`starting dockerd at ${DEFAULT_DOCKER_SOCKET} (log: ${logFile})…`);
+  try {
+    await opts.run.startDetached('dockerd', dockerdArgs(opts.dataDir), logFile);
+  } catch (cause) {
+    throw new EngineError(`start dockerd (see ${logFile})`, cause);
+  }
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (await opts.ping()) return { kind: 'ready', started: true };
+  }
+  throw new EngineError(
+    'start dockerd',
+    `the engine did not answer at ${DEFAULT_DOCKER_SOCKET} within ${Math.round((opts.readyTimeoutMs ?? 60_000) / 1000)} s; read ${logFile}`,
+  );
+}
+
+/** Whether this machine runs Debian (or a derivative): /etc/debian_version exists. */
+export function isDebianHost(path = '/etc/debian_version'): boolean {
+  return existsSync(path);
+}
+
+/** The CommandRunner over node:child_process. */
+export function childProcessRunner(): CommandRunner {
+  return {
+    run: (command, args, options) =>
+      new Promise((resolve, reject) => {
+        const env = options?.env === undefined ? undefined : { ...process.env, ...options.env };
+        execFile(command, [...args], { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+          const code = (error as { code?: unknown } | null)?.code;
+          if (typeof code === 'string') reject(error ?? new Error(code)); // spawn failure, e.g. ENOENT
+          else resolve({ code: typeof code === 'number' ? code : error ? 1 : 0, stdout, stderr });
+        });
+      }),
+    onPath: (command) =>
+      new Promise((resolve) => {
+        execFile('sh', ['-c', 'command -v "$1"', 'sh', command], (error) => resolve(error === null));
+      }),
+    startDetached: (command, args, logFile) => {
+      mkdirSync(dirname(logFile), { recursive: true });
+      const fd = openSync(logFile, 'a');
+      try {
+        const child = spawn(command, [...args], { detached: true, stdio: ['ignore', fd, fd] });
+        return new Promise<void>((resolve, reject) => {
+          child.once('error', reject);
+          child.once('spawn', () => {
+            child.unref();
+            resolve();
+          });
+        });
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+function dockerdArgs(dataDir: string): string[] {
+  return ['--host', DEFAULT_DOCKER_SOCKET, '--pidfile', join(dataDir, 'dockerd.pid')];
+}
+
+function manualInstructions(opts: HostSetupOptions): string {
+  const packages = HOST_PACKAGES.map(([, pkg]) => pkg).join(' ');
+  const start = `dockerd ${dockerdArgs(opts.dataDir).join(' ')} >> ${join(opts.dataDir, 'dockerd.log')} 2>&1 &`;
+  if (!opts.isDebian) {
+    return [
+      `No Docker engine answers at ${DEFAULT_DOCKER_SOCKET}, and Carina installs one itself only on Debian.`,
+      'Install Docker Engine for your distribution (https://docs.docker.com/engine/install/), plus debootstrap',
+      'and a statically linked busybox at /bin/busybox, start the engine, then run Carina again.',
+    ].join('\n');
+  }
+  return [
+    `No Docker engine answers at ${DEFAULT_DOCKER_SOCKET}, and Carina is not running as root, so it cannot start one.`,
+    'Run as root:',
+    `  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${packages}`,
+    `  mkdir -p ${opts.dataDir} && ${start}`,
+    'then give your user access to the engine (usermod -aG docker "$USER", then log in again) and run Carina again.',
+  ].join('\n');
+}
+
+async function mustSucceed(run: CommandRunner, command: string, args: string[], env: Record<string, string>): Promise<void> {
+  const operation = `${command} ${args.join(' ')}`;
+  let result: CommandResult;
+  try {
+    result = await run.run(command, args, { env });
+  } catch (cause) {
+    throw new EngineError(operation, cause);
+  }
+  if (result.code !== 0) {
+    const tail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' / ');
+    throw new EngineError(operation, `exited with code ${result.code}: ${tail || 'no output'}; run it by hand to see why`);
+  }
+}

@@ -1,0 +1,23 @@
+/** Labels on every Docker object Carina creates, so `docker ps` shows whose a node is and nothing is orphaned. */
+export const LABEL = Object.freeze({
+  managed: 'carina.managed',
+  instance: 'carina.instance',
+  account: 'carina.account',
+  clusterId: 'carina.cluster.id',
+  cluster: 'carina.cluster',
+  nodeIndex: 'carina.node.index',
+  role: 'carina.node.role',
+});
+
+/** Deterministic names make creation idempotent: the engine refuses a second object with the same name. */
+export const names = Object.freeze({
+  network: (clusterId: string) => `carina-${clusterId}`,
+  container: (clusterId: string, index: number) => `carina-${clusterId}-n${index}`,
+  volume: (clusterId: string, index: number) => `carina-${clusterId}-n${index}-docker`,
+});
+
+/** A hostname (shown by `docker node ls`) built from the cluster name. */
+export function nodeHostname(clusterName: string, index: number): string {
+  const base = clusterName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
+  return `${base || 'node'}-${index}`;
+}

@@ -1,0 +1,38 @@
+import Dockerode from 'dockerode';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Dockerode clients for node engines, reached through their unix socket on the host. */
+export class NodeClients {
+  readonly #clients = new Map<string, Dockerode>();
+
+  /** A client for the engine listening at `socketPath` (cached); `quick` ones time out after 2 s. */
+  get(socketPath: string, quick = false): Dockerode {
+    const key = `${quick ? 'q' : 's'}:${socketPath}`;
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = new Dockerode({ socketPath, timeout: quick ? 2_000 : 30_000 });
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+}
+
+/** Polls the engine until it answers a ping, every 50 ms, up to `timeoutMs`. Returns false on timeout. */
+export async function waitForEngine(client: Dockerode, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await pingQuick(client)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/** One ping; false when the engine doesn't answer (give it a `quick` client). */
+export async function pingQuick(client: Dockerode): Promise<boolean> {
+  try {
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+import type Dockerode from 'dockerode';
+import { EngineError } from '../core/errors.js';
+import type { ObservedCluster, ObservedNode, ObservedSwarmMember, SwarmState } from '../core/planner.js';
+import { LABEL } from './labels.js';
+
+export interface ObserveInput {
+  readonly docker: Dockerode;
+  readonly instance: string;
+  readonly clusterId: string;
+  readonly network: string;
+  /** A quick-timeout client for node `index`'s inner engine. */
+  readonly node: (index: number) => Dockerode;
+  readonly workloadImage: string;
+}
+
+/** Reads a cluster's state from the host engine (by label) and from each node's inner engine. */
+export async function observeCluster(input: ObserveInput): Promise<ObservedCluster> {
+  const filters = { label: [`${LABEL.instance}=${input.instance}`, `${LABEL.clusterId}=${input.clusterId}`] };
+  let containers: Dockerode.ContainerInfo[];
+  let volumes: Dockerode.VolumeInspectInfo[];
+  let networks: Dockerode.NetworkInspectInfo[];
+  try {
+    const [c, v, n] = await Promise.all([
+      input.docker.listContainers({ all: true, filters }),
+      input.docker.listVolumes({ filters }),
+      input.docker.listNetworks({ filters }),
+    ]);
+    containers = c;
+    volumes = v.Volumes ?? [];
+    networks = n;
+  } catch (e) {
+    throw new EngineError('observe the cluster', e);
+  }
+
+  const nodes = await Promise.all(
+    containers.map(async (info): Promise<ObservedNode> => {
+      const index = Number(info.Labels[LABEL.nodeIndex]);
+      const running = info.State === 'running';
+      const address = info.NetworkSettings?.Networks?.[input.network]?.IPAddress || null;
+      const base = { index, containerId: info.Id, running, address };
+      if (!running) return { ...base, engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false };
+      return { ...base, ...(await observeInner(input.node(index), input.workloadImage)) };
+    }),
+  );
+  nodes.sort((a, b) => a.index - b.index);
+
+  const manager = nodes.find((n) => n.index === 0);
+  const members = manager?.engineUp && manager.swarm === 'active' ? await listMembers(input.node(0)) : null;
+
+  return {
+    networkExists: networks.some((n) => n.Name === input.network),
+    nodes: nodes.filter((n) => Number.isInteger(n.index) && n.index >= 0),
+    volumes: volumes.map((v) => Number(v.Labels?.[LABEL.nodeIndex])).filter((i) => Number.isInteger(i) && i >= 0),
+    members,
+  };
+}
+
+type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage'>;
+
+async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
+  try {
+    const info = (await client.info()) as { Swarm?: { LocalNodeState?: string; NodeID?: string } };
+    const state = (info.Swarm?.LocalNodeState ?? 'inactive') as SwarmState;
+    let hasWorkloadImage = true;
+    try {
+      await client.getImage(workloadImage).inspect();
+    } catch {
+      hasWorkloadImage = false;
+    }
+    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage };
+  } catch {
+    return { engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false };
+  }
+}
+
+async function listMembers(manager: Dockerode): Promise<ObservedSwarmMember[] | null> {
+  try {
+    const list = (await manager.listNodes()) as Array<{ ID: string; Status?: { State?: string }; Spec?: { Role?: string } }>;
+    return list.map((n) => ({ id: n.ID, ready: n.Status?.State === 'ready', role: n.Spec?.Role === 'manager' ? 'manager' : 'worker' }));
+  } catch {
+    return null;
+  }
+}

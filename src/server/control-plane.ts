@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import type { FastifyInstance } from 'fastify';
+import { ClusterService } from '../core/cluster-service.js';
+import type { Clock, Store } from '../core/ports.js';
+import type { Cluster } from '../core/types.js';
+import { buildApi } from '../api/app.js';
+import type { ServerConfig } from '../config/config.js';
+import { DockerEngine, type NodeImages } from '../engine/docker-engine.js';
+import { debianMirror } from '../engine/apt-mirror.js';
+import { ensureImages } from '../engine/node-image.js';
+import { X509Pki } from '../pki/x509-pki.js';
+import { Reconciler } from '../reconciler/reconciler.js';
+import { openStore } from '../store/open-store.js';
+
+/** A running control plane: API, reconciler and store, wired explicitly. */
+export interface ControlPlane {
+  readonly api: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A Dockerode client for DOCKER_HOST (unix socket or tcp) or the default socket. */
+export function hostDocker(dockerHost: string | undefined): Dockerode {
+  if (!dockerHost) return new Dockerode({ socketPath: '/var/run/docker.sock' });
+  if (dockerHost.startsWith('unix://')) return new Dockerode({ socketPath: dockerHost.slice('unix://'.length) });
+  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  return new Dockerode({ host: u.hostname, port: Number(u.port || 2375) });
+}
+
+/** Starts the control plane on `config` (the host engine must already answer). */
+export async function startControlPlane(config: ServerConfig, version: string, log: (line: string) => void): Promise<ControlPlane> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const clock: Clock = { now: () => new Date() };
+  const store: Store = await openStore({ url: config.databaseUrl, clock });
+  const docker = hostDocker(config.dockerHost);
+  const pki = new X509Pki();
+  let images: Promise<NodeImages> | undefined;
+  const loadImages = (): Promise<NodeImages> => {
+    images ??= ensureImages(docker, {
+      cacheDir: join(config.dataDir, 'images'),
+      mirror: config.debianMirror ?? debianMirror(),
+      log,
+    }).catch((e: unknown) => {
+      images = undefined; // retry on the next use
+      throw e;
+    });
+    return images;
+  };
+  const engine = new DockerEngine({ docker, dataDir: config.dataDir, instance: config.instance, publishAddress: config.publishAddress, images: loadImages });
+  const dnsNames = (c: Cluster) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
+  const ipAddresses = [...new Set([config.advertiseAddress, config.publishAddress].filter((a) => /^[\d.:a-fA-F]+$/.test(a)))];
+  const reconciler = new Reconciler({
+    store,
+    engine,
+    pki,
+    clock,
+    log,
+    dnsNames,
+    ipAddresses,
+    intervalMs: config.reconcileIntervalMs,
+    maxFailures: config.maxFailures,
+    stallTimeoutMs: config.stallTimeoutMs,
+  });
+  const clusters = new ClusterService({
+    store,
+    pki,
+    scheduler: reconciler,
+    newId: () => randomBytes(6).toString('hex'),
+    portRange: config.portRange,
+    dnsNames,
+    ipAddresses,
+  });
+  const api = await buildApi({ store, clusters, advertiseAddress: config.advertiseAddress, version, log });
+  const address = await api.listen({ host: config.listenHost, port: config.listenPort });
+  // Build the images now so the first create doesn't wait for them (about a minute, once).
+  loadImages().catch((e: unknown) => log(`node image: ${e instanceof Error ? e.message : String(e)}`));
+  reconciler.start();
+  return {
+    api,
+    url: address,
+    async close() {
+      await api.close();
+      await reconciler.stop();
+      await store.close();
+    },
+  };
+}

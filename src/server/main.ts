@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { CarinaError } from '../core/errors.js';
+import type { Store } from '../core/ports.js';
+import { loadConfig } from '../config/config.js';
+import { childProcessRunner, ensureHostEngine, isDebianHost } from '../engine/host-setup.js';
+import { openStore } from '../store/open-store.js';
+import { registerAccountCommands } from './accounts-command.js';
+import { hostDocker, startControlPlane } from './control-plane.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+
+/** `carina-server`: the control plane and its admin commands. The only place that exits the process. */
+async function main(argv: string[]): Promise<void> {
+  const config = loadConfig();
+  const program = new Command('carina-server').version(version).description('Carina control plane').exitOverride();
+
+  const setupHost = async () => {
+    const docker = hostDocker(config.dockerHost);
+    const outcome = await ensureHostEngine({
+      dockerHost: config.dockerHost,
+      dataDir: config.dataDir,
+      log,
+      isRoot: process.getuid?.() === 0,
+      isDebian: isDebianHost(),
+      run: childProcessRunner(),
+      ping: () => docker.ping().then(() => true, () => false),
+    });
+    if (outcome.kind === 'manual') {
+      process.stderr.write(`carina-server: no Docker engine answers.\n${outcome.instructions}\n`);
+      process.exit(3);
+    }
+    if (outcome.started) log(`started dockerd (log: ${config.dataDir}/dockerd.log)`);
+  };
+
+  program
+    .command('up')
+    .alias('serve')
+    .description('set up the host engine if needed and run the control plane (API + reconciler)')
+    .action(async () => {
+      await setupHost();
+      const plane = await startControlPlane(config, version, log);
+      log(`Carina ${version} API listening on ${plane.url} (data: ${config.dataDir}, database: ${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')})`);
+      const stop = () => {
+        log('shutting down');
+        plane.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program.command('setup').description('only set up the host engine (install and start dockerd if needed)').action(setupHost);
+
+  const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const store = await openStore({ url: config.databaseUrl });
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+  registerAccountCommands(program, config, withStore, out);
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+  if (e instanceof CarinaError) {
+    process.stderr.write(`carina-server: ${e.message} (${e.code})\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`carina-server: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import type { Kysely } from 'kysely';
+import { CarinaError, ErrorCode } from '../core/errors.js';
+import type { NewCluster } from '../core/ports.js';
+import type { Cluster } from '../core/types.js';
+import { nowIso, type Database, type StoreContext } from './database.js';
+import { lockAccount } from './row-locks.js';
+import { selectClusters, toCluster } from './row-mapping.js';
+import { uniqueViolation } from './sql-errors.js';
+
+/** Inclusive range of host ports clusters may publish their endpoint on. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+// Two creates in different accounts may pick the same port at once; the loser retries with a fresh view.
+const PORT_RACE_ATTEMPTS = 10;
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function clusterExists(name: string, cause?: unknown): CarinaError {
+  return new CarinaError(ErrorCode.CLUSTER_EXISTS, `cluster "${name}" already exists`, { cause, details: { name } });
+}
+
+/** The lowest port of `range` not used by any cluster, or undefined when all are taken. */
+async function lowestFreePort(trx: Kysely<Database>, range: PortRange): Promise<number | undefined> {
+  const rows = await trx
+    .selectFrom('clusters')
+    .select('port')
+    .where('port', '>=', range.from)
+    .where('port', '<=', range.to)
+    .orderBy('port')
+    .execute();
+  let candidate = range.from;
+  for (const { port } of rows) {
+    if (Number(port) === candidate) candidate += 1;
+    else if (Number(port) > candidate) break;
+  }
+  return candidate <= range.to ? candidate : undefined;
+}
+
+/** One attempt: every check and the insert in a single transaction, with the account row locked. */
+async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): Promise<Cluster> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const account = await lockAccount(trx, ctx.dialect, input.accountId);
+    if (account === undefined) {
+      throw new CarinaError(ErrorCode.ACCOUNT_NOT_FOUND, `account ${input.accountId} not found`, {
+        details: { id: input.accountId },
+      });
+    }
+    const existing = await trx
+      .selectFrom('clusters')
+      .select('id')
+      .where('account_id', '=', input.accountId)
+      .where('name', '=', input.name)
+      .executeTakeFirst();
+    if (existing !== undefined) throw clusterExists(input.name);
+
+    const quotaNodes = Number(account.quota_nodes);
+    if (input.nodeCount > quotaNodes) {
+      throw new CarinaError(
+        ErrorCode.QUOTA_EXCEEDED,
+        `at most ${plural(quotaNodes, 'node')} per cluster (asked for ${input.nodeCount}): ask an operator to raise the quota`,
+        { details: { quotaNodes, requested: input.nodeCount } },
+      );
+    }
+    const { count } = await trx
+      .selectFrom('clusters')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('account_id', '=', input.accountId)
+      .executeTakeFirstOrThrow();
+    const inUse = Number(count);
+    const quotaClusters = Number(account.quota_clusters);
+    if (inUse >= quotaClusters) {
+      throw new CarinaError(
+        ErrorCode.QUOTA_EXCEEDED,
+        `quota of ${plural(quotaClusters, 'cluster')} reached (${inUse} in use): delete a cluster or ask an operator to raise the quota`,
+        { details: { quotaClusters, inUse } },
+      );
+    }
+
+    const port = await lowestFreePort(trx, range);
+    if (port === undefined) {
+      throw new CarinaError(
+        ErrorCode.PORTS_EXHAUSTED,
+        `no free port left in ${range.from}-${range.to}: delete a cluster or ask an operator to widen the port range`,
+        { details: { from: range.from, to: range.to } },
+      );
+    }
+    const now = nowIso(ctx);
+    await trx
+      .insertInto('clusters')
+      .values({
+        id: input.id,
+        account_id: input.accountId,
+        name: input.name,
+        flavor: input.flavor,
+        node_count: input.nodeCount,
+        autoscale: input.autoscale ? 1 : 0,
+        status: 'new',
+        status_reason: null,
+        port,
+        failures: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return toCluster(await selectClusters(trx).where('clusters.id', '=', input.id).executeTakeFirstOrThrow());
+  });
+}
+
+/** Inserts a cluster within the account's quotas on the lowest free port of `range`, atomically. */
+export async function createWithinQuota(ctx: StoreContext, input: NewCluster, range: PortRange): Promise<Cluster> {
+  if (!Number.isInteger(range.from) || !Number.isInteger(range.to) || range.from > range.to) {
+    throw new CarinaError(ErrorCode.VALIDATION, `invalid port range ${range.from}-${range.to}`);
+  }
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await attempt(ctx, input, range);
+    } catch (err) {
+      const rule = uniqueViolation(err);
+      if (rule === 'cluster-name') throw clusterExists(input.name, err);
+      if (rule !== 'cluster-port' || tries >= PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely';
+import type { ClusterRepository } from '../core/ports.js';
+import type { Cluster } from '../core/types.js';
+import { createWithinQuota } from './cluster-create.js';
+import { clusterNotFound, growCluster, transitionCluster } from './cluster-transition.js';
+import { nowIso, type Database, type StoreContext } from './database.js';
+import { lockCluster } from './row-locks.js';
+import { nodeRow, patchColumns, pkiColumns, selectClusters, toCluster, toNode, toPki } from './row-mapping.js';
+import { isForeignKeyViolation } from './sql-errors.js';
+
+async function mustGet(db: Kysely<Database>, id: string): Promise<Cluster> {
+  const row = await selectClusters(db).where('clusters.id', '=', id).executeTakeFirst();
+  if (row === undefined) throw clusterNotFound(id);
+  return toCluster(row);
+}
+
+/** Clusters with their nodes and key material, backed by `clusters`, `nodes` and `cluster_pki`. */
+export function createClusterRepository(ctx: StoreContext): ClusterRepository {
+  const { db } = ctx;
+
+  return {
+    createWithinQuota: (input, portRange) => createWithinQuota(ctx, input, portRange),
+
+    async get(accountId, name) {
+      const row = await selectClusters(db)
+        .where('clusters.account_id', '=', accountId)
+        .where('clusters.name', '=', name)
+        .executeTakeFirst();
+      return row && toCluster(row);
+    },
+
+    async getById(id) {
+      const row = await selectClusters(db).where('clusters.id', '=', id).executeTakeFirst();
+      return row && toCluster(row);
+    },
+
+    async listByAccount(accountId) {
+      const rows = await selectClusters(db).where('clusters.account_id', '=', accountId).orderBy('clusters.name').execute();
+      return rows.map(toCluster);
+    },
+
+    async listAll() {
+      const rows = await selectClusters(db).orderBy('accounts.name').orderBy('clusters.name').execute();
+      return rows.map(toCluster);
+    },
+
+    async countByAccount(accountId) {
+      const { count } = await db
+        .selectFrom('clusters')
+        .select((eb) => eb.fn.countAll().as('count'))
+        .where('account_id', '=', accountId)
+        .executeTakeFirstOrThrow();
+      return Number(count);
+    },
+
+    transition: (id, trigger, patch = {}) => transitionCluster(ctx, id, trigger, () => patch),
+
+    grow: (id, by, maxNodes) => growCluster(ctx, id, by, maxNodes),
+
+    async update(id, patch) {
+      const result = await db
+        .updateTable('clusters')
+        .set({ ...patchColumns(patch), updated_at: nowIso(ctx) })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw clusterNotFound(id);
+      return mustGet(db, id);
+    },
+
+    /** Deleting a cluster that does not exist is a no-op. */
+    async delete(id) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('events').where('cluster_id', '=', id).execute();
+        await trx.deleteFrom('nodes').where('cluster_id', '=', id).execute();
+        await trx.deleteFrom('cluster_pki').where('cluster_id', '=', id).execute();
+        await trx.deleteFrom('clusters').where('id', '=', id).execute();
+      });
+    },
+
+    async putPki(id, pki) {
+      const columns = pkiColumns(pki);
+      try {
+        await db
+          .insertInto('cluster_pki')
+          .values({ cluster_id: id, ...columns })
+          .onConflict((oc) => oc.column('cluster_id').doUpdateSet(columns))
+          .execute();
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw clusterNotFound(id, err);
+        throw err;
+      }
+    },
+
+    async getPki(id) {
+      const row = await db.selectFrom('cluster_pki').selectAll().where('cluster_id', '=', id).executeTakeFirst();
+      return row && toPki(row);
+    },
+
+    async replaceNodes(id, nodes) {
+      await db.transaction().execute(async (trx) => {
+        const cluster = await lockCluster(trx, ctx.dialect, id);
+        if (cluster === undefined) throw clusterNotFound(id);
+        await trx.deleteFrom('nodes').where('cluster_id', '=', id).execute();
+        if (nodes.length > 0) await trx.insertInto('nodes').values(nodes.map((n) => nodeRow(id, n))).execute();
+      });
+    },
+
+    async listNodes(id) {
+      const rows = await db.selectFrom('nodes').selectAll().where('cluster_id', '=', id).orderBy('idx').execute();
+      return rows.map(toNode);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { Generated, Kysely } from 'kysely';
+import type { Clock } from '../core/ports.js';
+
+/** Row of `accounts`. Timestamps are ISO-8601 strings (UTC, millisecond precision) in every dialect. */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  quota_clusters: number;
+  quota_nodes: number;
+  created_at: string;
+}
+
+/** Row of `clusters`. `autoscale` is 0 or 1 so that both dialects store it the same way. */
+export interface ClustersTable {
+  id: string;
+  account_id: string;
+  name: string;
+  flavor: string;
+  node_count: number;
+  autoscale: number;
+  status: string;
+  status_reason: string | null;
+  port: number;
+  failures: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Row of `cluster_pki`: PEM key material, one row per cluster. */
+export interface ClusterPkiTable {
+  cluster_id: string;
+  ca_cert: string;
+  ca_key: string;
+  server_cert: string;
+  server_key: string;
+  client_cert: string;
+  client_key: string;
+  client_serial: string;
+}
+
+/** Row of `nodes`, keyed by (cluster_id, idx). */
+export interface NodesTable {
+  cluster_id: string;
+  idx: number;
+  role: string;
+  container_id: string | null;
+  address: string | null;
+  status: string;
+}
+
+/** Row of `events`; `id` is assigned by the database and only grows. */
+export interface EventsTable {
+  id: Generated<number>;
+  cluster_id: string;
+  at: string;
+  type: string;
+  message: string;
+}
+
+/** The schema as Kysely sees it. */
+export interface Database {
+  accounts: AccountsTable;
+  clusters: ClustersTable;
+  cluster_pki: ClusterPkiTable;
+  nodes: NodesTable;
+  events: EventsTable;
+}
+
+/** The SQL dialects the store speaks. */
+export type DialectKind = 'sqlite' | 'postgres';
+
+/** What every repository needs: the connection, which dialect it is, and the clock for timestamps. */
+export interface StoreContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectKind;
+  readonly clock: Clock;
+}
+
+/** The current time as stored in timestamp columns. */
+export function nowIso(ctx: StoreContext): string {
+  return ctx.clock.now().toISOString();
+}

@@ -1,0 +1,26 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { CarinaError, ErrorCode, describeCause } from '../../core/errors.js';
+import type { DialectKind } from '../database.js';
+import { initialMigration } from './0001-initial.js';
+
+/** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
+export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
+  return {
+    '0001_initial': initialMigration(dialect),
+  };
+}
+
+/** In-code migration provider: no filesystem scanning, so it works the same from src/ and dist/. */
+export function migrationProvider(dialect: DialectKind): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(storeMigrations(dialect)) };
+}
+
+/** Brings the schema to the latest version; a no-op when it already is. */
+export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: DialectKind): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new CarinaError(ErrorCode.INTERNAL, `database migration ${failed} failed: ${describeCause(error)}`, { cause: error });
+  }
+}

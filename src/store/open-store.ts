@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import { CarinaError, ErrorCode } from '../core/errors.js';
+import type { Clock, Store } from '../core/ports.js';
+import { createAccountRepository } from './account-repository.js';
+import { createClusterRepository } from './cluster-repository.js';
+import type { Database, DialectKind, StoreContext } from './database.js';
+import { createEventRepository } from './event-repository.js';
+import { migrateToLatest } from './migrations/migration-provider.js';
+
+/** Where the store lives: `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…` / `postgresql://…`. */
+export interface StoreOptions {
+  readonly url: string;
+  /** Source of timestamps; the system clock by default. */
+  readonly clock?: Clock;
+}
+
+/** A store location parsed from its URL. */
+export type StoreLocation = { readonly dialect: 'sqlite'; readonly path: string } | { readonly dialect: 'postgres'; readonly connectionString: string };
+
+const SYSTEM_CLOCK: Clock = { now: () => new Date() };
+
+/** Parses a store URL; throws VALIDATION for anything else. */
+export function parseStoreUrl(url: string): StoreLocation {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', connectionString: url };
+  if (url.startsWith('sqlite:')) {
+    // Accept `sqlite:/abs/path.db` as well as the URL-style `sqlite:///abs/path.db`.
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path.length > 0) return { dialect: 'sqlite', path };
+  }
+  throw new CarinaError(
+    ErrorCode.VALIDATION,
+    `unsupported store url "${url.replace(/\/\/[^@/]*@/, '//***@')}": use sqlite:/path/to/file.db, sqlite::memory: or postgres://user:password@host/db`,
+    { details: { field: 'url' } },
+  );
+}
+
+function createDialect(location: StoreLocation): Dialect {
+  if (location.dialect === 'postgres') {
+    return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.connectionString }) });
+  }
+  if (location.path !== ':memory:') mkdirSync(dirname(location.path), { recursive: true });
+  const database = new SqliteDatabase(location.path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return new SqliteDialect({ database });
+}
+
+/** Opens (creating if needed) and migrates the store at `options.url`. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const location = parseStoreUrl(options.url);
+  const dialect: DialectKind = location.dialect;
+  const db = new Kysely<Database>({ dialect: createDialect(location) });
+  try {
+    await migrateToLatest(db, dialect);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK };
+  let closing: Promise<void> | undefined;
+  return {
+    accounts: createAccountRepository(ctx),
+    clusters: createClusterRepository(ctx),
+    events: createEventRepository(ctx),
+    close: () => (closing ??= db.destroy()),
+  };
+}

@@ -1,0 +1,111 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Dockerode from 'dockerode';
+
+const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
+const SERVER = join(ROOT, 'bin/carina-server.js');
+
+let nextSlot = 0;
+
+/** A real control plane in a child process, with its own data dir, port range and instance label. */
+export class TestServer {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly instance: string;
+  readonly url: string;
+  readonly env: NodeJS.ProcessEnv;
+  #child: ChildProcess | undefined;
+
+  constructor(name: string) {
+    const slot = (process.pid % 50) * 20 + nextSlot++;
+    this.dataDir = mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
+    this.port = 18000 + slot;
+    this.instance = `e2e-${name}-${process.pid}`;
+    this.url = `http://127.0.0.1:${this.port}`;
+    const portBase = 30000 + slot * 20;
+    this.env = {
+      ...process.env,
+      CARINA_DATA_DIR: this.dataDir,
+      CARINA_LISTEN: `127.0.0.1:${this.port}`,
+      CARINA_PORT_RANGE: `${portBase}-${portBase + 19}`,
+      CARINA_INSTANCE: this.instance,
+      CARINA_RECONCILE_INTERVAL_MS: '2000',
+    };
+  }
+
+  /** Starts `carina-server up` and waits until /healthz answers. */
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+    const log = openSync(join(this.dataDir, 'server.log'), 'a');
+    this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', log, log] });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (this.#child.exitCode !== null) throw new Error(`carina-server exited with ${this.#child.exitCode}; see ${this.dataDir}/server.log`);
+      try {
+        if ((await fetch(`${this.url}/healthz`)).ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(100);
+    }
+    throw new Error(`carina-server did not answer within 30 s; see ${this.dataDir}/server.log`);
+  }
+
+  /** kill -9: the crash the control plane must survive. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+  }
+
+  /** `carina-server ARGS…` against this server's data dir. */
+  async admin(...args: string[]): Promise<string> {
+    const { stdout } = await run(process.execPath, [SERVER, ...args], { env: this.env });
+    return stdout;
+  }
+
+  /** Creates an account and returns its API key. */
+  async createAccount(name: string, ...flags: string[]): Promise<string> {
+    const out = await this.admin('accounts', 'create', name, ...flags);
+    const key = out.trim().split('\n').pop();
+    if (!key?.startsWith('carina_')) throw new Error(`unexpected output of accounts create: ${out}`);
+    return key;
+  }
+
+  /** Removes every Docker object of this server's instance, and stops it. */
+  async cleanup(): Promise<void> {
+    await this.kill();
+    await purgeInstance(this.instance);
+  }
+}
+
+/** Removes every container, volume and network labelled with `instance`. */
+export async function purgeInstance(instance: string): Promise<void> {
+  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+  const filters = { label: [`carina.instance=${instance}`] };
+  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+}
+
+/** Counts the Docker objects that carry a label (e.g. `carina.cluster.id=…`). */
+export async function countLabelled(label: string): Promise<{ containers: number; volumes: number; networks: number }> {
+  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+  const filters = { label: [label] };
+  const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
+  return { containers: c.length, volumes: (v.Volumes ?? []).length, networks: n.length };
+}
