@@ -72,6 +72,11 @@ describe('plan: create', () => {
     });
   });
 
+  it('joins again a worker whose earlier join failed', () => {
+    const nodes = [node(0), node(1, { swarm: 'error', swarmNodeId: null })];
+    expect(plan({ status: 'building', nodeCount: 2 }, { ...healthy(2), nodes })).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1 }] });
+  });
+
   it('waits while a joined node is not Ready yet', () => {
     const observed = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', false)] };
     expect(plan({ status: 'building', nodeCount: 2 }, observed)).toEqual({ kind: 'wait', reason: 'node 1 to be Ready in the swarm' });

@@ -104,7 +104,8 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   if (manager.swarm !== 'active') return steps.length > 0 ? act(steps) : wait(`manager swarm state "${manager.swarm ?? 'unknown'}"`);
 
   const workers = wanted.filter((n) => n.index > 0);
-  for (const w of workers) if (w.swarm === 'inactive') steps.push({ type: 'swarmJoin', index: w.index });
+  // A worker whose join failed ('error', e.g. after a crash mid-join) joins again; the engine leaves first.
+  for (const w of workers) if (w.swarm === 'inactive' || w.swarm === 'error') steps.push({ type: 'swarmJoin', index: w.index });
 
   const members = observed.members;
   if (members) {

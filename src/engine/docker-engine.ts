@@ -195,7 +195,10 @@ export class DockerEngine implements ClusterEngine {
     const [managerAddr, addr] = await Promise.all([this.#address(c, 0), this.#address(c, index)]);
     await guard(`join node ${index} to the swarm`, async () => {
       const swarm = (await this.#inner(c, 0).swarmInspect()) as { JoinTokens: { Worker: string } };
-      await this.#inner(c, index).swarmJoin({
+      const worker = this.#inner(c, index);
+      const state = ((await worker.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState;
+      if (state && state !== 'inactive') await worker.swarmLeave({ force: true });
+      await worker.swarmJoin({
         ListenAddr: `0.0.0.0:${SWARM_PORT}`,
         AdvertiseAddr: `${addr}:${SWARM_PORT}`,
         RemoteAddrs: [`${managerAddr}:${SWARM_PORT}`],
