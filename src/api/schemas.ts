@@ -13,7 +13,7 @@ export const clusterSchema = {
     nodes: { type: 'integer', description: 'Desired number of nodes' },
     nodes_ready: { type: ['integer', 'null'], description: 'Nodes the swarm manager reports Ready' },
     autoscale: { type: 'boolean' },
-    status: { type: 'string', enum: ['new', 'building', 'active', 'growing', 'rebuilding', 'deleting', 'error'] },
+    status: { type: 'string', enum: ['new', 'building', 'active', 'growing', 'shrinking', 'rebuilding', 'deleting', 'error'] },
     status_reason: { type: ['string', 'null'], description: 'Why the cluster is in error, and what to do' },
     endpoint: { type: 'string', description: 'DOCKER_HOST of the cluster' },
     created_at: { type: 'string', format: 'date-time' },
@@ -50,7 +50,7 @@ export const createClusterSchema = {
     required: ['name'],
     properties: {
       name: { type: 'string', maxLength: 63, description: '^[a-zA-Z][a-zA-Z0-9_.-]*$, unique per account' },
-      nodes: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+      nodes: { type: 'integer', minimum: 1, maximum: 50, default: 1 },
       autoscale: { type: 'boolean', default: false },
       flavor: { type: 'string', maxLength: 64, default: 'container1-4G' },
     },
@@ -68,7 +68,7 @@ export const getClusterSchema = { summary: 'Get a cluster with its nodes', param
 export const growSchema = {
   summary: 'Add nodes to a cluster',
   params: nameParam,
-  body: { type: 'object', additionalProperties: false, required: ['by'], properties: { by: { type: 'integer', minimum: 1, maximum: 100 } } },
+  body: { type: 'object', additionalProperties: false, required: ['by'], properties: { by: { type: 'integer', minimum: 1, maximum: 50 } } },
   response: { 202: clusterSchema, ...errors },
 } as const;
 

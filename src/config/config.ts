@@ -23,6 +23,8 @@ export interface ServerConfig {
   readonly defaultQuotaClusters: number;
   readonly defaultQuotaNodes: number;
   readonly debianMirror: string | undefined;
+  /** IPv4 /16 that cluster node networks are carved from. */
+  readonly nodeSubnetPool: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -64,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     defaultQuotaClusters: int(env, 'CARINA_DEFAULT_QUOTA_CLUSTERS', 3),
     defaultQuotaNodes: int(env, 'CARINA_DEFAULT_QUOTA_NODES', 5),
     debianMirror: env.CARINA_DEBIAN_MIRROR || undefined,
+    nodeSubnetPool: env.CARINA_NODE_SUBNET_POOL || '10.213.0.0/16',
   });
 }

@@ -5,8 +5,10 @@ export type ClusterTrigger =
   | 'start' // the reconciler picked up a new cluster
   | 'ready' // the manager reports every wanted node Ready
   | 'grow' // the user asked for more nodes
+  | 'shrink' // the user asked for fewer nodes (drain, then remove workers)
   | 'rebuild' // the user asked to re-create the management plane
   | 'delete' // the user asked to delete
+  | 'repair' // the reconciler found an active cluster drifted (a node died, left the swarm…)
   | 'fail'; // an operation kept failing
 
 /** The result of asking for a transition: a value, never an exception. */
@@ -18,8 +20,9 @@ export type TransitionResult =
 const TABLE: Readonly<Record<ClusterStatus, Partial<Record<ClusterTrigger, ClusterStatus>>>> = Object.freeze({
   new: { start: 'building', grow: 'new', delete: 'deleting', fail: 'error' },
   building: { ready: 'active', grow: 'building', delete: 'deleting', fail: 'error' },
-  active: { grow: 'growing', rebuild: 'rebuilding', delete: 'deleting', fail: 'error', ready: 'active' },
+  active: { grow: 'growing', shrink: 'shrinking', rebuild: 'rebuilding', repair: 'rebuilding', delete: 'deleting', fail: 'error', ready: 'active' },
   growing: { ready: 'active', grow: 'growing', delete: 'deleting', fail: 'error' },
+  shrinking: { ready: 'active', shrink: 'shrinking', delete: 'deleting', fail: 'error' },
   rebuilding: { ready: 'active', delete: 'deleting', fail: 'error' },
   deleting: { delete: 'deleting', fail: 'error' },
   error: { rebuild: 'rebuilding', delete: 'deleting', fail: 'error' },
@@ -27,6 +30,7 @@ const TABLE: Readonly<Record<ClusterStatus, Partial<Record<ClusterTrigger, Clust
 
 const HINTS: Readonly<Partial<Record<ClusterTrigger, string>>> = Object.freeze({
   grow: 'wait until the cluster is active, or rebuild it if it is in error',
+  shrink: 'wait until the cluster is active, or rebuild it if it is in error',
   rebuild: 'rebuild applies to an active cluster or one in error',
   delete: 'the cluster is already being deleted',
 });
@@ -41,5 +45,5 @@ export function transition(from: ClusterStatus, trigger: ClusterTrigger): Transi
 
 /** True while the reconciler has work to do toward the desired state. */
 export function isConverging(status: ClusterStatus): boolean {
-  return status === 'new' || status === 'building' || status === 'growing' || status === 'rebuilding' || status === 'deleting';
+  return status === 'new' || status === 'building' || status === 'growing' || status === 'shrinking' || status === 'rebuilding' || status === 'deleting';
 }

@@ -77,6 +77,11 @@ describe('plan: create', () => {
     expect(plan({ status: 'building', nodeCount: 2 }, { ...healthy(2), nodes })).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1 }] });
   });
 
+  it("re-joins a worker that is active in a swarm the manager doesn't know (swarm re-formed)", () => {
+    const observed = { ...healthy(2), members: [member('s0', true, 'manager')] };
+    expect(plan({ status: 'rebuilding', nodeCount: 2 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1 }] });
+  });
+
   it('waits while a joined node is not Ready yet', () => {
     const observed = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', false)] };
     expect(plan({ status: 'building', nodeCount: 2 }, observed)).toEqual({ kind: 'wait', reason: 'node 1 to be Ready in the swarm' });

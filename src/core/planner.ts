@@ -109,6 +109,11 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
 
   const members = observed.members;
   if (members) {
+    const memberIds = new Set(members.map((m) => m.id));
+    // A worker that is active in some other swarm (the manager's swarm was re-formed) joins this one.
+    for (const w of workers) {
+      if (w.swarm === 'active' && w.swarmNodeId !== null && !memberIds.has(w.swarmNodeId)) steps.push({ type: 'swarmJoin', index: w.index });
+    }
     const current = new Set(wanted.map((n) => n.swarmNodeId).filter((id): id is string => id !== null));
     for (const m of members) {
       if (!current.has(m.id) && !m.ready && m.role === 'worker') steps.push({ type: 'removeSwarmMember', memberId: m.id });

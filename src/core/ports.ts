@@ -139,4 +139,6 @@ export interface ClusterEngine {
   listClusterIds(): Promise<string[]>;
   /** Removes every object of a cluster id (used for orphans whose record is gone). */
   purgeCluster(clusterId: string): Promise<void>;
+  /** Calls `onChange` with the cluster id whenever one of its node containers dies, stops or is removed. */
+  watch(onChange: (clusterId: string) => void): { close(): void };
 }

@@ -1,5 +1,5 @@
 /** Lifecycle of a cluster. `status_reason` is set whenever the status is `error`. */
-export const CLUSTER_STATUSES = ['new', 'building', 'active', 'growing', 'rebuilding', 'deleting', 'error'] as const;
+export const CLUSTER_STATUSES = ['new', 'building', 'active', 'growing', 'shrinking', 'rebuilding', 'deleting', 'error'] as const;
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
 
 export type NodeRole = 'manager' | 'worker';

@@ -8,6 +8,8 @@ import type { ObservedCluster } from '../core/planner.js';
 import type { NodeRole } from '../core/types.js';
 import { LABEL, names, nodeHostname } from './labels.js';
 import { NodeClients, waitForEngine } from './node-client.js';
+import { clusterSubnet } from './subnets.js';
+import { watchNodeEvents } from './node-events.js';
 import { observeCluster } from './observe.js';
 
 /** Images a node needs; built on first use. */
@@ -26,6 +28,8 @@ export interface DockerEngineOptions {
   readonly instance: string;
   /** Host address the manager endpoints are published on. */
   readonly publishAddress: string;
+  /** IPv4 /16 that cluster networks are carved from (one /26 per cluster, fixed node addresses). */
+  readonly nodeSubnetPool: string;
   readonly images: () => Promise<NodeImages>;
 }
 
@@ -85,7 +89,14 @@ export class DockerEngine implements ClusterEngine {
   async createNetwork(c: EngineCluster): Promise<void> {
     await guard('create network', async () => {
       try {
-        await this.#o.docker.createNetwork({ Name: names.network(c.id), Driver: 'bridge', CheckDuplicate: true, Labels: this.#labels(c) });
+        const { subnet, gateway } = clusterSubnet(this.#o.nodeSubnetPool, c.port);
+        await this.#o.docker.createNetwork({
+          Name: names.network(c.id),
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
+          Labels: this.#labels(c),
+        });
       } catch (e) {
         if (statusOf(e) !== 409) throw e;
       }
@@ -118,6 +129,10 @@ export class DockerEngine implements ClusterEngine {
           Cmd: cmd,
           Labels: labels,
           ExposedPorts: role === 'manager' ? { [TLS_PORT]: {} } : {},
+          // A fixed address per node: a re-created node comes back where the swarm expects it.
+          NetworkingConfig: {
+            EndpointsConfig: { [names.network(c.id)]: { IPAMConfig: { IPv4Address: clusterSubnet(this.#o.nodeSubnetPool, c.port).nodeAddress(index) } } },
+          },
           HostConfig: {
             Binds: binds,
             NetworkMode: names.network(c.id),
@@ -233,6 +248,10 @@ export class DockerEngine implements ClusterEngine {
       if (id) ids.add(id);
     }
     return [...ids];
+  }
+
+  watch(onChange: (clusterId: string) => void): { close(): void } {
+    return watchNodeEvents(this.#o.docker, this.#o.instance, onChange);
   }
 
   async purgeCluster(clusterId: string): Promise<void> {

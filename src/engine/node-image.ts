@@ -15,6 +15,9 @@ export const NODE_ENTRYPOINT = `#!/bin/sh
 set -e
 mount -o remount,bind,rw /sys/fs/cgroup 2>/dev/null || true
 for d in /sys/fs/cgroup/*/; do mount -o remount,bind,rw "$d" 2>/dev/null || true; done
+# A restarted node keeps its filesystem: clear the previous run's pid files and runtime state,
+# or dockerd refuses to start ("pid file found").
+rm -rf /run/docker.pid /run/docker /run/carina/docker.sock
 mkdir -p /run/carina
 exec dockerd --host unix:///run/carina/docker.sock "$@"
 `;

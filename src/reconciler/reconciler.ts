@@ -24,6 +24,36 @@ export interface ReconcilerOptions {
   readonly stallTimeoutMs: number;
 }
 
+/** How long an active cluster may wait on something before it counts as drifted. */
+const REPAIR_WAIT_MS = 5_000;
+
+/** Human words for the repair actions an active cluster needs. */
+export function describeRepair(actions: readonly Action[]): string {
+  const words = actions.map((a) => {
+    switch (a.type) {
+      case 'createNode':
+        return `node ${a.index} is missing, re-creating it`;
+      case 'startNode':
+        return `node ${a.index} stopped, restarting it`;
+      case 'swarmJoin':
+        return `node ${a.index} is not in the swarm, re-joining it`;
+      case 'swarmInit':
+        return 'the manager left the swarm, re-forming it';
+      case 'removeSwarmMember':
+        return `removing stale swarm member ${a.memberId}`;
+      case 'removeNode':
+        return `removing surplus node ${a.index}`;
+      case 'createNetwork':
+        return 'the cluster network is missing, re-creating it';
+      case 'loadWorkloadImage':
+        return `loading carina/busybox into node ${a.index}`;
+      default:
+        return a.type;
+    }
+  });
+  return words.join('; ');
+}
+
 /**
  * The control loop: for each cluster, observe the engine, compute the next step with the pure
  * planner, apply it, repeat until converged. Clusters are worked on in parallel, each by at most
@@ -35,6 +65,7 @@ export class Reconciler {
   readonly #again = new Set<string>();
   readonly #nodesWritten = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
+  #watch: { close(): void } | undefined;
   #stopped = false;
   #ticks = 0;
 
@@ -48,12 +79,14 @@ export class Reconciler {
     void this.tick();
     this.#timer = setInterval(() => void this.tick(), this.#o.intervalMs);
     this.#timer.unref();
+    this.#watch = this.#o.engine.watch((clusterId) => this.kick(clusterId));
   }
 
   /** Stops scheduling and waits for the workers in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    this.#watch?.close();
     await Promise.allSettled([...this.#workers.values()]);
   }
 
@@ -130,6 +163,18 @@ export class Reconciler {
       }
       await this.#recordNodes(cluster, observed);
       const next = plan({ status: cluster.status, nodeCount: cluster.nodeCount }, observed);
+      if (cluster.status === 'active' && next.kind !== 'done') {
+        // Drift of an active cluster (a node died, was removed, left the swarm): say so, then repair.
+        if (next.kind === 'act' || Date.now() - lastProgress > REPAIR_WAIT_MS) {
+          const why = next.kind === 'act' ? describeRepair(next.actions) : `waiting for ${next.reason}`;
+          const t = await store.clusters.transition(cluster.id, 'repair');
+          if (t.ok) {
+            await store.events.append(cluster.id, 'repair', `repairing: ${why}`);
+            this.#o.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} repairing: ${why}`);
+            cluster = t.cluster;
+          }
+        }
+      }
       if (next.kind === 'done') {
         if (cluster.failures > 0) await store.clusters.update(cluster.id, { failures: 0 });
         return;

@@ -49,7 +49,14 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     });
     return images;
   };
-  const engine = new DockerEngine({ docker, dataDir: config.dataDir, instance: config.instance, publishAddress: config.publishAddress, images: loadImages });
+  const engine = new DockerEngine({
+    docker,
+    dataDir: config.dataDir,
+    instance: config.instance,
+    publishAddress: config.publishAddress,
+    nodeSubnetPool: config.nodeSubnetPool,
+    images: loadImages,
+  });
   const dnsNames = (c: Cluster) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
   const ipAddresses = [...new Set([config.advertiseAddress, config.publishAddress].filter((a) => /^[\d.:a-fA-F]+$/.test(a)))];
   const reconciler = new Reconciler({

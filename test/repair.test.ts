@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Dockerode from 'dockerode';
+import { ApiClient } from './support/api-client.js';
+import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
+import { TestServer } from './support/server.js';
+
+const host = new Dockerode({ socketPath: '/var/run/docker.sock' });
+
+// Clusters take care of themselves: a removed or killed node comes back, a swarm the manager left is
+// re-formed, and the user can always rebuild.
+describe('self-repair', () => {
+  const server = new TestServer('repair');
+  let api: ApiClient;
+  let id = '';
+  let bundle = '';
+  const container = (index: number) => host.getContainer(`carina-${id}-n${index}`);
+  const readyNodes = async () => (await dockerWithBundle(bundle, ['node', 'ls', '--format', '{{.Status}}'])).trim().split('\n');
+  const events = async () => ((await api.request('GET', '/v1/clusters/fix/events')).body.events as { type: string; message: string }[]);
+
+  beforeAll(async () => {
+    await server.start();
+    api = new ApiClient(server.url, await server.createAccount('dave'));
+    id = (await api.request('POST', '/v1/clusters', { name: 'fix', nodes: 3 })).body.id;
+    await api.waitFor('fix', (c) => c.status === 'active');
+    bundle = (await extractBundle((await api.request('GET', '/v1/clusters/fix/credentials')).body as Buffer)).dir;
+    await dockerWithBundle(bundle, ['service', 'create', '--detach', '--name', 'keep', '--replicas', '3', '--endpoint-mode', 'dnsrr', 'carina/busybox', 'sleep', '3600']);
+  });
+  afterAll(() => server.cleanup());
+
+  it('replaces a worker container removed from the host engine', async () => {
+    const started = Date.now();
+    await container(2).remove({ force: true });
+    await api.waitFor('fix', (c) => c.status === 'rebuilding', 10_000);
+    const back = await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+    console.log(`worker removed → active with 3 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(back.nodes).toBe(3);
+    expect(await readyNodes()).toEqual(['Ready', 'Ready', 'Ready']); // same node id (state on its volume): no stale entry
+    expect((await events()).some((e) => e.type === 'repair' && /node 2 (is missing|stopped)/.test(e.message))).toBe(true);
+  });
+
+  it('restarts a killed manager and keeps the swarm and its services', async () => {
+    await container(0).kill();
+    await sleep(500);
+    await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+    expect((await dockerWithBundle(bundle, ['service', 'ls', '--format', '{{.Name}} {{.Replicas}}'])).trim()).toMatch(/^keep \d\/3$/);
+    expect(await readyNodes()).toEqual(['Ready', 'Ready', 'Ready']);
+  });
+
+  it('re-forms the swarm when the manager left it, and re-joins every worker', async () => {
+    const manager = new Dockerode({ socketPath: join(server.dataDir, 'nodes', id, 'n0', 'docker.sock') });
+    await manager.swarmLeave({ force: true });
+    // No container event tells of a swarm leave: the periodic pass (every 2 s here, 5 s by default) finds it.
+    const deadline = Date.now() + 15_000;
+    while (!(await events()).some((e) => e.type === 'repair' && e.message.includes('re-forming')) && Date.now() < deadline) await sleep(200);
+    await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+    expect(await readyNodes()).toEqual(['Ready', 'Ready', 'Ready']);
+    expect((await events()).some((e) => e.type === 'repair' && e.message.includes('re-forming'))).toBe(true);
+  });
+
+  it('rebuilds on request and returns to active', async () => {
+    const res = await api.request('POST', '/v1/clusters/fix/rebuild');
+    expect(res.status).toBe(202);
+    expect(res.body.status).toBe('rebuilding');
+    await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+  });
+});
