@@ -5,6 +5,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.BAD_REQUEST]: 400,
   [ErrorCode.VALIDATION]: 400,
   [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.CSRF]: 403,
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.CLUSTER_NOT_FOUND]: 404,
   [ErrorCode.ACCOUNT_NOT_FOUND]: 404,
