@@ -43,6 +43,11 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     return reply.status(202).send(presentCluster(cluster, undefined, host));
   });
 
+  app.put<Named & { Body: { count: number } }>('/clusters/:name/nodes', { schema: s.resizeSchema }, async (req, reply) => {
+    const cluster = await clusters.resize(accountOf(req), req.params.name, req.body.count);
+    return reply.status(202).send(presentCluster(cluster, undefined, host));
+  });
+
   app.post<Named>('/clusters/:name/rebuild', { schema: s.rebuildSchema }, async (req, reply) => {
     const cluster = await clusters.rebuild(accountOf(req), req.params.name);
     return reply.status(202).send(presentCluster(cluster, undefined, host));

@@ -72,6 +72,13 @@ export const growSchema = {
   response: { 202: clusterSchema, ...errors },
 } as const;
 
+export const resizeSchema = {
+  summary: 'Set the number of nodes (fewer: drains and removes the highest-numbered workers; never the manager)',
+  params: nameParam,
+  body: { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1, maximum: 50 } } },
+  response: { 202: clusterSchema, ...errors },
+} as const;
+
 export const rebuildSchema = { summary: 'Re-create the management plane of a cluster', params: nameParam, response: { 202: clusterSchema, ...errors } } as const;
 
 export const autoscaleSchema = {

@@ -84,6 +84,17 @@ export class ClusterService {
     return outcome.cluster;
   }
 
+  /** Sets the node count; fewer nodes drains and removes the highest-numbered workers. */
+  async resize(account: Account, name: string, count: number): Promise<Cluster> {
+    const cluster = await this.get(account, name);
+    const outcome = await this.#d.store.clusters.resize(cluster.id, count, account.quotaNodes);
+    if (!outcome.ok) throw new CarinaError(ErrorCode.INVALID_STATE, outcome.reason);
+    const verb = count > cluster.nodeCount ? 'growing' : 'shrinking';
+    await this.#d.store.events.append(cluster.id, 'resize', `${verb} ${cluster.nodeCount} → ${count} node(s)`);
+    this.#d.scheduler.kick(cluster.id);
+    return outcome.cluster;
+  }
+
   async rebuild(account: Account, name: string): Promise<Cluster> {
     const cluster = await this.get(account, name);
     const outcome = await this.#d.store.clusters.transition(cluster.id, 'rebuild', { failures: 0 });

@@ -12,7 +12,14 @@ const node = (index: number, over: Partial<ObservedNode> = {}): ObservedNode => 
   address: `10.0.0.${index + 2}`,
   ...over,
 });
-const member = (id: string, ready = true, role: 'manager' | 'worker' = 'worker'): ObservedSwarmMember => ({ id, ready, role });
+const member = (id: string, ready = true, role: 'manager' | 'worker' = 'worker', over: Partial<ObservedSwarmMember> = {}): ObservedSwarmMember => ({
+  id,
+  ready,
+  role,
+  availability: 'active',
+  tasks: 0,
+  ...over,
+});
 const healthy = (n: number): ObservedCluster => ({
   networkExists: true,
   nodes: Array.from({ length: n }, (_, i) => node(i)),
@@ -121,8 +128,25 @@ describe('plan: grow and repair', () => {
     });
   });
 
-  it('removes nodes beyond the wanted count', () => {
-    expect(plan({ status: 'active', nodeCount: 1 }, healthy(2))).toEqual({ kind: 'act', actions: [{ type: 'removeNode', index: 1 }] });
+  it('shrinks gently: drain, wait for the tasks to move, then decommission', () => {
+    const d = { status: 'shrinking' as const, nodeCount: 1 };
+    expect(plan(d, healthy(2))).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1' }] });
+    const draining = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', true, 'worker', { availability: 'drain', tasks: 2 })] };
+    expect(plan(d, draining)).toEqual({ kind: 'wait', reason: 'tasks to move off draining node 1' });
+    const drained = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', true, 'worker', { availability: 'drain', tasks: 0 })] };
+    expect(plan(d, drained)).toEqual({ kind: 'act', actions: [{ type: 'decommissionNode', index: 1, memberId: 's1' }] });
+    expect(plan(d, healthy(1))).toEqual({ kind: 'act', actions: [{ type: 'markActive' }] });
+  });
+
+  it('removes a surplus node straight away when it is not a working swarm member', () => {
+    const observed = { ...healthy(3), nodes: [node(0), node(1, { running: false }), node(2, { engineUp: false })] };
+    expect(plan({ status: 'shrinking', nodeCount: 1 }, observed)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'removeNode', index: 1 },
+        { type: 'removeNode', index: 2 },
+      ],
+    });
   });
 
   it('removes stale swarm members that are down and not one of ours', () => {

@@ -21,6 +21,10 @@ export interface ObservedSwarmMember {
   readonly id: string;
   readonly ready: boolean;
   readonly role: NodeRole;
+  /** Scheduling availability: active | pause | drain. */
+  readonly availability: string;
+  /** Tasks currently running on this member. */
+  readonly tasks: number;
 }
 
 /** Everything the reconciler observed of one cluster on the engine. */
@@ -51,6 +55,8 @@ export type Action =
   | { readonly type: 'swarmInit' }
   | { readonly type: 'swarmJoin'; readonly index: number }
   | { readonly type: 'removeSwarmMember'; readonly memberId: string }
+  | { readonly type: 'drainNode'; readonly index: number; readonly memberId: string }
+  | { readonly type: 'decommissionNode'; readonly index: number; readonly memberId: string }
   | { readonly type: 'markActive' }
   | { readonly type: 'finalizeDelete' };
 
@@ -88,9 +94,6 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
     if (!node) containerSteps.push({ type: 'createNode', index, role: index === 0 ? 'manager' : 'worker' });
     else if (!node.running) containerSteps.push({ type: 'startNode', index });
   }
-  for (const node of observed.nodes) {
-    if (node.index >= desired.nodeCount) containerSteps.push({ type: 'removeNode', index: node.index });
-  }
   if (containerSteps.length > 0) return act(containerSteps);
 
   const wanted = observed.nodes.filter((n) => n.index < desired.nodeCount);
@@ -119,6 +122,9 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
       if (!current.has(m.id) && !m.ready && m.role === 'worker') steps.push({ type: 'removeSwarmMember', memberId: m.id });
     }
   }
+  const surplus = planSurplus(observed.nodes.filter((n) => n.index >= desired.nodeCount), members);
+  if (surplus.kind === 'wait' && steps.length === 0) return surplus;
+  if (surplus.kind === 'act') steps.push(...surplus.actions);
   if (steps.length > 0) return act(steps);
   if (!members) return wait('the manager to list swarm members');
 
@@ -126,5 +132,29 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   const notReady = wanted.filter((n) => n.swarmNodeId === null || !readyIds.has(n.swarmNodeId));
   if (notReady.length > 0) return wait(`node ${notReady.map((n) => n.index).join(', ')} to be Ready in the swarm`);
   if (desired.status !== 'active') return act([{ type: 'markActive' }]);
+  return DONE;
+}
+
+/**
+ * Nodes beyond the wanted count leave gently: drain (swarm moves their tasks elsewhere), wait until no
+ * task runs there, then leave the swarm and go. A node that is not a working swarm member just goes.
+ */
+function planSurplus(nodes: readonly ObservedNode[], members: readonly ObservedSwarmMember[] | null): Plan {
+  const actions: Action[] = [];
+  const busy: number[] = [];
+  for (const node of nodes) {
+    const member = node.swarmNodeId ? members?.find((m) => m.id === node.swarmNodeId) : undefined;
+    if (!node.running || !node.engineUp || !member || !member.ready || member.role !== 'worker') {
+      actions.push({ type: 'removeNode', index: node.index });
+    } else if (member.availability !== 'drain') {
+      actions.push({ type: 'drainNode', index: node.index, memberId: member.id });
+    } else if (member.tasks > 0) {
+      busy.push(node.index);
+    } else {
+      actions.push({ type: 'decommissionNode', index: node.index, memberId: member.id });
+    }
+  }
+  if (actions.length > 0) return act(actions);
+  if (busy.length > 0) return wait(`tasks to move off draining node ${busy.join(', ')}`);
   return DONE;
 }

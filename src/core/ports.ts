@@ -68,6 +68,11 @@ export interface ClusterRepository {
    * (concurrent grows add up). Throws QUOTA_EXCEEDED when the result passes `maxNodes`.
    */
   grow(id: string, by: number, maxNodes: number): Promise<TransitionOutcome>;
+  /**
+   * Sets the desired node count: more → `grow`, fewer → `shrink` (never below 1). Throws
+   * QUOTA_EXCEEDED past `maxNodes`. Equal → a refused outcome saying nothing changes.
+   */
+  resize(id: string, count: number, maxNodes: number): Promise<TransitionOutcome>;
   /** Deletes the cluster record with its nodes, events and key material. */
   delete(id: string): Promise<void>;
   putPki(id: string, pki: ClusterPki): Promise<void>;
@@ -135,6 +140,10 @@ export interface ClusterEngine {
   swarmInit(cluster: EngineCluster): Promise<void>;
   swarmJoin(cluster: EngineCluster, index: number): Promise<void>;
   removeSwarmMember(cluster: EngineCluster, memberId: string): Promise<void>;
+  /** Sets a member's availability to drain: the swarm moves its tasks to other nodes. */
+  drainNode(cluster: EngineCluster, memberId: string): Promise<void>;
+  /** The node leaves the swarm, its member entry is removed, then its container and volume. */
+  decommissionNode(cluster: EngineCluster, index: number, memberId: string): Promise<void>;
   /** Ids of every cluster that has objects on the engine (for orphan collection). */
   listClusterIds(): Promise<string[]>;
   /** Removes every object of a cluster id (used for orphans whose record is gone). */

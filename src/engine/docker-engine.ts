@@ -226,6 +226,22 @@ export class DockerEngine implements ClusterEngine {
     await guard('remove a stale swarm member', () => ignore404(() => this.#inner(c, 0).getNode(memberId).remove({ force: true })));
   }
 
+  async drainNode(c: EngineCluster, memberId: string): Promise<void> {
+    await guard('drain a node', async () => {
+      const node = this.#inner(c, 0).getNode(memberId);
+      const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+      await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Availability: 'drain' } });
+    });
+  }
+
+  async decommissionNode(c: EngineCluster, index: number, memberId: string): Promise<void> {
+    await guard(`take node ${index} out of the swarm`, async () => {
+      await this.#inner(c, index).swarmLeave({ force: false }).catch(() => undefined); // gone or not a member: fine
+      await ignore404(() => this.#inner(c, 0).getNode(memberId).remove({ force: true }));
+    });
+    await this.removeNode(c, index);
+  }
+
   async #address(c: EngineCluster, index: number): Promise<string> {
     const info = await guard(`inspect node ${index}`, () => this.#o.docker.getContainer(names.container(c.id, index)).inspect());
     const ip = info.NetworkSettings.Networks[names.network(c.id)]?.IPAddress;

@@ -73,10 +73,24 @@ async function observeInner(client: Dockerode, workloadImage: string): Promise<I
   }
 }
 
+type SwarmNode = { ID: string; Status?: { State?: string }; Spec?: { Role?: string; Availability?: string } };
+type SwarmTask = { NodeID?: string; Status?: { State?: string } };
+
 async function listMembers(manager: Dockerode): Promise<ObservedSwarmMember[] | null> {
   try {
-    const list = (await manager.listNodes()) as Array<{ ID: string; Status?: { State?: string }; Spec?: { Role?: string } }>;
-    return list.map((n) => ({ id: n.ID, ready: n.Status?.State === 'ready', role: n.Spec?.Role === 'manager' ? 'manager' : 'worker' }));
+    const [list, tasks] = await Promise.all([
+      manager.listNodes() as Promise<SwarmNode[]>,
+      manager.listTasks({ filters: { 'desired-state': ['running'] } }) as Promise<SwarmTask[]>,
+    ]);
+    const running = new Map<string, number>();
+    for (const t of tasks) if (t.NodeID && t.Status?.State === 'running') running.set(t.NodeID, (running.get(t.NodeID) ?? 0) + 1);
+    return list.map((n) => ({
+      id: n.ID,
+      ready: n.Status?.State === 'ready',
+      role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+      availability: n.Spec?.Availability ?? 'active',
+      tasks: running.get(n.ID) ?? 0,
+    }));
   } catch {
     return null;
   }

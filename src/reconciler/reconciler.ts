@@ -263,6 +263,14 @@ export class Reconciler {
         await engine.removeSwarmMember(target, action.memberId);
         await ev('swarm', `removed stale swarm member ${action.memberId}`);
         return;
+      case 'drainNode':
+        await engine.drainNode(target, action.memberId);
+        await ev('node', `node ${action.index} draining: its tasks move to other nodes`);
+        return;
+      case 'decommissionNode':
+        await engine.decommissionNode(target, action.index, action.memberId);
+        await ev('node', `node ${action.index} left the swarm and was removed`);
+        return;
       case 'markActive': {
         const t = await store.clusters.transition(cluster.id, 'ready');
         if (t.ok && t.from !== 'active') {

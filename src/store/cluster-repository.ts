@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ClusterRepository } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { createWithinQuota } from './cluster-create.js';
-import { clusterNotFound, growCluster, transitionCluster } from './cluster-transition.js';
+import { clusterNotFound, growCluster, resizeCluster, transitionCluster } from './cluster-transition.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
 import { lockCluster } from './row-locks.js';
 import { nodeRow, patchColumns, pkiColumns, selectClusters, toCluster, toNode, toPki } from './row-mapping.js';
@@ -56,6 +56,7 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     transition: (id, trigger, patch = {}) => transitionCluster(ctx, id, trigger, () => patch),
 
     grow: (id, by, maxNodes) => growCluster(ctx, id, by, maxNodes),
+    resize: (id, count, maxNodes) => resizeCluster(ctx, id, count, maxNodes),
 
     async update(id, patch) {
       const result = await db

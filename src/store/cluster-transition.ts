@@ -60,3 +60,29 @@ export async function growCluster(ctx: StoreContext, id: string, by: number, max
     return { nodeCount };
   });
 }
+
+/** Sets the desired count: more nodes → the `grow` trigger, fewer → `shrink`; one locked transaction. */
+export async function resizeCluster(ctx: StoreContext, id: string, count: number, maxNodes: number): Promise<TransitionOutcome> {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new CarinaError(ErrorCode.VALIDATION, `a cluster needs at least 1 node (got ${count})`, { details: { field: 'count' } });
+  }
+  if (count > maxNodes) {
+    throw new CarinaError(ErrorCode.QUOTA_EXCEEDED, `at most ${maxNodes} node${maxNodes === 1 ? '' : 's'} per cluster: ask an operator to raise the quota`, {
+      details: { quotaNodes: maxNodes, requested: count },
+    });
+  }
+  const current = await ctx.db.selectFrom('clusters').select('node_count').where('id', '=', id).executeTakeFirst();
+  if (current === undefined) throw clusterNotFound(id);
+  const from = Number(current.node_count);
+  if (count === from) {
+    const cluster = toCluster(await selectClusters(ctx.db).where('clusters.id', '=', id).executeTakeFirstOrThrow());
+    return { ok: false, reason: `the cluster already has ${count} node${count === 1 ? '' : 's'}`, cluster };
+  }
+  // The direction was read outside the lock; re-checked inside so a concurrent change can't flip it.
+  return transitionCluster(ctx, id, count > from ? 'grow' : 'shrink', (row) => {
+    if (Number(row.node_count) !== from) {
+      throw new CarinaError(ErrorCode.INVALID_STATE, 'the cluster was resized concurrently: look at it again and retry');
+    }
+    return { nodeCount: count };
+  });
+}

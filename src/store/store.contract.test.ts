@@ -215,6 +215,27 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       expect(refused).toMatchObject({ ok: false, cluster: { status: 'deleting', nodeCount: 7 } });
     });
 
+    it('resizes up through grow and down through shrink, never below 1 or past the limit', async () => {
+      const a = await account('a');
+      const c = await cluster(a.id, 'web');
+      await store.clusters.transition(c.id, 'start');
+      await store.clusters.transition(c.id, 'ready');
+      expect(c.nodeCount).toBe(1);
+      expect(await store.clusters.resize(c.id, 3, 5)).toMatchObject({ ok: true, from: 'active', cluster: { status: 'growing', nodeCount: 3 } });
+      await store.clusters.transition(c.id, 'ready');
+      const down = await store.clusters.resize(c.id, 1, 5);
+      expect(down).toMatchObject({ ok: true, from: 'active', cluster: { status: 'shrinking', nodeCount: 1 } });
+      await store.clusters.transition(c.id, 'ready');
+      const up = await store.clusters.resize(c.id, 4, 5);
+      expect(up).toMatchObject({ ok: true, from: 'active', cluster: { status: 'growing', nodeCount: 4 } });
+      await store.clusters.transition(c.id, 'ready');
+      expect(await store.clusters.resize(c.id, 4, 5)).toMatchObject({ ok: false, reason: 'the cluster already has 4 nodes' });
+      await expect(store.clusters.resize(c.id, 0, 5)).rejects.toMatchObject({ code: ErrorCode.VALIDATION });
+      await expect(store.clusters.resize(c.id, 6, 5)).rejects.toMatchObject({ code: ErrorCode.QUOTA_EXCEEDED });
+      await expect(store.clusters.resize('missing', 2, 5)).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
+      expect(await store.clusters.getById(c.id)).toMatchObject({ status: 'active', nodeCount: 4 });
+    });
+
     it('updates a patch and bumps updated_at', async () => {
       const a = await account('a');
       const c = await cluster(a.id, 'web');
