@@ -51,6 +51,14 @@ export default tseslint.config(
   layer(['src/api/**'], [
     { group: ['**/cli/**', '**/server/**', '**/engine/**', 'dockerode'], message: 'api works through core ports' },
   ]),
+  // web: the portal is a browser client of the public HTTP API (its tests may compare with src/).
+  {
+    files: ['web/**'],
+    ignores: ['web/src/**/*.test.{ts,tsx}', 'web/src/test-setup.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**', 'node:*', 'fastify', 'dockerode', 'kysely'], message: 'the portal talks only to the public API' }] }],
+    },
+  },
   layer(['src/cli/**'], [
     { group: ['**/core/**', '**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**'], message: 'the CLI is a thin client of the public HTTP API' },
   ]),

@@ -1,8 +1,9 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests beside the code (pure logic, no IO), and
-// end-to-end tests under test/ that need a real Docker engine and run serially
-// (they share one engine and the machine's two cores).
+// Three projects: fast unit tests beside the code (pure logic, no IO), the portal's
+// component tests (web/, in jsdom), and end-to-end tests under test/ that need a real
+// Docker engine and run serially (they share one engine and the machine's two cores).
 export default defineConfig({
   test: {
     projects: [
@@ -11,6 +12,15 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+        },
+      },
+      {
+        plugins: [react()],
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          setupFiles: ['web/src/test-setup.ts'],
         },
       },
       {

@@ -7,6 +7,7 @@ import type { Account } from '../core/types.js';
 import { Authenticator } from './authenticator.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
 import { registerClusterRoutes } from './cluster-routes.js';
+import { registerPortal } from './portal/portal-plugin.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,8 +55,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     void reply.status(404).send(errorBody(ErrorCode.NOT_FOUND, `no such endpoint: ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`));
   });
 
+  // The portal: sessions, the web app at `/`, and the session cookie as an alternative credential.
+  const portal = registerPortal(app, { store: deps.store, auth });
   const requireAccount = async (request: FastifyRequest): Promise<void> => {
-    request.account = await auth.authenticate(request.headers.authorization);
+    request.account = (await portal.sessionAccount(request)) ?? (await auth.authenticate(request.headers.authorization));
   };
 
   app.get('/healthz', { schema: { hide: true } }, async () => {

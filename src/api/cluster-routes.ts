@@ -3,7 +3,7 @@ import { FLAVORS } from '../core/flavors.js';
 import type { Account } from '../core/types.js';
 import { buildBundle } from '../pki/bundle.js';
 import type { ApiDeps } from './app.js';
-import { presentCluster, presentEvent, presentFlavor, presentNode } from './presenters.js';
+import { presentAuditEntry, presentCluster, presentEvent, presentFlavor, presentNode, presentUsage } from './presenters.js';
 import * as s from './schemas.js';
 
 type Named = { Params: { name: string } };
@@ -65,6 +65,10 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
 
   app.get<Named>('/clusters/:name/credentials', { schema: s.credentialsSchema }, async (req, reply) => {
     const { cluster, pki } = await clusters.credentials(accountOf(req), req.params.name);
+    const etag = `"${pki.clientSerial}"`;
+    if ((req.headers['if-none-match'] ?? '').split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+      return reply.status(304).header('etag', etag).header('cache-control', 'no-store').send();
+    }
     const zip = await buildBundle({ pki, clusterName: cluster.name, host, port: cluster.port });
     return reply
       .header('content-type', 'application/zip')
@@ -74,10 +78,33 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
       .send(zip);
   });
 
+  app.post<Named>('/clusters/:name/credentials/rotate', { schema: s.rotateCredentialsSchema }, async (req) => {
+    const { cluster, clientSerial } = await clusters.rotateCredentials(accountOf(req), req.params.name);
+    return {
+      cluster: cluster.name,
+      client_serial: clientSerial,
+      message: `the previous client certificate of "${cluster.name}" is refused from now on: download the new credentials bundle`,
+    };
+  });
+
+  app.get<Named & { Querystring: { after?: string; limit?: string } }>('/clusters/:name/audit', { schema: s.auditSchema }, async (req) => {
+    const { after, limit } = req.query;
+    const entries = await clusters.audit(accountOf(req), req.params.name, {
+      ...(after !== undefined && { afterId: Number(after) }),
+      ...(limit !== undefined && { limit: Number(limit) }),
+    });
+    return { entries: entries.map(presentAuditEntry) };
+  });
+
   app.get<Named & { Querystring: { after?: string } }>('/clusters/:name/events', { schema: s.eventsSchema }, async (req) => {
     const after = req.query.after === undefined ? undefined : Number(req.query.after);
     const events = await clusters.events(accountOf(req), req.params.name, after);
     return { events: events.map(presentEvent) };
+  });
+
+  app.get<Named>('/clusters/:name/usage', { schema: s.usageSchema }, async (req) => {
+    const { cluster, usage } = await clusters.usage(accountOf(req), req.params.name);
+    return presentUsage(cluster, usage);
   });
 
   app.get('/quotas', { schema: s.quotasSchema }, async (req) => {

@@ -20,6 +20,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
+  [ErrorCode.GATEWAY]: 503,
   [ErrorCode.INTERNAL]: 500,
 });
 

@@ -1,4 +1,6 @@
 import { findFlavor, type Flavor } from '../core/flavors.js';
+import type { AuditEntry } from '../core/ports.js';
+import type { ClusterUsage } from '../core/autoscale.js';
 import type { Cluster, ClusterEvent, ClusterNode } from '../core/types.js';
 
 /** The public JSON shape of a cluster (stable field names; documented in the OpenAPI document). */
@@ -26,9 +28,56 @@ export function presentEvent(e: ClusterEvent) {
   return { id: e.id, time: e.at.toISOString(), type: e.type, message: e.message };
 }
 
+/** The public JSON shape of an audit entry. */
+export function presentAuditEntry(e: AuditEntry) {
+  return {
+    id: e.id,
+    time: e.at.toISOString(),
+    account: e.account,
+    method: e.method,
+    path: e.path,
+    status: e.status,
+    cert_serial: e.certSerial,
+    denied_code: e.deniedCode,
+  };
+}
+
 export function presentFlavor(f: Flavor) {
   return { name: f.name, memory_bytes: f.memoryBytes, memory: `${f.memoryBytes / 1024 ** 3} GiB`, vcpus: f.vcpus, disk_gb: f.diskGb };
 }
 
 /** A flavor by name for presenting; undefined if unknown. */
 export const flavorNamed = findFlavor;
+
+/** Usage per node and in total; CPU in vCPUs, memory in bytes; `used_*` null when not measured. */
+export function presentUsage(c: Cluster, usage: ClusterUsage) {
+  const flavor = findFlavor(c.flavor);
+  const cpus = (nano: number) => Math.round(nano / 1e7) / 100;
+  const nodes = usage.nodes.map((n) => ({
+    index: n.index,
+    capacity_cpus: flavor?.vcpus ?? null,
+    capacity_memory_bytes: flavor?.memoryBytes ?? null,
+    reserved_cpus: cpus(n.reservedNanoCpus),
+    reserved_memory_bytes: n.reservedMemoryBytes,
+    used_cpus: n.usedNanoCpus === null ? null : cpus(n.usedNanoCpus),
+    used_memory_bytes: n.usedMemoryBytes,
+    containers: n.containers,
+    tasks: n.tasks,
+  }));
+  const sum = (f: (n: (typeof nodes)[number]) => number | null) =>
+    nodes.some((n) => f(n) === null) ? null : nodes.reduce((a, n) => a + (f(n) ?? 0), 0);
+  return {
+    cluster: c.name,
+    nodes,
+    total: {
+      capacity_cpus: sum((n) => n.capacity_cpus),
+      capacity_memory_bytes: sum((n) => n.capacity_memory_bytes),
+      reserved_cpus: Math.round((sum((n) => n.reserved_cpus) ?? 0) * 100) / 100,
+      reserved_memory_bytes: sum((n) => n.reserved_memory_bytes),
+      used_cpus: ((u) => (u === null ? null : Math.round(u * 100) / 100))(sum((n) => n.used_cpus)),
+      used_memory_bytes: sum((n) => n.used_memory_bytes),
+      containers: sum((n) => n.containers),
+      tasks: sum((n) => n.tasks),
+    },
+  };
+}

@@ -115,6 +115,52 @@ export const eventsSchema = {
   },
 } as const;
 
+export const rotateCredentialsSchema = {
+  summary: 'Issue a new client certificate; the previous one is refused at once (download a new bundle)',
+  params: nameParam,
+  response: {
+    200: {
+      type: 'object',
+      properties: { cluster: { type: 'string' }, client_serial: { type: 'string' }, message: { type: 'string' } },
+    },
+    ...errors,
+  },
+} as const;
+
+export const auditSchema = {
+  summary: "The cluster's Docker API audit log (mutating and refused requests; no bodies, secrets redacted)",
+  params: nameParam,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { after: { type: 'string', pattern: '^[0-9]{1,15}$' }, limit: { type: 'string', pattern: '^[0-9]{1,4}$' } },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        entries: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'integer' },
+              time: { type: 'string' },
+              account: { type: 'string' },
+              method: { type: 'string' },
+              path: { type: 'string' },
+              status: { type: 'integer' },
+              cert_serial: { type: 'string' },
+              denied_code: { type: ['string', 'null'], description: 'CARINA-10xx when the gateway refused the request (docs/policy.md)' },
+            },
+          },
+        },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
 export const quotasSchema = {
   summary: "Your account's quotas and usage",
   response: {
@@ -141,5 +187,32 @@ export const flavorsSchema = {
         },
       },
     },
+  },
+} as const;
+
+const usageNumbers = {
+  capacity_cpus: { type: ['number', 'null'] },
+  capacity_memory_bytes: { type: ['integer', 'null'] },
+  reserved_cpus: { type: 'number' },
+  reserved_memory_bytes: { type: ['integer', 'null'] },
+  used_cpus: { type: ['number', 'null'], description: 'vCPUs in use (sampled over about a second); null if not measured' },
+  used_memory_bytes: { type: ['integer', 'null'] },
+  containers: { type: ['integer', 'null'] },
+  tasks: { type: ['integer', 'null'] },
+} as const;
+
+export const usageSchema = {
+  summary: 'Reserved and used CPU and memory per node and in total (what the autoscaler looks at)',
+  params: nameParam,
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        cluster: { type: 'string' },
+        nodes: { type: 'array', items: { type: 'object', properties: { index: { type: 'integer' }, ...usageNumbers } } },
+        total: { type: 'object', properties: usageNumbers },
+      },
+    },
+    ...errors,
   },
 } as const;

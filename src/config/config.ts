@@ -25,6 +25,10 @@ export interface ServerConfig {
   readonly debianMirror: string | undefined;
   /** IPv4 /16 that cluster node networks are carved from. */
   readonly nodeSubnetPool: string;
+  /** lxcfs mount point for per-node /proc (nodes report their flavor's memory); undefined = off. */
+  readonly lxcfsDir: string | undefined;
+  readonly autoscaleIntervalMs: number;
+  readonly autoscaleCooldownMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -67,5 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     defaultQuotaNodes: int(env, 'CARINA_DEFAULT_QUOTA_NODES', 5),
     debianMirror: env.CARINA_DEBIAN_MIRROR || undefined,
     nodeSubnetPool: env.CARINA_NODE_SUBNET_POOL || '10.213.0.0/16',
+    lxcfsDir: env.CARINA_LXCFS === 'off' ? undefined : env.CARINA_LXCFS || '/var/lib/lxcfs',
+    autoscaleIntervalMs: int(env, 'CARINA_AUTOSCALE_INTERVAL_MS', 15_000),
+    autoscaleCooldownMs: int(env, 'CARINA_AUTOSCALE_COOLDOWN_MS', 60_000),
   });
 }

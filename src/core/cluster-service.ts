@@ -1,6 +1,7 @@
+import type { ClusterUsage } from './autoscale.js';
 import { CarinaError, ErrorCode } from './errors.js';
 import { DEFAULT_FLAVOR, findFlavor } from './flavors.js';
-import type { Pki, Store } from './ports.js';
+import type { AuditEntry, EndpointNotifier, Pki, Store } from './ports.js';
 import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
 import { assertClusterName } from './validation.js';
 
@@ -17,6 +18,10 @@ export interface ClusterServiceDeps {
   readonly portRange: { readonly from: number; readonly to: number };
   readonly dnsNames: (cluster: Cluster) => string[];
   readonly ipAddresses: readonly string[];
+  /** Measured reservations and use of a cluster's nodes. */
+  readonly usage: (cluster: Cluster) => Promise<ClusterUsage>;
+  /** The gateway, refreshed when a cluster's key material changes. */
+  readonly endpoints?: EndpointNotifier;
 }
 
 export interface CreateClusterInput {
@@ -54,6 +59,7 @@ export class ClusterService {
     });
     await this.#d.store.clusters.putPki(cluster.id, pki);
     await this.#d.store.events.append(cluster.id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${flavor}`);
+    await this.#d.endpoints?.refresh(cluster.id);
     this.#d.scheduler.kick(cluster.id);
     return cluster;
   }
@@ -131,6 +137,31 @@ export class ClusterService {
     const pki = await this.#d.store.clusters.getPki(cluster.id);
     if (!pki) throw new CarinaError(ErrorCode.CREDENTIALS_NOT_READY, `credentials of "${name}" are not ready yet: retry in a few seconds`);
     return { cluster, pki };
+  }
+
+  /**
+   * Issues a new client certificate from the cluster's CA and makes the gateway refuse the previous one
+   * before returning; the account downloads a new bundle afterwards.
+   */
+  async rotateCredentials(account: Account, name: string): Promise<{ cluster: Cluster; clientSerial: string }> {
+    const { cluster, pki } = await this.credentials(account, name);
+    const client = await this.#d.pki.issueClientCert(pki, account.name);
+    await this.#d.store.clusters.putPki(cluster.id, { ...pki, ...client });
+    await this.#d.endpoints?.refresh(cluster.id);
+    await this.#d.store.events.append(cluster.id, 'credentials', `client certificate rotated (serial ${client.clientSerial}); the previous one is refused`);
+    return { cluster, clientSerial: client.clientSerial };
+  }
+
+  /** The gateway's audit log of the cluster's Docker API requests. */
+  async audit(account: Account, name: string, options: { afterId?: number; limit?: number } = {}): Promise<AuditEntry[]> {
+    const cluster = await this.get(account, name);
+    return this.#d.store.audit.list(cluster.id, options);
+  }
+
+  async usage(account: Account, name: string): Promise<{ cluster: Cluster; usage: ClusterUsage }> {
+    const cluster = await this.get(account, name);
+    if (cluster.status === 'deleting' || cluster.status === 'new') return { cluster, usage: { nodes: [] } };
+    return { cluster, usage: await this.#d.usage(cluster) };
   }
 
   async events(account: Account, name: string, afterId?: number): Promise<ClusterEvent[]> {

@@ -19,6 +19,7 @@ export const ErrorCode = Object.freeze({
   METHOD_NOT_ALLOWED: 'CARINA_ERR_METHOD_NOT_ALLOWED',
   ENGINE: 'CARINA_ERR_ENGINE',
   PORTS_EXHAUSTED: 'CARINA_ERR_PORTS_EXHAUSTED',
+  GATEWAY: 'CARINA_ERR_GATEWAY',
   INTERNAL: 'CARINA_ERR_INTERNAL',
 });
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

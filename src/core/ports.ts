@@ -2,6 +2,7 @@ import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki, ClusterSt
 import type { Flavor } from './flavors.js';
 import type { NodeRole } from './types.js';
 import type { ObservedCluster } from './planner.js';
+import type { ClusterUsage } from './autoscale.js';
 import type { ClusterTrigger } from './cluster-state.js';
 
 // ---------------------------------------------------------------- store
@@ -34,6 +35,7 @@ export interface Store {
   readonly accounts: AccountRepository;
   readonly clusters: ClusterRepository;
   readonly events: EventRepository;
+  readonly audit: AuditRepository;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,34 @@ export interface EventRepository {
   list(clusterId: string, options?: { afterId?: number; limit?: number }): Promise<ClusterEvent[]>;
 }
 
+/** One request through a cluster's Docker API gateway (no bodies; secrets in the query redacted). */
+export interface AuditEntry {
+  readonly id: number;
+  readonly clusterId: string;
+  readonly at: Date;
+  readonly account: string;
+  readonly method: string;
+  readonly path: string;
+  /** The HTTP status answered (101 for an upgraded attach/exec stream). */
+  readonly status: number;
+  readonly certSerial: string;
+  /** The CARINA-10xx code when the gateway refused the request itself. */
+  readonly deniedCode: string | null;
+}
+
+/** A cluster's audit log of Docker API requests. */
+export interface AuditRepository {
+  append(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry>;
+  /** Entries in time order, optionally only those after `afterId`. */
+  list(clusterId: string, options?: { afterId?: number; limit?: number }): Promise<AuditEntry[]>;
+}
+
+/** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */
+export interface EndpointNotifier {
+  /** Re-reads the cluster (listener, certificates, current client serial); never throws. */
+  refresh(clusterId: string): Promise<void>;
+}
+
 // ---------------------------------------------------------------- pki
 
 /** What a cluster's server certificate must be valid for. */
@@ -103,6 +133,8 @@ export interface PkiSubject {
 /** Issues per-cluster key material with a real X.509 library. */
 export interface Pki {
   createClusterPki(subject: PkiSubject): Promise<ClusterPki>;
+  /** A new client certificate for `accountName` from the cluster's existing CA (credential rotation). */
+  issueClientCert(pki: ClusterPki, accountName: string): Promise<Pick<ClusterPki, 'clientCert' | 'clientKey' | 'clientSerial'>>;
 }
 
 // ---------------------------------------------------------------- clock
@@ -146,8 +178,12 @@ export interface ClusterEngine {
   decommissionNode(cluster: EngineCluster, index: number, memberId: string): Promise<void>;
   /** Ids of every cluster that has objects on the engine (for orphan collection). */
   listClusterIds(): Promise<string[]>;
+  /** Whether the host engine answers at all (a restarting engine is not a cluster's failure). */
+  available(): Promise<boolean>;
   /** Removes every object of a cluster id (used for orphans whose record is gone). */
   purgeCluster(clusterId: string): Promise<void>;
+  /** Reservations (and with `withStats`, measured use) per running node. */
+  usage(cluster: EngineCluster, options: { withStats: boolean }): Promise<ClusterUsage>;
   /** Calls `onChange` with the cluster id whenever one of its node containers dies, stops or is removed. */
   watch(onChange: (clusterId: string) => void): { close(): void };
 }

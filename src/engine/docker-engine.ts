@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { EngineError } from '../core/errors.js';
@@ -10,6 +10,9 @@ import { LABEL, names, nodeHostname } from './labels.js';
 import { NodeClients, waitForEngine } from './node-client.js';
 import { clusterSubnet } from './subnets.js';
 import { watchNodeEvents } from './node-events.js';
+import { LXCFS_PROC_FILES } from './lxcfs.js';
+import { collectUsage } from './usage.js';
+import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
 
 /** Images a node needs; built on first use. */
@@ -30,13 +33,14 @@ export interface DockerEngineOptions {
   readonly publishAddress: string;
   /** IPv4 /16 that cluster networks are carved from (one /26 per cluster, fixed node addresses). */
   readonly nodeSubnetPool: string;
+  /** Where lxcfs serves per-container /proc files (nodes then report their flavor's memory), if it runs. */
+  readonly lxcfsDir?: string | undefined;
   readonly images: () => Promise<NodeImages>;
 }
 
 const SWARM_PORT = 2377;
 /** The tag the workload image carries inside every node (what users `docker run`). */
 const WORKLOAD_IMAGE_IN_NODE = 'carina/busybox:latest';
-const TLS_PORT = '2376/tcp';
 const ENGINE_START_TIMEOUT_MS = 30_000;
 
 /** The `ClusterEngine` port on a real Docker engine through dockerode. */
@@ -65,6 +69,11 @@ export class DockerEngine implements ClusterEngine {
 
   #nodeDir(clusterId: string, index: number): string {
     return join(this.#o.dataDir, 'nodes', clusterId, `n${index}`);
+  }
+
+  /** The manager's engine socket on the host (what the Docker API gateway forwards to). */
+  managerSocket(clusterId: string): string {
+    return this.#socket(clusterId, 0);
   }
 
   #socket(clusterId: string, index: number): string {
@@ -113,11 +122,10 @@ export class DockerEngine implements ClusterEngine {
     const dir = this.#nodeDir(c.id, index);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
+    const lxcfs = this.#o.lxcfsDir;
+    if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
+    // Every engine listens only on its unix socket: the control plane's gateway is the only way in (no TLS, nothing published).
     const cmd: string[] = [];
-    if (role === 'manager') {
-      binds.push(`${await this.#writeTls(c)}:/etc/carina/tls:ro`);
-      cmd.push('--host', 'tcp://0.0.0.0:2376', '--tlsverify', '--tlscacert=/etc/carina/tls/ca.pem', '--tlscert=/etc/carina/tls/server-cert.pem', '--tlskey=/etc/carina/tls/server-key.pem');
-    }
     const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
     await guard(`create node ${index}`, async () => {
       await this.#o.docker.createVolume({ Name: names.volume(c.id, index), Labels: labels });
@@ -128,7 +136,6 @@ export class DockerEngine implements ClusterEngine {
           Hostname: nodeHostname(c.name, index),
           Cmd: cmd,
           Labels: labels,
-          ExposedPorts: role === 'manager' ? { [TLS_PORT]: {} } : {},
           // A fixed address per node: a re-created node comes back where the swarm expects it.
           NetworkingConfig: {
             EndpointsConfig: { [names.network(c.id)]: { IPAMConfig: { IPv4Address: clusterSubnet(this.#o.nodeSubnetPool, c.port).nodeAddress(index) } } },
@@ -146,7 +153,6 @@ export class DockerEngine implements ClusterEngine {
             SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
             // systempaths=unconfined: the inner engine must write /proc/sys (ip forwarding) and see /proc fully.
             ...({ CgroupnsMode: 'private', MaskedPaths: [], ReadonlyPaths: [] } as object),
-            PortBindings: role === 'manager' ? { [TLS_PORT]: [{ HostIp: this.#o.publishAddress, HostPort: String(c.port) }] } : {},
           },
         });
       } catch (e) {
@@ -154,16 +160,6 @@ export class DockerEngine implements ClusterEngine {
       }
     });
     await this.startNode(c, index);
-  }
-
-  async #writeTls(c: EngineCluster): Promise<string> {
-    const dir = join(this.#o.dataDir, 'nodes', c.id, 'tls');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(join(dir, 'ca.pem'), c.pki.caCert, { mode: 0o644 });
-    await writeFile(join(dir, 'server-cert.pem'), c.pki.serverCert, { mode: 0o644 });
-    await writeFile(join(dir, 'server-key.pem'), c.pki.serverKey, { mode: 0o600 });
-    await chmod(join(dir, 'server-key.pem'), 0o600);
-    return dir;
   }
 
   async startNode(c: EngineCluster, index: number): Promise<void> {
@@ -202,7 +198,13 @@ export class DockerEngine implements ClusterEngine {
   async swarmInit(c: EngineCluster): Promise<void> {
     const addr = await this.#address(c, 0);
     await guard('initialise the swarm', () =>
-      this.#inner(c, 0).swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: `${addr}:${SWARM_PORT}`, ForceNewCluster: false }),
+      this.#inner(c, 0).swarmInit({
+        ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+        AdvertiseAddr: `${addr}:${SWARM_PORT}`,
+        ForceNewCluster: false,
+        // Heartbeats every 2 s (default 5 s): nodes are seen Ready again sooner after a restart.
+        Spec: { Dispatcher: { HeartbeatPeriod: 2_000_000_000 } },
+      }),
     );
   }
 
@@ -249,6 +251,13 @@ export class DockerEngine implements ClusterEngine {
     return ip;
   }
 
+  async available(): Promise<boolean> {
+    return this.#o.docker.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
   async listClusterIds(): Promise<string[]> {
     const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
     const [containers, volumes, networks] = await guard('list cluster objects', () =>
@@ -264,6 +273,24 @@ export class DockerEngine implements ClusterEngine {
       if (id) ids.add(id);
     }
     return [...ids];
+  }
+
+  async usage(c: EngineCluster, options: { withStats: boolean }): Promise<ClusterUsage> {
+    const observed = await this.observe(c);
+    const running = observed.nodes.filter((n) => n.running && n.engineUp);
+    const managerUp = running.some((n) => n.index === 0 && n.swarm === 'active');
+    return guard('measure usage', () =>
+      collectUsage({
+        nodes: running.map((n) => ({
+          index: n.index,
+          client: this.#inner(c, n.index),
+          swarmNodeId: n.swarmNodeId,
+          container: this.#o.docker.getContainer(names.container(c.id, n.index)),
+        })),
+        manager: managerUp ? this.#inner(c, 0) : undefined,
+        withStats: options.withStats,
+      }),
+    );
   }
 
   watch(onChange: (clusterId: string) => void): { close(): void } {

@@ -58,6 +58,16 @@ export class X509Pki implements Pki {
     };
   }
 
+  async issueClientCert(pki: ClusterPki, accountName: string): Promise<Pick<ClusterPki, 'clientCert' | 'clientKey' | 'clientSerial'>> {
+    const ca = await loadCa(pki);
+    const client = await this.issueLeaf(ca, {
+      subject: `CN=${accountName}`,
+      usage: x509.ExtendedKeyUsage.clientAuth,
+      keyUsage: x509.KeyUsageFlags.digitalSignature,
+    });
+    return { clientCert: certPem(client.cert), clientKey: await keyPem(client.keys), clientSerial: client.cert.serialNumber };
+  }
+
   private async issueCa(subject: PkiSubject): Promise<Issued> {
     const keys = await generateKeys();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -131,6 +141,14 @@ function randomSerial(): string {
   const bytes = randomBytes(16);
   bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x40;
   return bytes.toString('hex');
+}
+
+/** The cluster's CA (certificate and key pair) from its stored PEM. */
+async function loadCa(pki: ClusterPki): Promise<Issued> {
+  const cert = new x509.X509Certificate(pki.caCert);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pki.caKey), KEY_ALGORITHM, true, ['sign']);
+  const publicKey = await webcrypto.subtle.importKey('spki', cert.publicKey.rawData, KEY_ALGORITHM, true, ['verify']);
+  return { cert, keys: { privateKey, publicKey } };
 }
 
 async function generateKeys(): Promise<KeyPair> {

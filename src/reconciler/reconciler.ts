@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCause } from '../core/errors.js';
 import { findFlavor } from '../core/flavors.js';
-import { plan, type Action, type ObservedCluster } from '../core/planner.js';
+import { plan, type Action, type ObservedCluster, type Plan } from '../core/planner.js';
+import type { ClusterUsage } from '../core/autoscale.js';
 import type { Clock, ClusterEngine, EngineCluster, Pki, Store } from '../core/ports.js';
 import type { Cluster, ClusterNode } from '../core/types.js';
 import { roleOf } from '../core/types.js';
@@ -22,6 +23,8 @@ export interface ReconcilerOptions {
   readonly maxFailures: number;
   /** How long a cluster may wait for something (a node to be Ready…) before it goes to `error`. */
   readonly stallTimeoutMs: number;
+  /** How long an existing cluster's manager must report no swarm before the swarm is re-formed. */
+  readonly swarmLossGraceMs: number;
 }
 
 /** How long an active cluster may wait on something before it counts as drifted. */
@@ -64,6 +67,7 @@ export class Reconciler {
   readonly #workers = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
   readonly #nodesWritten = new Map<string, string>();
+  readonly #managerInactiveSince = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #watch: { close(): void } | undefined;
   #stopped = false;
@@ -162,7 +166,8 @@ export class Reconciler {
         continue;
       }
       await this.#recordNodes(cluster, observed);
-      const next = plan({ status: cluster.status, nodeCount: cluster.nodeCount }, observed);
+      let next = plan({ status: cluster.status, nodeCount: cluster.nodeCount }, observed);
+      next = this.#holdSwarmInit(cluster, next);
       if (cluster.status === 'active' && next.kind !== 'done') {
         // Drift of an active cluster (a node died, was removed, left the swarm): say so, then repair.
         if (next.kind === 'act' || Date.now() - lastProgress > REPAIR_WAIT_MS) {
@@ -205,8 +210,31 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Re-forming a swarm loses its services, so a manager of an existing cluster that reports no swarm
+   * must do so for a while (it does briefly while its engine shuts down) before the swarm is re-formed.
+   */
+  #holdSwarmInit(cluster: Cluster, next: Plan): Plan {
+    const wantsInit = next.kind === 'act' && next.actions.some((a) => a.type === 'swarmInit');
+    if (!wantsInit) {
+      this.#managerInactiveSince.delete(cluster.id);
+      return next;
+    }
+    if (cluster.status === 'new' || cluster.status === 'building') return next;
+    const since = this.#managerInactiveSince.get(cluster.id) ?? Date.now();
+    this.#managerInactiveSince.set(cluster.id, since);
+    if (Date.now() - since >= this.#o.swarmLossGraceMs) return next;
+    return { kind: 'wait', reason: 'the manager to report its swarm again' };
+  }
+
   /** Records a failed attempt; returns true when the cluster went to `error` (stop working on it). */
   async #failed(cluster: Cluster, cause: unknown): Promise<boolean> {
+    if (!(await this.#o.engine.available())) {
+      // The host engine itself is down or restarting: not this cluster's fault; try again later.
+      this.#o.log(`reconciler: the host engine does not answer (${describeCause(cause)}); waiting for it`);
+      await sleep(1_000);
+      return true;
+    }
     const fresh = (await this.#o.store.clusters.getById(cluster.id)) ?? cluster;
     const failures = fresh.failures + 1;
     const message = describeCause(cause);
@@ -253,7 +281,12 @@ export class Reconciler {
         return engine.loadWorkloadImage(target, action.index);
       case 'swarmInit':
         await engine.swarmInit(target);
-        await ev('swarm', 'swarm initialised on node 0');
+        await ev(
+          'swarm',
+          cluster.status === 'new' || cluster.status === 'building'
+            ? 'swarm initialised on node 0'
+            : 'swarm re-formed on node 0: the manager had left its swarm, so services and networks of the old swarm are gone and must be deployed again',
+        );
         return;
       case 'swarmJoin':
         await engine.swarmJoin(target, action.index);
@@ -285,6 +318,11 @@ export class Reconciler {
         this.#o.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} deleted`);
         return;
     }
+  }
+
+  /** Reservations (and optionally measured use) of a cluster's nodes. */
+  async usage(cluster: Cluster, options: { withStats: boolean }): Promise<ClusterUsage> {
+    return this.#o.engine.usage(await this.#engineCluster(cluster), options);
   }
 
   async #engineCluster(cluster: Cluster): Promise<EngineCluster> {

@@ -11,8 +11,12 @@ import type { ServerConfig } from '../config/config.js';
 import { DockerEngine, type NodeImages } from '../engine/docker-engine.js';
 import { debianMirror } from '../engine/apt-mirror.js';
 import { ensureImages } from '../engine/node-image.js';
+import { childProcessRunner } from '../engine/host-setup.js';
+import { ensureLxcfs } from '../engine/lxcfs.js';
+import { Gateway } from '../gateway/gateway.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
+import { Autoscaler } from '../reconciler/autoscaler.js';
 import { openStore } from '../store/open-store.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
@@ -49,7 +53,11 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     });
     return images;
   };
+  const lxcfsDir = config.lxcfsDir
+    ? await ensureLxcfs({ dir: config.lxcfsDir, logFile: join(config.dataDir, 'lxcfs.log'), run: childProcessRunner(), log })
+    : undefined;
   const engine = new DockerEngine({
+    lxcfsDir,
     docker,
     dataDir: config.dataDir,
     instance: config.instance,
@@ -70,26 +78,44 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     intervalMs: config.reconcileIntervalMs,
     maxFailures: config.maxFailures,
     stallTimeoutMs: config.stallTimeoutMs,
+    swarmLossGraceMs: 10_000,
   });
+  // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
+  const gateway = new Gateway({ store, host: config.publishAddress, socketOf: (id) => engine.managerSocket(id), log });
   const clusters = new ClusterService({
     store,
     pki,
+    endpoints: gateway,
     scheduler: reconciler,
     newId: () => randomBytes(6).toString('hex'),
     portRange: config.portRange,
     dnsNames,
     ipAddresses,
+    usage: (c) => reconciler.usage(c, { withStats: true }),
+  });
+  const autoscaler = new Autoscaler({
+    store,
+    scheduler: reconciler,
+    usageOf: (c) => reconciler.usage(c, { withStats: false }),
+    clock,
+    log,
+    intervalMs: config.autoscaleIntervalMs,
+    cooldownMs: config.autoscaleCooldownMs,
   });
   const api = await buildApi({ store, clusters, advertiseAddress: config.advertiseAddress, version, log });
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
+  await gateway.start();
   // Build the images now so the first create doesn't wait for them (about a minute, once).
   loadImages().catch((e: unknown) => log(`node image: ${e instanceof Error ? e.message : String(e)}`));
   reconciler.start();
+  autoscaler.start();
   return {
     api,
     url: address,
     async close() {
       await api.close();
+      await gateway.close();
+      await autoscaler.stop();
       await reconciler.stop();
       await store.close();
     },

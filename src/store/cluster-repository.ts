@@ -72,6 +72,7 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     async delete(id) {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('events').where('cluster_id', '=', id).execute();
+        await trx.deleteFrom('audit').where('cluster_id', '=', id).execute();
         await trx.deleteFrom('nodes').where('cluster_id', '=', id).execute();
         await trx.deleteFrom('cluster_pki').where('cluster_id', '=', id).execute();
         await trx.deleteFrom('clusters').where('id', '=', id).execute();

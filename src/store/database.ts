@@ -58,6 +58,19 @@ export interface EventsTable {
   message: string;
 }
 
+/** Row of `audit`: one Docker API request through the gateway; `id` only grows. */
+export interface AuditTable {
+  id: Generated<number>;
+  cluster_id: string;
+  at: string;
+  account: string;
+  method: string;
+  path: string;
+  status: number;
+  cert_serial: string;
+  denied_code: string | null;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -65,6 +78,7 @@ export interface Database {
   cluster_pki: ClusterPkiTable;
   nodes: NodesTable;
   events: EventsTable;
+  audit: AuditTable;
 }
 
 /** The SQL dialects the store speaks. */

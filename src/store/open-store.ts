@@ -6,6 +6,7 @@ import pg from 'pg';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import { createAccountRepository } from './account-repository.js';
+import { createAuditRepository } from './audit-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
@@ -67,6 +68,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     accounts: createAccountRepository(ctx),
     clusters: createClusterRepository(ctx),
     events: createEventRepository(ctx),
+    audit: createAuditRepository(ctx),
     close: () => (closing ??= db.destroy()),
   };
 }

@@ -20,7 +20,7 @@ async function resetPostgres(url: string): Promise<void> {
   await client.connect();
   try {
     await client.query(
-      'DROP TABLE IF EXISTS events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
+      'DROP TABLE IF EXISTS audit, events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
     );
   } finally {
     await client.end();
@@ -304,6 +304,29 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       expect(await store.clusters.listNodes(keep.id)).toHaveLength(1);
       expect(await store.events.list(keep.id)).toHaveLength(1);
       expect((await cluster(a.id, 'web')).name).toBe('web');
+    });
+
+    it('appends and lists audit entries in order, after an id and up to a limit, and deletes them with the cluster', async () => {
+      const a = await account('a');
+      const c = await cluster(a.id, 'web');
+      const other = await cluster(a.id, 'api');
+      const entry = { clusterId: c.id, account: 'a', method: 'POST', path: '/v1.41/containers/create', status: 201, certSerial: '4a', deniedCode: null };
+      const e1 = await store.audit.append(entry);
+      await store.audit.append({ ...entry, clusterId: other.id });
+      time += 5;
+      const e2 = await store.audit.append({ ...entry, status: 403, deniedCode: 'CARINA-1001' });
+      const e3 = await store.audit.append({ ...entry, method: 'DELETE', path: '/containers/x', status: 204 });
+      expect(e1).toEqual({ ...entry, id: e1.id, at: new Date(time - 5) });
+      expect(e2).toMatchObject({ status: 403, deniedCode: 'CARINA-1001' });
+      expect(e3.id).toBeGreaterThan(e2.id);
+      expect(e2.id).toBeGreaterThan(e1.id);
+      expect(await store.audit.list(c.id)).toEqual([e1, e2, e3]);
+      expect(await store.audit.list(c.id, { afterId: e1.id })).toEqual([e2, e3]);
+      expect(await store.audit.list(c.id, { limit: 1 })).toEqual([e1]);
+      await expect(store.audit.append({ ...entry, clusterId: 'missing' })).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
+      await store.clusters.delete(c.id);
+      expect(await store.audit.list(c.id)).toEqual([]);
+      expect(await store.audit.list(other.id)).toHaveLength(1);
     });
 
     it('runs migrations idempotently when the same database is opened again', async () => {

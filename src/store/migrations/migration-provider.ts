@@ -2,11 +2,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { CarinaError, ErrorCode, describeCause } from '../../core/errors.js';
 import type { DialectKind } from '../database.js';
 import { initialMigration } from './0001-initial.js';
+import { auditMigration } from './0002-audit.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(dialect),
+    '0002_audit': auditMigration(dialect),
   };
 }
 

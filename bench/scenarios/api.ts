@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import type Dockerode from 'dockerode';
+import { DEFAULT_FLAVOR } from '../../src/core/flavors.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Guard } from '../guard.js';
+import { BenchServer } from '../server.js';
+import { percentile, summarize, type Summary } from '../stats.js';
+
+/** One load run of one endpoint at one offered rate. */
+export interface LoadRun {
+  readonly requests: number;
+  readonly achievedRps: number;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly bytesPerResponse: number;
+  readonly peakRssBytes: number;
+}
+
+export interface LoadFigure {
+  readonly endpoint: string;
+  readonly path: string;
+  readonly rate: number;
+  readonly runs: LoadRun[];
+  /** Over runs: each run's p50 / p99 / achieved req/s / peak RSS. */
+  readonly p50Ms?: Summary | undefined;
+  readonly p99Ms?: Summary | undefined;
+  readonly achievedRps?: Summary | undefined;
+  readonly peakRssBytes?: Summary | undefined;
+  readonly errors: number;
+}
+
+export interface ApiResult {
+  readonly clustersSeeded: number;
+  readonly seedMs: number;
+  readonly responseBytes: { readonly list: number; readonly get: number };
+  readonly generator: string;
+  readonly durationSec: number;
+  readonly figures: LoadFigure[];
+  /** Control plane RSS (bytes) idle (1,000 clusters in the store, nothing asked) and the peak under load. */
+  readonly rss: { readonly idle?: Summary | undefined; readonly peakUnderLoad: number; readonly vmHwmAtEnd: number };
+}
+
+/** Requests each autocannon stream sends per second; the offered rate is spread over staggered streams. */
+const PER_STREAM_RPS = 50;
+
+/**
+ * Offers `rate` req/s to `url` for `seconds` with autocannon's fixed-rate mode (`overallRate`).
+ * autocannon's rate limiter sends each connection's per-second quota back to back at the start of
+ * each second; one connection at `rate` req/s would be a burst, not a rate. So the load is split
+ * into streams of ≤ 50 req/s (one connection each) whose seconds start staggered evenly, and the
+ * latencies are collected per response (autocannon's own coordinated-omission correction assumes
+ * a 1 ms interval at these per-connection rates, so it is off).
+ */
+async function offer(url: string, key: string, rate: number, seconds: number, guard: Guard, sampleRss: () => void): Promise<Omit<LoadRun, 'peakRssBytes'>> {
+  const streams = Math.max(1, Math.ceil(rate / PER_STREAM_RPS));
+  const latencies: number[] = [];
+  let bytes = 0;
+  let responses = 0;
+  const instances: autocannon.Instance[] = [];
+  const rssTimer = setInterval(sampleRss, 100);
+  try {
+    const results = await Promise.all(
+      Array.from({ length: streams }, async (_, i) => {
+        await guard.sleep((1000 / streams) * i);
+        return new Promise<autocannon.Result>((resolve, reject) => {
+          const instance = autocannon(
+            {
+              url,
+              connections: 1,
+              overallRate: Math.round(rate / streams),
+              duration: seconds,
+              headers: { authorization: `Bearer ${key}` },
+              ignoreCoordinatedOmission: true,
+              timeout: 10,
+            },
+            (err: unknown, result: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(`autocannon: ${JSON.stringify(err)}`)) : resolve(result)),
+          );
+          instance.on('response', (_client: unknown, status: number, resBytes: number, ms: number) => {
+            if (status >= 200 && status < 300) {
+              latencies.push(ms);
+              bytes += resBytes;
+              responses++;
+            }
+          });
+          instances.push(instance);
+        });
+      }),
+    );
+    guard.check();
+    const sum = (f: (r: autocannon.Result) => number) => results.reduce((a, r) => a + f(r), 0);
+    const s = latencies;
+    return {
+      requests: sum((r) => r.requests.total),
+      // Every stream runs `seconds` (their starts are staggered within the first second).
+      achievedRps: sum((r) => r['2xx']) / seconds,
+      p50Ms: percentile(s, 50),
+      p90Ms: percentile(s, 90),
+      p99Ms: percentile(s, 99),
+      maxMs: percentile(s, 100),
+      errors: sum((r) => r.errors),
+      timeouts: sum((r) => r.timeouts),
+      non2xx: sum((r) => r.non2xx),
+      bytesPerResponse: responses > 0 ? Math.round(bytes / responses) : 0,
+    };
+  } finally {
+    clearInterval(rssTimer);
+    for (const i of instances) i.stop();
+  }
+}
+
+/**
+ * `GET /v1/clusters` and `GET /v1/clusters/{name}` under fixed offered rates with `clusters`
+ * clusters seeded directly into the store (this measures the API, not the engine), and the
+ * control plane's RSS idle and under that load.
+ *
+ * Seeded clusters are put in `error` (reason: seeded for the API benchmark): any other status
+ * would make the reconciler build them. They have node records but no key material, so the
+ * gateway opens no listener for them.
+ */
+export async function runApi(opts: {
+  docker: Dockerode;
+  guard: Guard;
+  clusters: number;
+  rates: readonly number[];
+  durationSec: number;
+  warmupSec: number;
+  runs: number;
+  logDir: string;
+  log: (line: string) => void;
+}): Promise<ApiResult> {
+  const { guard, log } = opts;
+  const server = new BenchServer({ name: 'api', portRange: { from: 26900, to: 26919 }, logDir: opts.logDir }, opts.docker, guard);
+  try {
+    const key = await server.createAccount('bench', '--clusters', String(opts.clusters), '--nodes', '5');
+    // Seed the store before the control plane starts (the admin command above created and migrated it).
+    const s0 = performance.now();
+    const store = await openStore({ url: `sqlite:${join(server.dataDir, 'carina.db')}` });
+    try {
+      const account = await store.accounts.findByName('bench');
+      if (!account) throw new Error('account bench not found in the store');
+      for (let i = 0; i < opts.clusters; i++) {
+        if (i % 100 === 0) guard.check();
+        const nodeCount = 1 + (i % 3);
+        const id = randomBytes(6).toString('hex');
+        await store.clusters.createWithinQuota({ id, accountId: account.id, name: `seed-${String(i).padStart(4, '0')}`, flavor: DEFAULT_FLAVOR, nodeCount, autoscale: false }, { from: 40000, to: 40000 + opts.clusters + 99 });
+        await store.clusters.replaceNodes(
+          id,
+          Array.from({ length: nodeCount }, (_, index) => ({
+            clusterId: id,
+            index,
+            role: index === 0 ? ('manager' as const) : ('worker' as const),
+            containerId: randomBytes(32).toString('hex'),
+            address: `10.215.${Math.floor(i / 4) % 256}.${(i % 4) * 64 + 2 + index}`,
+            status: 'ready',
+          })),
+        );
+        await store.events.append(id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${DEFAULT_FLAVOR}`);
+        const t = await store.clusters.transition(id, 'fail', { statusReason: 'seeded for the API benchmark' });
+        if (!t.ok) throw new Error(`could not park seeded cluster ${id}: ${t.reason}`);
+      }
+    } finally {
+      await store.close();
+    }
+    const seedMs = performance.now() - s0;
+    log(`api: seeded ${opts.clusters} clusters in ${(seedMs / 1000).toFixed(1)} s`);
+    await server.start();
+    const headers = { authorization: `Bearer ${key}` };
+    const listUrl = `${server.url}/v1/clusters`;
+    const getUrl = `${server.url}/v1/clusters/seed-${String(Math.floor(opts.clusters / 2)).padStart(4, '0')}`;
+    const [listRes, getRes] = await Promise.all([fetch(listUrl, { headers }), fetch(getUrl, { headers })]);
+    if (!listRes.ok || !getRes.ok) throw new Error(`API answered ${listRes.status} / ${getRes.status} before the load`);
+    const listBody = (await listRes.json()) as { clusters: unknown[] };
+    if (listBody.clusters.length !== opts.clusters) throw new Error(`GET /v1/clusters listed ${listBody.clusters.length} clusters, seeded ${opts.clusters}`);
+    const responseBytes = { list: Buffer.byteLength(JSON.stringify(listBody)), get: Buffer.byteLength(JSON.stringify(await getRes.json())) };
+
+    // Idle: nothing asked (the reconciler and gateway still tick over the store).
+    await guard.sleep(opts.runs > 1 ? 5_000 : 2_000);
+    const idle: number[] = [];
+    for (let i = 0; i < (opts.runs > 1 ? 10 : 4); i++) {
+      idle.push(server.memory()?.rssBytes ?? Number.NaN);
+      await guard.sleep(500);
+    }
+    log(`api: control plane idle RSS ${((summarize(idle)?.median ?? 0) / 1024 ** 2).toFixed(0)} MiB with ${opts.clusters} clusters in the store`);
+
+    const figures: LoadFigure[] = [];
+    let peakUnderLoad = 0;
+    for (const [endpoint, url] of [
+      ['GET /v1/clusters', listUrl],
+      ['GET /v1/clusters/{name}', getUrl],
+    ] as const) {
+      for (const rate of opts.rates) {
+        const runs: LoadRun[] = [];
+        if (opts.warmupSec > 0) await offer(url, key, rate, opts.warmupSec, guard, () => undefined);
+        for (let r = 0; r < opts.runs; r++) {
+          let peak = 0;
+          const run = await offer(url, key, rate, opts.durationSec, guard, () => {
+            peak = Math.max(peak, server.memory()?.rssBytes ?? 0);
+          });
+          peakUnderLoad = Math.max(peakUnderLoad, peak);
+          runs.push({ ...run, peakRssBytes: peak });
+          log(
+            `api: ${endpoint} at ${rate} req/s, run ${r + 1}/${opts.runs}: p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.achievedRps.toFixed(0)} req/s achieved, ${run.errors + run.non2xx} errors, RSS peak ${(peak / 1024 ** 2).toFixed(0)} MiB`,
+          );
+          await guard.sleep(1_000);
+        }
+        figures.push({
+          endpoint,
+          path: new URL(url).pathname,
+          rate,
+          runs,
+          p50Ms: summarize(runs.map((x) => x.p50Ms)),
+          p99Ms: summarize(runs.map((x) => x.p99Ms)),
+          achievedRps: summarize(runs.map((x) => x.achievedRps)),
+          peakRssBytes: summarize(runs.map((x) => x.peakRssBytes)),
+          errors: runs.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0),
+        });
+      }
+    }
+    return {
+      clustersSeeded: opts.clusters,
+      seedMs,
+      responseBytes,
+      generator: `autocannon ${autocannonVersion()}: overallRate split over ⌈rate/${PER_STREAM_RPS}⌉ staggered 1-connection streams, latencies per response (no CO correction)`,
+      durationSec: opts.durationSec,
+      figures,
+      rss: { idle: summarize(idle), peakUnderLoad, vmHwmAtEnd: server.memory()?.hwmBytes ?? Number.NaN },
+    };
+  } finally {
+    await server.cleanup();
+  }
+}
+
+function autocannonVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../node_modules/autocannon/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}

@@ -1,0 +1,124 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CarinaError, ErrorCode } from '../../core/errors.js';
+import type { Store } from '../../core/ports.js';
+import type { Account } from '../../core/types.js';
+import type { Authenticator } from '../authenticator.js';
+import { parseCookies, sessionCookie } from './cookies.js';
+import { SessionStore, type Session } from './session-store.js';
+import { signInSchema, signOutSchema, whoAmISchema } from './session-schemas.js';
+import { defaultWebRoot, registerStaticSite } from './static-site.js';
+
+export const SESSION_COOKIE = 'carina_session';
+const SESSION_TTL_MS = 12 * 60 * 60_000;
+const MAX_SESSIONS = 10_000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface PortalDeps {
+  readonly store: Store;
+  readonly auth: Authenticator;
+  /** The built app (default: this package's web/dist). */
+  readonly webRoot?: string;
+  readonly now?: () => number;
+}
+
+/** What the API's auth hook asks the portal. */
+export interface Portal {
+  /**
+   * The account of a cookie-authenticated request; undefined when the request carries an
+   * Authorization header or no session cookie (the header decides then). Throws UNAUTHORIZED for a
+   * dead session and CSRF for a write without the session's X-CSRF-Token.
+   */
+  sessionAccount(request: FastifyRequest): Promise<Account | undefined>;
+}
+
+const signInAgain = (why: string) => new CarinaError(ErrorCode.UNAUTHORIZED, `${why}: sign in again`);
+
+function sameToken(sent: string | string[] | undefined, expected: string): boolean {
+  if (typeof sent !== 'string') return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Sessions at `/v1/session`, cookie authentication for `/v1/*`, and the portal app at `/`. */
+export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
+  const now = deps.now ?? Date.now;
+  const sessions = new SessionStore({ ttlMs: SESSION_TTL_MS, max: MAX_SESSIONS, now });
+
+  const cookieOf = (request: FastifyRequest) => parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+  const setCookie = (request: FastifyRequest, reply: FastifyReply, value: string, maxAgeMs: number) =>
+    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, value, { maxAgeSeconds: maxAgeMs / 1000, secure: request.protocol === 'https' }));
+  const present = (account: Account, session: Session) => ({
+    username: account.name,
+    csrf_token: session.csrfToken,
+    expires_at: new Date(session.expiresAt).toISOString(),
+  });
+
+  /** The live session of a request and its account, or undefined; a dead session is forgotten. */
+  const live = async (id: string): Promise<{ session: Session; account: Account } | undefined> => {
+    const session = sessions.get(id);
+    if (!session) return undefined;
+    const account = await deps.store.accounts.findById(session.accountId);
+    if (!account || account.keyHash !== session.keyHash) {
+      sessions.delete(id);
+      return undefined;
+    }
+    return { session, account };
+  };
+
+  app.post<{ Body: { username: string; apikey: string } }>('/v1/session', { schema: signInSchema }, async (request, reply) => {
+    const { username, apikey } = request.body;
+    // HTTP Basic semantics: the key must belong to the account named `username`.
+    const account = await deps.auth.authenticate(`Basic ${Buffer.from(`${username}:${apikey}`).toString('base64')}`).catch((e: unknown) => {
+      if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) {
+        throw new CarinaError(ErrorCode.UNAUTHORIZED, 'that username and API key do not match: check both (an admin prints a new key with `carina-server accounts rotate-key NAME`)');
+      }
+      throw e;
+    });
+    const old = cookieOf(request);
+    if (old) sessions.delete(old);
+    const { id, session } = sessions.create(account.id, account.keyHash);
+    setCookie(request, reply, id, SESSION_TTL_MS);
+    return reply.header('cache-control', 'no-store').send(present(account, session));
+  });
+
+  app.get('/v1/session', { schema: whoAmISchema }, async (request, reply) => {
+    const id = cookieOf(request);
+    const found = id === undefined ? undefined : await live(id);
+    if (!found) throw new CarinaError(ErrorCode.UNAUTHORIZED, 'not signed in: POST /v1/session with your username and API key');
+    return reply.header('cache-control', 'no-store').send(present(found.account, found.session));
+  });
+
+  app.delete('/v1/session', { schema: signOutSchema }, async (request, reply) => {
+    const id = cookieOf(request);
+    const found = id === undefined ? undefined : await live(id);
+    if (found && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
+      throw new CarinaError(ErrorCode.CSRF, 'sign-out needs the X-CSRF-Token header of the session');
+    }
+    if (id !== undefined) sessions.delete(id);
+    setCookie(request, reply, '', 0);
+    return reply.status(204).send();
+  });
+
+  registerStaticSite(app, deps.webRoot ?? defaultWebRoot());
+  // API answers too: a browser must never guess another type for a JSON or zip body.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('x-content-type-options')) void reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
+  return {
+    async sessionAccount(request) {
+      if (request.headers.authorization !== undefined) return undefined;
+      const id = cookieOf(request);
+      if (id === undefined) return undefined;
+      const found = await live(id);
+      if (!found) throw signInAgain('your portal session has expired, was signed out, or your API key was rotated');
+      if (!SAFE_METHODS.has(request.method) && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
+        throw new CarinaError(ErrorCode.CSRF, 'cookie-authenticated writes need the X-CSRF-Token header that POST /v1/session returned: reload the portal');
+      }
+      return found.account;
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Headers of every portal page and asset: no inline script or style, no framing, no sniffing. */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+});
+
+const TYPES: Readonly<Record<string, string>> = Object.freeze({
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+});
+
+/** Paths that belong to the API: never answered with the app's index.html. */
+const API_PATH = /^\/(v1|healthz)(\/|$)/;
+
+/** `web/dist` of this package, found by walking up from this module (works from src/ and dist/). */
+export function defaultWebRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return join(dir, 'web', 'dist');
+}
+
+const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Carina</title>
+<h1>The Carina portal is not built</h1><p>Run <code>npm run build</code> (or <code>npm run build:web</code>) and reload. The API under <code>/v1</code> works without it.</p>`;
+
+/** Serves the built single-page app from `root` at `/`, with index.html for client-side routes. */
+export function registerStaticSite(app: FastifyInstance, root: string): void {
+  const base = resolve(root);
+
+  const send = async (reply: FastifyReply, file: string, status = 200) => {
+    const body = await readFile(file);
+    const immutable = file.startsWith(join(base, 'assets') + sep);
+    return reply
+      .status(status)
+      .headers(PAGE_SECURITY_HEADERS)
+      .header('content-type', TYPES[extname(file)] ?? 'application/octet-stream')
+      .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .send(body);
+  };
+
+  const isFile = async (path: string) => (await stat(path).catch(() => undefined))?.isFile() === true;
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const pathname = request.url.split('?')[0] ?? '/';
+    if (API_PATH.test(pathname)) return reply.callNotFound();
+    const index = join(base, 'index.html');
+    if (!(await isFile(index))) return reply.status(503).headers(PAGE_SECURITY_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return reply.callNotFound();
+    }
+    const file = resolve(base, `.${decoded}`);
+    if (file.startsWith(base + sep) && (await isFile(file))) return send(reply, file);
+    // A missing asset is a 404; any other path is a route of the app, which index.html renders.
+    if (extname(decoded) !== '') return reply.status(404).headers(PAGE_SECURITY_HEADERS).type('text/plain; charset=utf-8').send('not found');
+    return send(reply, index);
+  };
+
+  app.get('/', { schema: { hide: true } }, handler);
+  app.get('/*', { schema: { hide: true } }, handler);
+}

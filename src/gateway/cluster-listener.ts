@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
+import { PolicyCode } from '../core/policy.js';
+import type { ClusterPki } from '../core/types.js';
+import type { AuditLog } from './audit-log.js';
+import { audit, handleRequest, type Caller, type Endpoint } from './proxy.js';
+import { normaliseSerial, parseTarget } from './request-target.js';
+import { sendError, sendRawError } from './responses.js';
+import { handleUpgrade } from './upgrade.js';
+
+/** What a listener serves: one cluster, on one host address and port. */
+export interface ListenerConfig {
+  readonly clusterId: string;
+  readonly clusterName: string;
+  readonly account: string;
+  readonly host: string;
+  readonly port: number;
+  readonly socketPath: string;
+  readonly pki: ClusterPki;
+  readonly audit: AuditLog;
+}
+
+/**
+ * One cluster's TLS endpoint: mutual TLS with the cluster's CA and server certificate, then only the
+ * cluster's *current* client certificate (by serial) gets through; a rotation cuts older ones at once.
+ */
+export class ClusterListener {
+  readonly #tls: tls.Server;
+  readonly #http: http.Server;
+  readonly #agent = new http.Agent({ keepAlive: true, maxFreeSockets: 32 });
+  readonly #callers = new Map<TLSSocket, Caller>();
+  #pki: ClusterPki;
+  #serial: string;
+  readonly #endpoint: Endpoint;
+
+  constructor(readonly config: ListenerConfig) {
+    this.#pki = config.pki;
+    this.#serial = normaliseSerial(config.pki.clientSerial);
+    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit };
+    this.#http = http.createServer({ requestTimeout: 0, noDelay: true }, (req, res) => {
+      const caller = this.#callers.get(req.socket as TLSSocket);
+      if (!caller || caller.serial !== this.#serial) {
+        audit(this.#endpoint, caller ?? { serial: '' }, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
+        sendError(res, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage(), true);
+        return;
+      }
+      handleRequest(this.#endpoint, caller, req, res);
+    });
+    this.#http.on('upgrade', (req: http.IncomingMessage, socket: TLSSocket, head: Buffer) => {
+      const caller = this.#callers.get(socket);
+      if (!caller || caller.serial !== this.#serial) {
+        audit(this.#endpoint, caller ?? { serial: '' }, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
+        sendRawError(socket, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage());
+        return;
+      }
+      handleUpgrade(this.#endpoint, caller, req, socket, head);
+    });
+    this.#tls = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, noDelay: true });
+    // Without TCP_NODELAY a response head flushed before its body meets the client's delayed ACK: 40 ms per request.
+    this.#tls.on('connection', (raw: Socket) => raw.setNoDelay(true));
+    this.#tls.on('secureConnection', (socket) => this.#accept(socket));
+    this.#tls.on('tlsClientError', () => undefined); // a client without (or with another cluster's) certificate: the handshake already failed
+  }
+
+  #secureOptions(): tls.SecureContextOptions {
+    return { ca: this.#pki.caCert, cert: this.#pki.serverCert, key: this.#pki.serverKey, minVersion: 'TLSv1.2' };
+  }
+
+  #revokedMessage(): string {
+    return `this client certificate is no longer valid for cluster "${this.config.clusterName}" (its credentials were rotated): download the new credentials bundle (carina env ${this.config.clusterName}, or GET /v1/clusters/${this.config.clusterName}/credentials)`;
+  }
+
+  #accept(socket: TLSSocket): void {
+    const serial = normaliseSerial(socket.getPeerCertificate().serialNumber ?? '');
+    this.#callers.set(socket, { serial });
+    socket.once('close', () => this.#callers.delete(socket));
+    this.#http.emit('connection', socket);
+  }
+
+  /** Starts listening; rejects when the port cannot be bound. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#tls.once('error', reject);
+      this.#tls.listen(this.config.port, this.config.host, () => {
+        this.#tls.off('error', reject);
+        resolve(this.#tls.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Takes new key material: new certificates apply to new connections; a new client serial cuts off the old one now. */
+  update(pki: ClusterPki): void {
+    if (pki.caCert !== this.#pki.caCert || pki.serverCert !== this.#pki.serverCert || pki.serverKey !== this.#pki.serverKey) {
+      this.#pki = pki;
+      this.#tls.setSecureContext(this.#secureOptions());
+    }
+    this.#pki = pki;
+    const serial = normaliseSerial(pki.clientSerial);
+    if (serial === this.#serial) return;
+    this.#serial = serial;
+    for (const [socket, caller] of this.#callers) if (caller.serial !== serial) socket.destroy();
+  }
+
+  /** Stops listening and drops every connection, including hijacked streams. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#tls.close(() => resolve()));
+    for (const socket of this.#callers.keys()) socket.destroy();
+    this.#agent.destroy();
+    await closed;
+  }
+}

@@ -1,0 +1,124 @@
+import { describeCause } from '../core/errors.js';
+import type { EndpointNotifier, Store } from '../core/ports.js';
+import type { Cluster } from '../core/types.js';
+import { AuditLog } from './audit-log.js';
+import { ClusterListener } from './cluster-listener.js';
+
+/** Where the gateway listens and how it reaches each cluster's manager engine. */
+export interface GatewayOptions {
+  readonly store: Store;
+  /** Host address the cluster endpoints listen on (CARINA_PUBLISH_ADDRESS). */
+  readonly host: string;
+  /** The manager engine's unix socket on the host for a cluster id. */
+  readonly socketOf: (clusterId: string) => string;
+  readonly log: (line: string) => void;
+  /** How often listeners are reconciled with the store (creations and deletions by other processes). */
+  readonly syncIntervalMs?: number;
+}
+
+/**
+ * The Docker API gateway: one mutual-TLS listener per cluster on `<host>:<cluster.port>`, forwarding
+ * through the policy to the manager's unix socket. The only way into a cluster's engine.
+ */
+export class Gateway implements EndpointNotifier {
+  readonly #o: GatewayOptions;
+  readonly #audit: AuditLog;
+  readonly #listeners = new Map<string, ClusterListener>();
+  /** Per-cluster chains, so a sync and a refresh never race on one cluster's listener. */
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #failedPorts = new Set<number>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: GatewayOptions) {
+    this.#o = Object.freeze({ ...options });
+    this.#audit = new AuditLog(options.store.audit, options.log);
+  }
+
+  /** Opens a listener for every cluster, then keeps them in step with the store. */
+  async start(): Promise<void> {
+    await this.sync();
+    this.#timer = setInterval(() => void this.sync(), this.#o.syncIntervalMs ?? 1_000);
+    this.#timer.unref();
+  }
+
+  /** One pass: a listener for each cluster that is not being deleted, none for the others. */
+  async sync(): Promise<void> {
+    try {
+      const clusters = await this.#o.store.clusters.listAll();
+      const ids = new Set(clusters.map((c) => c.id));
+      await Promise.all([
+        ...clusters.map((c) => this.#serialised(c.id, () => this.#apply(c))),
+        ...[...this.#listeners.keys()].filter((id) => !ids.has(id)).map((id) => this.#serialised(id, () => this.#drop(id))),
+      ]);
+    } catch (e) {
+      this.#o.log(`gateway: sync failed: ${describeCause(e)}`);
+    }
+  }
+
+  async refresh(clusterId: string): Promise<void> {
+    try {
+      const cluster = await this.#o.store.clusters.getById(clusterId);
+      await this.#serialised(clusterId, () => (cluster ? this.#apply(cluster) : this.#drop(clusterId)));
+    } catch (e) {
+      this.#o.log(`gateway: refresh of cluster ${clusterId} failed: ${describeCause(e)}`);
+    }
+  }
+
+  /** Stops every listener and writes the pending audit entries. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await Promise.allSettled([...this.#chains.values()]);
+    await Promise.all([...this.#listeners.keys()].map((id) => this.#drop(id)));
+    await this.#audit.flush();
+  }
+
+  #serialised(clusterId: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.#chains.get(clusterId) ?? Promise.resolve()).then(fn).catch((e: unknown) => {
+      this.#o.log(`gateway: cluster ${clusterId}: ${describeCause(e)}`);
+    });
+    this.#chains.set(clusterId, next);
+    void next.finally(() => {
+      if (this.#chains.get(clusterId) === next) this.#chains.delete(clusterId);
+    });
+    return next;
+  }
+
+  async #apply(cluster: Cluster): Promise<void> {
+    if (this.#closed || cluster.status === 'deleting') return this.#drop(cluster.id);
+    const pki = await this.#o.store.clusters.getPki(cluster.id);
+    if (!pki) return;
+    const existing = this.#listeners.get(cluster.id);
+    if (existing) return existing.update(pki);
+    const listener = new ClusterListener({
+      clusterId: cluster.id,
+      clusterName: cluster.name,
+      account: cluster.accountName,
+      host: this.#o.host,
+      port: cluster.port,
+      socketPath: this.#o.socketOf(cluster.id),
+      pki,
+      audit: this.#audit,
+    });
+    try {
+      await listener.listen();
+    } catch (e) {
+      if (!this.#failedPorts.has(cluster.port)) {
+        this.#o.log(`gateway: cannot listen on ${this.#o.host}:${cluster.port} for cluster ${cluster.accountName}/${cluster.name} (retrying): ${describeCause(e)}`);
+      }
+      this.#failedPorts.add(cluster.port);
+      await listener.close();
+      return;
+    }
+    this.#failedPorts.delete(cluster.port);
+    this.#listeners.set(cluster.id, listener);
+  }
+
+  async #drop(clusterId: string): Promise<void> {
+    const listener = this.#listeners.get(clusterId);
+    if (!listener) return;
+    this.#listeners.delete(clusterId);
+    await listener.close();
+  }
+}

@@ -1,0 +1,75 @@
+import http, { type IncomingMessage } from 'node:http';
+import { isObject, pathValues } from '../core/json-fields.js';
+import { PolicyCode, type ResolvedNetwork } from '../core/policy.js';
+import type { Endpoint } from './proxy.js';
+
+/** The largest body the gateway buffers for the policy (container and service specs are a few KiB). */
+export const POLICY_BODY_LIMIT = 1024 * 1024;
+
+/** A body read for the policy: its bytes (re-sent unchanged) and parsed value, or why it cannot be read. */
+export type PolicyBody =
+  | { readonly ok: true; readonly raw: Buffer; readonly value: unknown }
+  | { readonly ok: false; readonly status: number; readonly code: PolicyCode; readonly message: string };
+
+/** Reads (at most POLICY_BODY_LIMIT bytes of) a JSON body; an empty body is `undefined`. */
+export async function readPolicyBody(req: IncomingMessage): Promise<PolicyBody> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > POLICY_BODY_LIMIT) {
+      return { ok: false, status: 413, code: PolicyCode.BODY_TOO_LARGE, message: `a configuration body larger than ${POLICY_BODY_LIMIT} bytes is not accepted` };
+    }
+    chunks.push(chunk);
+  }
+  const raw = Buffer.concat(chunks);
+  const text = raw.toString('utf8').trim();
+  if (text === '') return { ok: true, raw, value: undefined };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null) return { ok: true, raw, value: undefined };
+    if (isObject(value) || Array.isArray(value)) return { ok: true, raw, value };
+  } catch {
+    /* answered below */
+  }
+  return { ok: false, status: 400, code: PolicyCode.UNREADABLE_REQUEST, message: 'the request body must be one JSON object' };
+}
+
+/** GET `path` on the manager engine: the parsed JSON of a 200 answer, undefined otherwise. */
+function getJson(ep: Endpoint, path: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath: ep.socketPath, agent: ep.agent, path, headers: { host: 'docker' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      });
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** The current role (`manager` | `worker`) of a swarm node, asked of the manager engine; undefined if unknown. */
+export async function lookupNodeRole(ep: Endpoint, nodeId: string): Promise<string | undefined> {
+  const role = pathValues(await getJson(ep, `/nodes/${encodeURIComponent(nodeId)}`), 'spec', 'role')[0];
+  return typeof role === 'string' ? role : undefined;
+}
+
+/** Name and driver of each network reference on the manager engine (null when there is no such network). */
+export async function lookupNetworks(ep: Endpoint, refs: readonly string[]): Promise<Record<string, ResolvedNetwork | null>> {
+  const out: Record<string, ResolvedNetwork | null> = {};
+  await Promise.all(
+    refs.map(async (ref) => {
+      const net = await getJson(ep, `/networks/${encodeURIComponent(ref)}`);
+      const name = pathValues(net, 'name')[0];
+      const driver = pathValues(net, 'driver')[0];
+      out[ref] = typeof name === 'string' && typeof driver === 'string' ? { name, driver } : null;
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's chromium (`apt-get install chromium`); Playwright cannot download browsers here. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Flags that keep a headless chromium quiet and off the network (../shared/PLATFORM-NOTES.md). */
+export const CHROMIUM_ARGS = Object.freeze([
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]);
+
+/** Where screenshots go (gitignored; CI keeps them as artifacts). */
+export const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'portal');
+
+/** A fresh browser profile, and what went wrong in its pages (uncaught errors, CSP violations, console errors). */
+export interface TestBrowser {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly problems: string[];
+  /** Saves test-artifacts/portal/NAME.png: the whole page, or only the viewport (dialogs). */
+  screenshot(name: string, options?: { fullPage?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts chromium with a fresh --user-data-dir and one page. */
+export async function launchBrowser(options: { width?: number; height?: number } = {}): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it)`);
+  const profile = mkdtempSync(join(tmpdir(), 'carina-chromium-'));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS],
+    acceptDownloads: true,
+    viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
+    timeout: 30_000,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // Chrome logs every 4xx answer (401 before signing in, 404 from a server without /usage): expected.
+    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  // Runs in the page (the test code has no DOM types): report CSP violations as console errors.
+  await context.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+  });
+  return {
+    context,
+    page,
+    problems,
+    async screenshot(name, options = {}) {
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: options.fullPage ?? true });
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { Session } from './types';
+
+/** A failed API call: the HTTP status (0: the server could not be reached), the stable code and the server's message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export const NETWORK_ERROR = 'NETWORK';
+
+/** The calls the portal makes; every one goes to the public API under /v1 with the session cookie. */
+export interface Api {
+  readonly get: <T>(path: string) => Promise<T>;
+  readonly send: <T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => Promise<T>;
+  readonly download: (path: string) => Promise<Blob>;
+  readonly signIn: (username: string, apikey: string) => Promise<Session>;
+  readonly whoAmI: () => Promise<Session>;
+  readonly signOut: () => Promise<void>;
+}
+
+export interface ApiOptions {
+  /** The CSRF token of the session, sent with every write. */
+  readonly csrfToken: () => string | undefined;
+  /** Called when a call answers 401 (the session ended). */
+  readonly onUnauthorized: (error: ApiError) => void;
+  readonly fetch?: typeof fetch;
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    if (body.error?.code) return new ApiError(res.status, body.error.code, body.error.message ?? res.statusText);
+  } catch {
+    /* not the API's JSON error */
+  }
+  return new ApiError(res.status, `HTTP_${res.status}`, `the server answered ${res.status} ${res.statusText}`.trim());
+}
+
+/** An Api over fetch. */
+export function createApi(options: ApiOptions): Api {
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+
+  const call = async (method: string, path: string, body: unknown, quietAuth: boolean): Promise<Response> => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const csrf = options.csrfToken();
+    if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
+    let res: Response;
+    try {
+      res = await doFetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, NETWORK_ERROR, 'cannot reach the Carina server: check your connection and that carina-server is running, then retry');
+    }
+    if (res.ok) return res;
+    const error = await errorOf(res);
+    if (res.status === 401 && !quietAuth) options.onUnauthorized(error);
+    throw error;
+  };
+  const json = async <T>(res: Response): Promise<T> => (res.status === 204 ? (undefined as T) : ((await res.json()) as T));
+
+  return {
+    get: async (path) => json(await call('GET', path, undefined, false)),
+    send: async (method, path, body) => json(await call(method, path, body, false)),
+    download: async (path) => (await call('GET', path, undefined, false)).blob(),
+    signIn: async (username, apikey) => json(await call('POST', '/v1/session', { username, apikey }, true)),
+    whoAmI: async () => json(await call('GET', '/v1/session', undefined, true)),
+    signOut: async () => {
+      await call('DELETE', '/v1/session', undefined, true);
+    },
+  };
+}
+
+/** `/v1/clusters/NAME` with the name escaped. */
+export const clusterPath = (name: string, rest = '') => `/v1/clusters/${encodeURIComponent(name)}${rest}`;
