@@ -232,8 +232,8 @@ function segments(points: ReadonlyArray<readonly [string, number | undefined]>):
 }
 
 export const CREATE_PHASES = [
-  'API: store insert, PKI, event, gateway listener',
-  'reconciler picks the cluster up',
+  'API: key check, store insert, PKI, event',
+  'gateway listener opens, reconciler picks the cluster up',
   'network create',
   'node containers create + start',
   'inner dockerd until it answers',

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
@@ -74,11 +74,26 @@ export async function purgeStale(docker: Dockerode, log: (line: string) => void)
     const pid = o.Labels?.[BENCH_PID_LABEL];
     if (dead(pid)) pids.add(pid as string);
   }
+  // First the control planes such a run left running (they would re-create what is removed next).
+  const staleDirs = readdirSync(tmpdir()).filter((name) => dead(/^carina-bench-(\d+)-/.exec(name)?.[1]));
+  for (const name of staleDirs) {
+    const dir = join(tmpdir(), name);
+    const pid = Number(readFileSafe(join(dir, 'bench-server.pid')).trim());
+    if (pid > 0 && alive(pid) && readFileSafe(`/proc/${pid}/environ`).split('\0').includes(`CARINA_DATA_DIR=${dir}`)) {
+      process.kill(pid, 'SIGKILL');
+      log(`stopped control plane ${pid} left running by an interrupted run (${dir})`);
+    }
+  }
   for (const instance of instances) log(`removed ${await purgeInstance(docker, instance)} objects left by an interrupted run (instance ${instance})`);
   for (const pid of pids) log(`removed ${await purge(docker, { label: [`${BENCH_PID_LABEL}=${pid}`] })} floor objects left by interrupted run ${pid}`);
-  for (const name of readdirSync(tmpdir())) {
-    const m = /^carina-bench-(\d+)-/.exec(name);
-    if (m && dead(m[1])) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  for (const name of staleDirs) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
   }
 }
 

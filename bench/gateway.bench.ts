@@ -8,8 +8,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { NODE_SECCOMP_PROFILE, NODE_SECURITY } from '../src/engine/node-security.js';
+import { X509Pki } from '../src/pki/x509-pki.js';
 import { ApiClient } from '../test/support/api-client.js';
 import { extractBundle } from '../test/support/docker-cli.js';
 import { endpointOf } from '../test/support/gateway-client.js';
@@ -60,8 +63,42 @@ function timed(cmd: string, env: NodeJS.ProcessEnv): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+/** A port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const HOST_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+/**
+ * The previous design, for reference: a node whose own dockerd serves TLS on a published port
+ * (what bundles pointed at before the gateway). Returns its client environment and a cleanup.
+ */
+async function startTlsNode(dir: string, image: string, port: number, stops: Array<() => void>): Promise<NodeJS.ProcessEnv> {
+  const pki = await new X509Pki().createClusterPki({ clusterId: 'bench', clusterName: 'bench', accountName: 'bench', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  mkdirSync(dir, { recursive: true });
+  const files = { 'ca.pem': pki.caCert, 'server-cert.pem': pki.serverCert, 'server-key.pem': pki.serverKey, 'cert.pem': pki.clientCert, 'key.pem': pki.clientKey, 'seccomp.json': NODE_SECCOMP_PROFILE };
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o600 });
+  const name = `carina-bench-tls-${process.pid}`;
+  stops.push(() => spawnSync('bash', ['-c', `docker rm -f -v ${name}; docker volume rm ${name}`], { env: HOST_ENV, stdio: 'ignore' }));
+  const caps = [...NODE_SECURITY.CapAdd.flatMap((c) => ['--cap-add', c])];
+  execFileSync('docker', ['run', '-d', '--name', name, '--label', 'carina.test=bench', '--cap-drop', 'ALL', ...caps, '--security-opt', `seccomp=${join(dir, 'seccomp.json')}`,
+    '--security-opt', 'apparmor=unconfined', '--cgroupns', 'private', '-v', `${name}:/var/lib/docker`, '-v', `${dir}:/tls:ro`, '-p', `127.0.0.1:${port}:2376`, image,
+    '--host', 'tcp://0.0.0.0:2376', '--tlsverify', '--tlscacert=/tls/ca.pem', '--tlscert=/tls/server-cert.pem', '--tlskey=/tls/server-key.pem'], { env: HOST_ENV, stdio: 'ignore' });
+  const env = { ...HOST_ENV, HOME: dir, DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir };
+  for (let i = 0; i < 100 && spawnSync('docker', ['version'], { env, stdio: 'ignore' }).status !== 0; i++) await new Promise((r) => setTimeout(r, 200));
+  execFileSync('bash', ['-c', 'env -u DOCKER_HOST -u DOCKER_TLS_VERIFY -u DOCKER_CERT_PATH docker save carina/busybox:latest | docker load -q'], { env });
+  return env;
+}
+
 async function main(): Promise<void> {
   const server = new TestServer('bench');
+  const stops: Array<() => void> = [];
   try {
     await server.start();
     const api = new ApiClient(server.url, await server.createAccount('bench'));
@@ -93,22 +130,39 @@ async function main(): Promise<void> {
     console.log('docker ps (CLI) …');
     const psCli = await paired(CLI_RUNS, () => Promise.resolve([timed('docker ps -q', directEnv)]), () => Promise.resolve([timed('docker ps -q', gatewayEnv)]));
 
+    console.log('previous design (dockerd TLS in the node) for reference …');
+    const nodeImage = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'carina/node'], { env: HOST_ENV, encoding: 'utf8' }).split('\n')[0] ?? '';
+    const tlsEnv = await startTlsNode(join(bundle, 'tls-node'), nodeImage, await freePort(), stops);
+    const psCliTls = stats(Array.from({ length: CLI_RUNS }, () => timed('docker ps -q', tlsEnv)));
+
     console.log(`docker cp of ${COPY_MB} MB …`);
     const blob = join(bundle, 'blob.bin');
     writeFileSync(blob, execFileSync('head', ['-c', String(COPY_MB * 1024 * 1024), '/dev/urandom'], { maxBuffer: 200 * 1024 * 1024 }));
     execFileSync('docker', ['run', '-d', '--name', 'cp', 'carina/busybox', 'sleep', '3600'], { env: directEnv, stdio: 'ignore' });
     execFileSync('docker', ['cp', blob, 'cp:/blob.bin'], { env: directEnv });
+    execFileSync('docker', ['run', '-d', '--name', 'cp', 'carina/busybox', 'sleep', '3600'], { env: tlsEnv, stdio: 'ignore' });
+    execFileSync('docker', ['cp', blob, 'cp:/blob.bin'], { env: tlsEnv });
     const mbps = (ms: number) => Math.round((COPY_MB / (ms / 1000)) * 10) / 10;
     const copy = (cmd: string) => {
       const d: number[] = [];
       const g: number[] = [];
+      const t: number[] = [];
       for (let i = 0; i < COPY_RUNS; i++) {
         d.push(timed(cmd, directEnv));
         g.push(timed(cmd, gatewayEnv));
+        t.push(timed(cmd, tlsEnv));
       }
-      const ds = stats(d);
-      const gs = stats(g);
-      return { directMs: ds, gatewayMs: gs, directMBps: mbps(ds.p50), gatewayMBps: mbps(gs.p50), ratio: Math.round((ds.p50 / gs.p50) * 1000) / 1000 };
+      const [ds, gs, ts] = [stats(d), stats(g), stats(t)];
+      return {
+        directMs: ds,
+        gatewayMs: gs,
+        dockerdTlsMs: ts,
+        directMBps: mbps(ds.p50),
+        gatewayMBps: mbps(gs.p50),
+        dockerdTlsMBps: mbps(ts.p50),
+        ratioToDirect: Math.round((ds.p50 / gs.p50) * 1000) / 1000,
+        ratioToDockerdTls: Math.round((ts.p50 / gs.p50) * 1000) / 1000,
+      };
     };
     const copyOut = copy('docker cp cp:/blob.bin - > /dev/null');
     const copyIn = copy(`docker cp '${blob}' cp:/blob-in.bin`);
@@ -116,10 +170,10 @@ async function main(): Promise<void> {
     const results = {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-      note: 'direct = the manager engine\'s unix socket on the host (plain HTTP); gateway = mutual TLS to the control plane, policy, audit, then that socket',
+      note: "direct = the manager engine's unix socket on the host (plain HTTP); gateway = mutual TLS to the control plane, policy, audit, then that socket; dockerdTls = the previous design, the node's own dockerd serving TLS on a published port",
       pingMs: ping,
       containersJsonMs: psApi,
-      dockerPsCliMs: psCli,
+      dockerPsCliMs: { ...psCli, dockerdTls: psCliTls },
       copyOut100MB: copyOut,
       copyIn100MB: copyIn,
     };
@@ -129,6 +183,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'gateway-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
     console.log(JSON.stringify(results, null, 2));
   } finally {
+    for (const stop of stops) stop();
     await server.cleanup();
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,9 @@ export class Guard {
   #signals = 0;
   #cleaning: Promise<void> | undefined;
 
-  constructor(readonly options: { readonly timeoutMs: number; readonly hardMemFloorBytes: number }) {}
+  constructor(readonly options: { readonly timeoutMs: number; readonly hardMemFloorBytes: number }) {
+    setMaxListeners(1_000, this.#controller.signal); // every concurrent wait listens to it
+  }
 
   /** Aborted when the run must stop; pass it to every wait. */
   get signal(): AbortSignal {

@@ -36,6 +36,16 @@ export function processMemory(pid: number): { rssBytes: number; hwmBytes: number
   }
 }
 
+/** CPU seconds (user + system) a process has used; NaN once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A container's memory as the host's cgroup accounts it (bytes). */
 export interface ContainerMemory {
   /** usage − inactive file cache: what `docker stats` shows and what the kernel cannot easily reclaim. */

@@ -44,7 +44,10 @@ export const USAGE = `usage: npm run bench -- [options]
                           density, api (floor is added whenever lifecycle or concurrency runs)
   --runs N                repetitions of each timed figure (default 5 full, 1 smoke)
   --timeout-min M         hard limit of the whole run (default 75 full, 5 smoke)
+  --concurrency-clusters N, --concurrency-nodes N
+                          the concurrent creates (default 10 clusters of 3 nodes)
   --density-max-nodes N   stop adding idle nodes at N (default 200)
+  --density-settle-sec S  idle time before measuring the idle nodes (default 30)
   --density-minutes M     time budget for adding idle nodes (default 10)
   --density-reserve-gib G stop adding idle nodes when host MemAvailable < G GiB (default 8)
   --api-clusters N        clusters seeded into the store for the API figures (default 1000, smoke 50)
@@ -73,7 +76,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       only: { type: 'string' },
       runs: { type: 'string' },
       'timeout-min': { type: 'string' },
+      'concurrency-clusters': { type: 'string' },
+      'concurrency-nodes': { type: 'string' },
       'density-max-nodes': { type: 'string' },
+      'density-settle-sec': { type: 'string' },
       'density-minutes': { type: 'string' },
       'density-reserve-gib': { type: 'string' },
       'api-clusters': { type: 'string' },
@@ -109,12 +115,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     timeoutMs: positive('timeout-min', values['timeout-min'], smoke ? 5 : 75) * 60_000,
     createSizes: smoke ? [1] : [1, 3, 5],
     growFrom: smoke ? 1 : 3,
-    concurrency: { clusters: 10, nodes: 3, timeoutMs: 180_000 },
+    concurrency: {
+      clusters: Math.round(positive('concurrency-clusters', values['concurrency-clusters'], 10)),
+      nodes: Math.round(positive('concurrency-nodes', values['concurrency-nodes'], 3)),
+      timeoutMs: 180_000,
+    },
     density: {
       maxNodes: Math.round(positive('density-max-nodes', values['density-max-nodes'], 200)),
       budgetMs: positive('density-minutes', values['density-minutes'], 10) * 60_000,
       reserveBytes: positive('density-reserve-gib', values['density-reserve-gib'], 8) * GiB,
-      settleMs: 30_000,
+      settleMs: positive('density-settle-sec', values['density-settle-sec'], 30) * 1000,
       batch: 2,
     },
     api: {

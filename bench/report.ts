@@ -97,10 +97,18 @@ function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>):
 
 type Key = 'floor' | 'lifecycle' | 'concurrency' | 'density' | 'api';
 
-/** The run whose figures of `key` are shown: the latest full run that has them, else the latest smoke run. */
+/**
+ * The run whose figures of `key` are shown: the latest complete full run that has them, else the
+ * latest full run that has them (partial or aborted), else the same for smoke runs.
+ */
 export function pick(all: readonly BenchResults[], key: Key): BenchResults | undefined {
-  const having = all.filter((r) => r[key] !== undefined);
-  return [...having].reverse().find((r) => r.mode === 'full') ?? having[having.length - 1];
+  const having = [...all.filter((r) => r[key] !== undefined)].reverse();
+  return (
+    having.find((r) => r.mode === 'full' && r.status === 'complete') ??
+    having.find((r) => r.mode === 'full') ??
+    having.find((r) => r.status === 'complete') ??
+    having[0]
+  );
 }
 
 const label = (r: BenchResults | undefined): string => (r ? `${r.id}${r.mode === 'smoke' ? ' (smoke)' : ''}${r.status !== 'complete' ? ` (${r.status})` : ''}` : dash);
@@ -189,10 +197,11 @@ export function renderSection(all: readonly BenchResults[]): string {
   if (dens) {
     const ws = dens.perNode.workingSet;
     rows.push(['6', `Idle memory per node (host cgroup: usage − inactive file), ${dens.nodes} idle 1-node clusters`, '≤ 80 MiB', medP95(ws, mib), dash, ws ? verdict(ws.median / MiB, 80, 'at-most', (x) => `${x.toFixed(1)} MiB`).text : dash, 'k3d nodes: 138–465 MiB', label(densRun)]);
-    const per24 = dens.nodesPer24GiB.byHostDrop;
+    // Conservative: the larger of the two per-node figures (the host drop includes kernel memory, but is noisy when little changed).
+    const per24 = Math.min(dens.nodesPer24GiB.byHostDrop, dens.nodesPer24GiB.byCgroupWorkingSet);
     rows.push([
       '6',
-      `Nodes per 24 GiB, extrapolated from the host MemAvailable drop per idle node (${mib(dens.host.dropPerNode)}); by cgroup figure: ${num(dens.nodesPer24GiB.byCgroupWorkingSet)}`,
+      `Nodes per 24 GiB, extrapolated (not measured) from the larger per-node figure: host MemAvailable drop ${mib(dens.host.dropPerNode)} per node → ${num(dens.nodesPer24GiB.byHostDrop)}; cgroup working set → ${num(dens.nodesPer24GiB.byCgroupWorkingSet)}`,
       '≥ 150',
       num(per24),
       dash,
@@ -206,7 +215,11 @@ export function renderSection(all: readonly BenchResults[]): string {
     for (const f of api.figures) {
       const goal = f.rate === 1000 ? 'p99 ≤ 10 ms' : dash;
       const p99 = f.p99Ms?.median;
-      const v = f.rate === 1000 && p99 !== undefined ? verdict(p99, 10, 'at-most', (x) => `${x.toFixed(1)} ms`).text : dash;
+      let v = dash;
+      if (f.rate === 1000) {
+        if (p99 === undefined || !Number.isFinite(p99)) v = 'missed: no request answered within the run';
+        else v = verdict(p99, 10, 'at-most', (x) => `${x.toFixed(1)} ms`).text + (api.clustersSeeded < 1000 ? ' (goal is for 1,000 clusters)' : '');
+      }
       rows.push([
         '7',
         `${f.endpoint} at ${f.rate} req/s offered, ${api.clustersSeeded} clusters in the store: p50 / p99 (median over runs); achieved req/s; errors`,
@@ -219,8 +232,12 @@ export function renderSection(all: readonly BenchResults[]): string {
       ]);
     }
     const idle = api.rss.idle?.median;
-    rows.push(['7', `Control plane RSS idle (${api.clustersSeeded} clusters in the store)`, '≤ 150 MiB', mib(idle), dash, idle === undefined ? dash : verdict(idle / MiB, 150, 'at-most', (x) => `${x.toFixed(0)} MiB`).text, 'Dokploy control plane: 455–633 MiB idle', label(apiRun)]);
-    rows.push(['7', 'Control plane RSS under the API load (peak, sampled every 100 ms)', '≤ 150 MiB', mib(api.rss.peakUnderLoad), dash, verdict(api.rss.peakUnderLoad / MiB, 150, 'at-most', (x) => `${x.toFixed(0)} MiB`).text, dash, label(apiRun)]);
+    // The goals are stated for 1,000 clusters in the store; a smaller store (smoke) gets no verdict.
+    const atScale = api.clustersSeeded >= 1000;
+    const rssVerdict = (v: number | undefined) =>
+      v === undefined ? dash : atScale ? verdict(v / MiB, 150, 'at-most', (x) => `${x.toFixed(0)} MiB`).text : 'n/a (goal is for 1,000 clusters)';
+    rows.push(['7', `Control plane RSS idle (${api.clustersSeeded} clusters in the store)`, '≤ 150 MiB', mib(idle), dash, rssVerdict(idle), 'Dokploy control plane: 455–633 MiB idle', label(apiRun)]);
+    rows.push(['7', `Control plane RSS under the API load (peak, sampled every 100 ms; ${api.clustersSeeded} clusters)`, '≤ 150 MiB', mib(api.rss.peakUnderLoad), dash, rssVerdict(api.rss.peakUnderLoad), dash, label(apiRun)]);
   }
   out.push(table(['#', 'figure', 'goal', 'measured: median / p95 (n)', '× floor', 'verdict', 'reference points', 'run'], rows), '');
 
@@ -248,6 +265,8 @@ export function renderSection(all: readonly BenchResults[]): string {
       for (const [k, v] of Object.entries(fl.dockerdMedianMs)) details.push([`floor: inner dockerd log "${k}" after the container started (median)`, ms(v)]);
     }
     details.push(['platform: container start → its inner dockerd answered (per node, 50 ms polls)', medP95(life.engineStartMs)]);
+    details.push(['first request with an API key: scrypt verification (then cached 5 min; paid before the timed creates)', medP95(life.micro.firstAuthMs)]);
+    details.push(['the same request once the key is cached (GET /v1/quotas)', medP95(life.micro.cachedAuthMs)]);
     details.push(['create request: PKI (CA + server + client ECDSA P-256), in-process', medP95(life.micro.pkiMs)]);
     details.push(['create request: store writes (insert within quota, key material, event; SQLite), in-process', medP95(life.micro.storeCreateMs)]);
     details.push(['POST /v1/clusters round trip (1-node creates)', medP95(life.create['1']?.postMs)]);
@@ -268,11 +287,25 @@ export function renderSection(all: readonly BenchResults[]): string {
     out.push(
       table(
         ['endpoint', 'offered req/s', 'p50', 'p99 (median / p95 over runs)', 'achieved req/s', 'errors', 'bytes / response', 'peak RSS'],
-        api.figures.map((f) => [f.endpoint, String(f.rate), ms(f.p50Ms?.median), `${ms(f.p99Ms?.median)} / ${ms(f.p99Ms?.p95)}`, num(f.achievedRps?.median), String(f.errors), String(f.runs[0]?.bytesPerResponse ?? dash), mib(f.peakRssBytes?.max)]),
+        api.figures.map((f) => [
+          f.endpoint,
+          String(f.rate),
+          ms(f.p50Ms?.median),
+          `${ms(f.p99Ms?.median)} / ${ms(f.p99Ms?.p95)}`,
+          num(f.achievedRps?.median),
+          String(f.errors),
+          String(f.runs[0]?.bytesPerResponse ?? dash),
+          mib(f.peakRssBytes?.max),
+        ]),
       ),
       '',
     );
-    out.push(`Control plane RSS: idle ${medP95(api.rss.idle, mib)}, peak under load ${mib(api.rss.peakUnderLoad)}, VmHWM at the end ${mib(api.rss.vmHwmAtEnd)}.`, '');
+    out.push(
+      `Control plane idle with ${api.clustersSeeded} clusters in the store: RSS ${medP95(api.rss.idle, mib)}, ${num(api.idleCpus, 2)} CPUs busy (reconciler and gateway passes over the store). Peak RSS under load ${mib(api.rss.peakUnderLoad)}; VmHWM at the end (peak since start-up) ${mib(api.rss.vmHwmAtEnd)}.`,
+      '',
+      `Store work of one \`GET /v1/clusters\` (in-process, same database): clusters then one node query per cluster (what the route does) ${medP95(api.storeCost?.listThenNodesPerClusterMs)}; the cluster query alone ${medP95(api.storeCost?.listOnlyMs)}; every node of the account in one query ${medP95(api.storeCost?.nodesInOneQueryMs)}.`,
+      '',
+    );
   }
 
   if (dens) {

@@ -40,7 +40,13 @@ async function main(): Promise<number> {
   const opts = options;
   if (process.getuid?.() !== 0) log('warning: not root; the control plane may not be able to start node containers');
 
-  const release = takeLock();
+  let release: () => void;
+  try {
+    release = takeLock();
+  } catch (e) {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   const guard = new Guard({ timeoutMs: opts.timeoutMs, hardMemFloorBytes: opts.hardMemFloorBytes });
   guard.install();
   const started = new Date();
@@ -162,7 +168,7 @@ function summary(r: BenchResults): void {
   if (r.lifecycle?.grow.growMs) lines.push(`  grow ${r.lifecycle.grow.from} → ${r.lifecycle.grow.from + 1}            ${ms(r.lifecycle.grow.growMs.median)}`);
   for (const [n, d] of Object.entries(r.lifecycle?.delete ?? {})) lines.push(`  delete ${n} node(s)      ${ms(d.deleteMs?.median)}`);
   if (r.concurrency) lines.push(`  ${r.concurrency.clusters}×${r.concurrency.nodes} concurrent    ${ms(r.concurrency.allActiveMs?.median)}, ${r.concurrency.errorCount} errors`);
-  if (r.density) lines.push(`  idle node memory      ${((r.density.perNode.workingSet?.median ?? Number.NaN) / 1024 ** 2).toFixed(1)} MiB; ${r.density.nodesPer24GiB.byHostDrop} nodes per 24 GiB (extrapolated)`);
+  if (r.density) lines.push(`  idle node memory      ${((r.density.perNode.workingSet?.median ?? Number.NaN) / 1024 ** 2).toFixed(1)} MiB; ${Math.min(r.density.nodesPer24GiB.byHostDrop, r.density.nodesPer24GiB.byCgroupWorkingSet)} nodes per 24 GiB (extrapolated)`);
   for (const f of r.api?.figures ?? []) lines.push(`  ${f.endpoint.padEnd(24)} @${f.rate}: p50 ${ms(f.p50Ms?.median)}, p99 ${ms(f.p99Ms?.median)}, ${f.achievedRps?.median.toFixed(0)} req/s, ${f.errors} errors`);
   if (r.api) lines.push(`  control plane RSS     idle ${((r.api.rss.idle?.median ?? 0) / 1024 ** 2).toFixed(0)} MiB, peak under load ${(r.api.rss.peakUnderLoad / 1024 ** 2).toFixed(0)} MiB`);
   for (const [k, v] of Object.entries(r.failures)) lines.push(`  FAILED ${k}: ${v}`);

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { processMemory } from './machine.js';
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const SERVER = join(ROOT, 'bin/carina-server.js');
+
+/** In a benchmark control plane's data dir: the pid of its `carina-server up`. */
+export const SERVER_PID_FILE = 'bench-server.pid';
 
 /** Node networks of benchmark planes come from their own pool, apart from the default and the e2e tests'. */
 export const BENCH_SUBNET_POOL = '10.215.0.0/16';
@@ -104,6 +107,8 @@ export class BenchServer {
     this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, CARINA_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', log, log] });
     closeSync(log);
     const child = this.#child;
+    // If this benchmark is killed outright, the next run finds and stops this process by this file.
+    if (child.pid !== undefined) writeFileSync(join(this.dataDir, SERVER_PID_FILE), `${child.pid}\n`);
     const exited = (): void => {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`carina-server exited (${child.exitCode ?? child.signalCode}); see ${this.logFile}`);
     };

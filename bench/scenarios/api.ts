@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import SqliteDatabase from 'better-sqlite3';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type Dockerode from 'dockerode';
 import { DEFAULT_FLAVOR } from '../../src/core/flavors.js';
+import type { Store } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Guard } from '../guard.js';
+import { processCpuSeconds } from '../machine.js';
 import { BenchServer } from '../server.js';
 import { percentile, summarize, type Summary } from '../stats.js';
 
@@ -47,6 +50,13 @@ export interface ApiResult {
   readonly figures: LoadFigure[];
   /** Control plane RSS (bytes) idle (1,000 clusters in the store, nothing asked) and the peak under load. */
   readonly rss: { readonly idle?: Summary | undefined; readonly peakUnderLoad: number; readonly vmHwmAtEnd: number };
+  /** CPUs the control plane used while idle with the clusters in the store (reconciler, gateway sync). */
+  readonly idleCpus: number;
+  /**
+   * The store work of one `GET /v1/clusters`, in-process on the seeded database: what the route does
+   * now (the clusters, then one node query per cluster) and the same nodes in a single query.
+   */
+  readonly storeCost: { readonly listThenNodesPerClusterMs?: Summary | undefined; readonly listOnlyMs?: Summary | undefined; readonly nodesInOneQueryMs?: Summary | undefined };
 }
 
 /** Requests each autocannon stream sends per second; the offered rate is spread over staggered streams. */
@@ -100,8 +110,8 @@ async function offer(url: string, key: string, rate: number, seconds: number, gu
     const s = latencies;
     return {
       requests: sum((r) => r.requests.total),
-      // Every stream runs `seconds` (their starts are staggered within the first second).
-      achievedRps: sum((r) => r['2xx']) / seconds,
+      // Per stream over its own actual duration (autocannon's rate limiter runs about a second past `duration`).
+      achievedRps: sum((r) => r['2xx'] / Math.max(r.duration, 0.001)),
       p50Ms: percentile(s, 50),
       p90Ms: percentile(s, 90),
       p99Ms: percentile(s, 99),
@@ -143,7 +153,10 @@ export async function runApi(opts: {
     const key = await server.createAccount('bench', '--clusters', String(opts.clusters), '--nodes', '5');
     // Seed the store before the control plane starts (the admin command above created and migrated it).
     const s0 = performance.now();
-    const store = await openStore({ url: `sqlite:${join(server.dataDir, 'carina.db')}` });
+    const dbFile = join(server.dataDir, 'carina.db');
+    const store = await openStore({ url: `sqlite:${dbFile}` });
+    let seedMs = 0;
+    let storeCost: ApiResult['storeCost'] = {};
     try {
       const account = await store.accounts.findByName('bench');
       if (!account) throw new Error('account bench not found in the store');
@@ -167,10 +180,11 @@ export async function runApi(opts: {
         const t = await store.clusters.transition(id, 'fail', { statusReason: 'seeded for the API benchmark' });
         if (!t.ok) throw new Error(`could not park seeded cluster ${id}: ${t.reason}`);
       }
+      seedMs = performance.now() - s0;
+      storeCost = await measureStoreCost(store, account.id, dbFile, opts.runs > 1 ? 10 : 3);
     } finally {
       await store.close();
     }
-    const seedMs = performance.now() - s0;
     log(`api: seeded ${opts.clusters} clusters in ${(seedMs / 1000).toFixed(1)} s`);
     await server.start();
     const headers = { authorization: `Bearer ${key}` };
@@ -185,12 +199,27 @@ export async function runApi(opts: {
     // Idle: nothing asked (the reconciler and gateway still tick over the store).
     await guard.sleep(opts.runs > 1 ? 5_000 : 2_000);
     const idle: number[] = [];
+    const cpu0 = processCpuSeconds(server.pid ?? -1);
+    const w0 = performance.now();
     for (let i = 0; i < (opts.runs > 1 ? 10 : 4); i++) {
       idle.push(server.memory()?.rssBytes ?? Number.NaN);
       await guard.sleep(500);
     }
-    log(`api: control plane idle RSS ${((summarize(idle)?.median ?? 0) / 1024 ** 2).toFixed(0)} MiB with ${opts.clusters} clusters in the store`);
+    const idleCpus = (processCpuSeconds(server.pid ?? -1) - cpu0) / ((performance.now() - w0) / 1000);
+    log(`api: control plane idle: RSS ${((summarize(idle)?.median ?? 0) / 1024 ** 2).toFixed(0)} MiB, ${idleCpus.toFixed(2)} CPUs, with ${opts.clusters} clusters in the store`);
 
+    // After a run the server may still be working off requests the generator gave up on: wait
+    // until a small request is quick again, so one run's backlog doesn't land in the next.
+    const settle = async () => {
+      const until = performance.now() + 60_000;
+      await guard.sleep(500);
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        await fetch(getUrl, { headers }).then((r) => r.arrayBuffer(), () => undefined);
+        if (performance.now() - t0 < 20) return;
+        await guard.sleep(250);
+      }
+    };
     const figures: LoadFigure[] = [];
     let peakUnderLoad = 0;
     for (const [endpoint, url] of [
@@ -199,7 +228,10 @@ export async function runApi(opts: {
     ] as const) {
       for (const rate of opts.rates) {
         const runs: LoadRun[] = [];
-        if (opts.warmupSec > 0) await offer(url, key, rate, opts.warmupSec, guard, () => undefined);
+        if (opts.warmupSec > 0) {
+          await offer(url, key, rate, opts.warmupSec, guard, () => undefined);
+          await settle();
+        }
         for (let r = 0; r < opts.runs; r++) {
           let peak = 0;
           const run = await offer(url, key, rate, opts.durationSec, guard, () => {
@@ -210,7 +242,7 @@ export async function runApi(opts: {
           log(
             `api: ${endpoint} at ${rate} req/s, run ${r + 1}/${opts.runs}: p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.achievedRps.toFixed(0)} req/s achieved, ${run.errors + run.non2xx} errors, RSS peak ${(peak / 1024 ** 2).toFixed(0)} MiB`,
           );
-          await guard.sleep(1_000);
+          await settle();
         }
         figures.push({
           endpoint,
@@ -233,10 +265,38 @@ export async function runApi(opts: {
       durationSec: opts.durationSec,
       figures,
       rss: { idle: summarize(idle), peakUnderLoad, vmHwmAtEnd: server.memory()?.hwmBytes ?? Number.NaN },
+      idleCpus,
+      storeCost,
     };
   } finally {
     await server.cleanup();
   }
+}
+
+async function measureStoreCost(store: Store, accountId: string, dbFile: string, reps: number): Promise<ApiResult['storeCost']> {
+  const listThen: number[] = [];
+  const listOnly: number[] = [];
+  const oneQuery: number[] = [];
+  const raw = new SqliteDatabase(dbFile, { readonly: true });
+  try {
+    const nodes = raw.prepare('SELECT n.* FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE c.account_id = ? ORDER BY n.cluster_id, n.idx');
+    for (let i = 0; i <= reps; i++) {
+      const t0 = performance.now();
+      const list = await store.clusters.listByAccount(accountId);
+      const t1 = performance.now();
+      await Promise.all(list.map((c) => store.clusters.listNodes(c.id)));
+      const t2 = performance.now();
+      nodes.all(accountId);
+      const t3 = performance.now();
+      if (i === 0) continue; // warm-up
+      listOnly.push(t1 - t0);
+      listThen.push(t2 - t0);
+      oneQuery.push(t3 - t2);
+    }
+  } finally {
+    raw.close();
+  }
+  return { listThenNodesPerClusterMs: summarize(listThen), listOnlyMs: summarize(listOnly), nodesInOneQueryMs: summarize(oneQuery) };
 }
 
 function autocannonVersion(): string {

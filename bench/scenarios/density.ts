@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type Dockerode from 'dockerode';
 import { BenchApi, createCluster } from '../clusters.js';
 import type { Guard } from '../guard.js';
-import { containerMemory, cpuTimes, cpusBusy, memInfo } from '../machine.js';
+import { containerMemory, cpuTimes, cpusBusy, memInfo, processCpuSeconds } from '../machine.js';
 import { BenchServer } from '../server.js';
 import { median, summarize, type Summary } from '../stats.js';
 
@@ -32,15 +32,6 @@ export interface DensityResult {
   readonly curve: Array<{ readonly nodes: number; readonly availableBytes: number; readonly elapsedMs: number }>;
   readonly errors: string[];
   readonly cleanupMs: number;
-}
-
-function processCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function sampleAvailable(guard: Guard, samples = 3): Promise<number> {
@@ -82,21 +73,34 @@ export async function runDensity(opts: {
     const rssBefore = server.memory()?.rssBytes ?? Number.NaN;
     log(`density: host MemAvailable ${(availableBefore / GiB).toFixed(1)} GiB before; stop at ${opts.maxNodes} nodes, ${(opts.reserveBytes / GiB).toFixed(1)} GiB available or ${Math.round(opts.budgetMs / 60_000)} min`);
 
+    const dockerRoot = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir ?? '/var/lib/docker';
+    const diskFree = (): number => {
+      try {
+        const st = statfsSync(dockerRoot);
+        return st.bavail * st.bsize;
+      } catch {
+        return Number.POSITIVE_INFINITY;
+      }
+    };
     const t0 = performance.now();
     let nodes = 0;
     let failuresInARow = 0;
+    let slowestMs = 0;
     let stopReason = '';
     for (;;) {
       const available = memInfo().availableBytes;
       if (guard.signal.aborted) stopReason = 'aborted';
       else if (nodes >= opts.maxNodes) stopReason = `node cap (${opts.maxNodes}) reached`;
       else if (available < opts.reserveBytes) stopReason = `host MemAvailable ${(available / GiB).toFixed(1)} GiB < reserve ${(opts.reserveBytes / GiB).toFixed(1)} GiB`;
+      else if (diskFree() < 5 * GiB) stopReason = `less than 5 GiB free on ${dockerRoot}`;
       else if (performance.now() - t0 > opts.budgetMs) stopReason = `time budget (${Math.round(opts.budgetMs / 60_000)} min) used up`;
       else if (failuresInARow >= 3) stopReason = 'three failed batches in a row';
+      else if (slowestMs > 60_000) stopReason = `the machine is saturated (the last 1-node create took ${Math.round(slowestMs / 1000)} s)`;
       if (stopReason) break;
       const size = Math.min(opts.batch, opts.maxNodes - nodes);
       const results = await Promise.allSettled(Array.from({ length: size }, (_, i) => createCluster(api, `d${nodes + i}`, 1, 120_000)));
       const ok = results.filter((r) => r.status === 'fulfilled').length;
+      slowestMs = Math.max(0, ...results.map((r) => (r.status === 'fulfilled' ? r.value.activeMs : 0)));
       for (const r of results) if (r.status === 'rejected') errors.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
       failuresInARow = ok === 0 ? failuresInARow + 1 : 0;
       nodes += size; // a failed create still holds (part of) a node until the end; counted, and its error reported

@@ -68,7 +68,13 @@ export interface LifecycleResult {
   /** Container start → inner dockerd answers, per node, inside the platform (compare with the floor's). */
   readonly engineStartMs?: Summary | undefined;
   /** Micro-benchmarks of the create request's own work. */
-  readonly micro: { readonly pkiMs?: Summary | undefined; readonly storeCreateMs?: Summary | undefined };
+  readonly micro: {
+    readonly pkiMs?: Summary | undefined;
+    readonly storeCreateMs?: Summary | undefined;
+    /** First authenticated request of a key (scrypt verification), and the next one (cached). */
+    readonly firstAuthMs?: Summary | undefined;
+    readonly cachedAuthMs?: Summary | undefined;
+  };
   readonly samples: { readonly create: CreateSample[]; readonly grow: GrowSample[]; readonly delete: DeleteSample[] };
   /** Failed samples (the run goes on; three failures in a row end the scenario). */
   readonly errors: string[];
@@ -93,7 +99,7 @@ export function summarizePhases(samples: ReadonlyArray<readonly Phase[]>, order:
 }
 
 /** What the create request itself does besides HTTP: key material and store writes, timed in-process. */
-async function microBenchmarks(guard: Guard, n: number): Promise<LifecycleResult['micro']> {
+async function microBenchmarks(guard: Guard, n: number): Promise<Pick<LifecycleResult['micro'], 'pkiMs' | 'storeCreateMs'>> {
   const pki = new X509Pki();
   const subject = { clusterId: 'abcdef012345', clusterName: 'bench', accountName: 'bench', dnsNames: ['bench.bench.carina.local'], ipAddresses: ['127.0.0.1'] };
   await pki.createClusterPki(subject); // warm-up
@@ -148,11 +154,21 @@ export async function runLifecycle(opts: {
   const grown: GrowSample[] = [];
   const deleted: DeleteSample[] = [];
   const errors: string[] = [];
+  const firstAuthMs: number[] = [];
+  const cachedAuthMs: number[] = [];
   try {
     const maxNodes = Math.max(...opts.sizes, opts.growFrom + 1);
     const key = await server.createAccount('bench', '--clusters', '3', '--nodes', String(maxNodes));
     await server.start();
     const api = new BenchApi(server.url, key, guard);
+    // The first request with a key pays for its scrypt verification (cached 5 min per process):
+    // measured here on its own, so the timed creates don't include it.
+    for (const into of [firstAuthMs, cachedAuthMs]) {
+      const t0 = performance.now();
+      const res = await api.client.request('GET', '/v1/quotas');
+      if (res.status !== 200) throw new Error(`GET /v1/quotas answered ${res.status}`);
+      into.push(performance.now() - t0);
+    }
     if (opts.warmup) {
       // First create after start-up pays for JIT and first-use paths; not counted.
       const w = await createCluster(api, 'warmup', 1);
@@ -215,7 +231,7 @@ export async function runLifecycle(opts: {
   } finally {
     await server.cleanup();
   }
-  const micro = guard.signal.aborted ? {} : await microBenchmarks(guard, opts.runs > 1 ? 20 : 5);
+  const micro = { ...(guard.signal.aborted ? {} : await microBenchmarks(guard, opts.runs > 1 ? 20 : 5)), firstAuthMs: summarize(firstAuthMs), cachedAuthMs: summarize(cachedAuthMs) };
 
   const create: LifecycleResult['create'] = {};
   for (const nodes of opts.sizes) {

@@ -27,9 +27,9 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
   );
 
   app.get('/clusters', { schema: s.listClustersSchema }, async (req) => {
-    const list = await clusters.list(accountOf(req));
-    const nodes = await Promise.all(list.map((c) => store.clusters.listNodes(c.id)));
-    return { clusters: list.map((c, i) => presentCluster(c, nodes[i], host)) };
+    const account = accountOf(req);
+    const [list, nodes] = await Promise.all([clusters.list(account), store.clusters.listNodesOfAccount(account.id)]);
+    return { clusters: list.map((c) => presentCluster(c, nodes.get(c.id) ?? [], host)) };
   });
 
   app.get<Named>('/clusters/:name', { schema: s.getClusterSchema }, async (req) => {

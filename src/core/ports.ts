@@ -81,6 +81,8 @@ export interface ClusterRepository {
   getPki(id: string): Promise<ClusterPki | undefined>;
   replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
   listNodes(id: string): Promise<ClusterNode[]>;
+  /** The nodes of every cluster of an account in one query, by cluster id. */
+  listNodesOfAccount(accountId: string): Promise<Map<string, ClusterNode[]>>;
 }
 
 export interface EventRepository {

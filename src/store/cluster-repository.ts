@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ClusterRepository } from '../core/ports.js';
-import type { Cluster } from '../core/types.js';
+import type { Cluster, ClusterNode } from '../core/types.js';
 import { createWithinQuota } from './cluster-create.js';
 import { clusterNotFound, growCluster, resizeCluster, transitionCluster } from './cluster-transition.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
@@ -110,6 +110,24 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     async listNodes(id) {
       const rows = await db.selectFrom('nodes').selectAll().where('cluster_id', '=', id).orderBy('idx').execute();
       return rows.map(toNode);
+    },
+    async listNodesOfAccount(accountId) {
+      const rows = await db
+        .selectFrom('nodes')
+        .innerJoin('clusters', 'clusters.id', 'nodes.cluster_id')
+        .selectAll('nodes')
+        .where('clusters.account_id', '=', accountId)
+        .orderBy('nodes.cluster_id')
+        .orderBy('nodes.idx')
+        .execute();
+      const byCluster = new Map<string, ClusterNode[]>();
+      for (const row of rows) {
+        const node = toNode(row);
+        const list = byCluster.get(node.clusterId);
+        if (list) list.push(node);
+        else byCluster.set(node.clusterId, [node]);
+      }
+      return byCluster;
     },
   };
 }

@@ -262,6 +262,25 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       await expect(store.clusters.replaceNodes('missing', [])).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
     });
 
+    it("lists the nodes of all an account's clusters in one query, and no other account's", async () => {
+      const a = await account('a');
+      const b = await account('b');
+      const web = await cluster(a.id, 'web');
+      const db = await cluster(a.id, 'db');
+      const other = await cluster(b.id, 'web');
+      const node = (clusterId: string, index: number): ClusterNode => ({
+        clusterId, index, role: index === 0 ? 'manager' : 'worker', containerId: null, address: null, status: 'ready',
+      });
+      await store.clusters.replaceNodes(web.id, [node(web.id, 1), node(web.id, 0)]);
+      await store.clusters.replaceNodes(db.id, [node(db.id, 0)]);
+      await store.clusters.replaceNodes(other.id, [node(other.id, 0)]);
+      const byCluster = await store.clusters.listNodesOfAccount(a.id);
+      expect([...byCluster.keys()].sort()).toEqual([web.id, db.id].sort());
+      expect(byCluster.get(web.id)).toEqual([node(web.id, 0), node(web.id, 1)]);
+      expect(byCluster.get(db.id)).toEqual([node(db.id, 0)]);
+      expect((await store.clusters.listNodesOfAccount('nobody')).size).toBe(0);
+    });
+
     it('appends and lists events in order, after an id and up to a limit', async () => {
       const a = await account('a');
       const c = await cluster(a.id, 'web');
