@@ -14,6 +14,7 @@ import { LXCFS_PROC_FILES } from './lxcfs.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
+import { NODE_SECURITY } from './node-security.js';
 
 /** Images a node needs; built on first use. */
 export interface NodeImages {
@@ -146,13 +147,8 @@ export class DockerEngine implements ClusterEngine {
             Memory: c.flavor.memoryBytes,
             NanoCpus: c.flavor.vcpus * 1e9,
             RestartPolicy: { Name: 'unless-stopped' },
-            // Least privilege that still runs an engine here (see shared PLATFORM-NOTES): all capabilities
-            // but SYS_RESOURCE, no seccomp/apparmor confinement, private cgroup namespace, no host cgroup mount.
-            CapAdd: ['ALL'],
-            CapDrop: ['SYS_RESOURCE'],
-            SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-            // systempaths=unconfined: the inner engine must write /proc/sys (ip forwarding) and see /proc fully.
-            ...({ CgroupnsMode: 'private', MaskedPaths: [], ReadonlyPaths: [] } as object),
+            // Least privilege that still runs an engine here: see node-security.ts and docs/node-hardening.md.
+            ...(NODE_SECURITY as object),
           },
         });
       } catch (e) {

@@ -9,6 +9,9 @@ import { normaliseSerial, parseTarget } from './request-target.js';
 import { sendError, sendRawError } from './responses.js';
 import { handleUpgrade } from './upgrade.js';
 
+/** Stream buffers of 256 KiB instead of 16: fewer, larger TLS writes for copies, saves and loads. */
+const STREAM_BUFFER = 256 * 1024;
+
 /** What a listener serves: one cluster, on one host address and port. */
 export interface ListenerConfig {
   readonly clusterId: string;
@@ -38,7 +41,7 @@ export class ClusterListener {
     this.#pki = config.pki;
     this.#serial = normaliseSerial(config.pki.clientSerial);
     this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit };
-    this.#http = http.createServer({ requestTimeout: 0, noDelay: true }, (req, res) => {
+    this.#http = http.createServer({ requestTimeout: 0, noDelay: true, highWaterMark: STREAM_BUFFER }, (req, res) => {
       const caller = this.#callers.get(req.socket as TLSSocket);
       if (!caller || caller.serial !== this.#serial) {
         audit(this.#endpoint, caller ?? { serial: '' }, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
@@ -56,7 +59,7 @@ export class ClusterListener {
       }
       handleUpgrade(this.#endpoint, caller, req, socket, head);
     });
-    this.#tls = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, noDelay: true });
+    this.#tls = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, noDelay: true, highWaterMark: STREAM_BUFFER });
     // Without TCP_NODELAY a response head flushed before its body meets the client's delayed ACK: 40 ms per request.
     this.#tls.on('connection', (raw: Socket) => raw.setNoDelay(true));
     this.#tls.on('secureConnection', (socket) => this.#accept(socket));

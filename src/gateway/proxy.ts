@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, type PolicyRequest } from '../core/policy.js';
 import { MUTATING, type AuditLog } from './audit-log.js';
+import { pipeCoalesced } from './coalesce.js';
 import { lookupNetworks, lookupNodeRole, readPolicyBody } from './policy-inputs.js';
 import { headerValue, parseTarget, redactTarget, requestHeaders, filterHeaders, type RequestTarget } from './request-target.js';
 import { sendError } from './responses.js';
@@ -70,7 +71,12 @@ export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage
 /** Streams the request to the manager's engine and the response back, both untouched (a buffered body is re-sent as is). */
 function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, body: Buffer | undefined): void {
   const method = req.method ?? 'GET';
-  const headers = body === undefined ? requestHeaders(req.rawHeaders) : requestHeaders(req.rawHeaders, ['content-length'], ['Content-Length', String(body.length)]);
+  // No Accept-Encoding upstream: the engine would gzip archives (cp, save) at ~40 MB/s, far slower than any link.
+  // No Expect either: this side already answered 100 Continue and streams the body at once.
+  const drop = ['accept-encoding', 'expect'];
+  const headers = body === undefined
+    ? requestHeaders(req.rawHeaders, drop)
+    : requestHeaders(req.rawHeaders, [...drop, 'content-length'], ['Content-Length', String(body.length)]);
   const upstream = http.request({ socketPath: ep.socketPath, agent: ep.agent, method, path: target.forward, headers });
   upstream.on('response', (up) => {
     const status = up.statusCode ?? 502;
@@ -80,7 +86,7 @@ function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: Server
     if (headerValue(up.rawHeaders, 'content-length') === undefined) res.flushHeaders();
     audit(ep, caller, method.toUpperCase(), target, status, null);
     up.on('error', () => res.destroy());
-    up.pipe(res);
+    pipeCoalesced(up, res);
   });
   upstream.on('error', (e: NodeJS.ErrnoException) => {
     if (res.headersSent) {
@@ -99,5 +105,5 @@ function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: Server
     if (!res.writableFinished) upstream.destroy();
   });
   if (body !== undefined) upstream.end(body);
-  else req.pipe(upstream);
+  else pipeCoalesced(req, upstream);
 }
