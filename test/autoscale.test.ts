@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from './support/api-client.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
 import { TestServer } from './support/server.js';
 
 const GiB = 1024 ** 3;
+const run = promisify(execFile);
 
 // Carina's autoscaling rule, checked every second here (15 s by default): grow by one node when
 // reservations pass 80 %, never shrink, stop at the quota with an event saying so.
@@ -36,6 +39,10 @@ describe('autoscaling', () => {
     expect(res.body.nodes).toHaveLength(1);
     expect(res.body.nodes[0]).toMatchObject({ index: 0, capacity_cpus: 2, capacity_memory_bytes: 4 * GiB, reserved_cpus: 0, reserved_memory_bytes: 0 });
     expect(res.body.nodes[0].used_memory_bytes).toBeGreaterThan(0);
+    const env = { PATH: process.env.PATH, HOME: server.dataDir, CARINA_ENDPOINT: server.url, CARINA_APIKEY: api.key };
+    const table = (await run(process.execPath, ['bin/carina.js', 'usage', 'auto'], { env })).stdout.split('\n');
+    expect(table[0]).toMatch(/^Node\s+CPU reserved\/used\/capacity/);
+    expect(table[1]).toMatch(/^0\s+0\.00 \/ \S+ \/ 2\.00\s+0 MiB \/ \d+ MiB \/ 4096 MiB/);
   });
 
   it('grows to 2 nodes when reserved memory passes 80 %', async () => {

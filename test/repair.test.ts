@@ -62,6 +62,36 @@ describe('self-repair', () => {
     expect((await events()).some((e) => e.type === 'swarm' && e.message.includes('swarm re-formed'))).toBe(true);
   });
 
+  it('re-joins a worker that left the swarm', async () => {
+    const worker = new Dockerode({ socketPath: join(server.dataDir, 'nodes', id, 'n1', 'docker.sock') });
+    await worker.swarmLeave({ force: true });
+    const deadline = Date.now() + 20_000;
+    while (!(await events()).some((e) => e.type === 'repair' && e.message.includes('node 1 is not in the swarm')) && Date.now() < deadline) await sleep(200);
+    await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+    // The old entry of node 1 turns Down after a few missed heartbeats, then is removed.
+    let nodes: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      nodes = (await dockerWithBundle(bundle, ['node', 'ls', '--format', '{{.Status}}'])).trim().split('\n');
+      if (nodes.length === 3) break;
+      await sleep(300);
+    }
+    expect(nodes).toEqual(['Ready', 'Ready', 'Ready']);
+  });
+
+  it('recovers from `docker rm -f $(docker ps -aq)` inside the cluster with a rebuild', async () => {
+    await dockerWithBundle(bundle, ['service', 'create', '--detach', '--name', 'again', '--replicas', '2', '--endpoint-mode', 'dnsrr', 'carina/busybox', 'sleep', '3600']);
+    const ids = (await dockerWithBundle(bundle, ['ps', '-aq'])).trim().split('\n').filter(Boolean);
+    if (ids.length > 0) await dockerWithBundle(bundle, ['rm', '-f', ...ids]);
+    expect((await api.request('POST', '/v1/clusters/fix/rebuild')).status).toBe(202);
+    await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+    let replicas = '';
+    for (let i = 0; i < 100 && replicas !== 'again 2/2'; i++) {
+      replicas = (await dockerWithBundle(bundle, ['service', 'ls', '--filter', 'name=again', '--format', '{{.Name}} {{.Replicas}}'])).trim();
+      if (replicas !== 'again 2/2') await sleep(300);
+    }
+    expect(replicas).toBe('again 2/2'); // swarm re-created the tasks; the platform lost nothing
+  });
+
   it('rebuilds on request and returns to active', async () => {
     const res = await api.request('POST', '/v1/clusters/fix/rebuild');
     expect(res.status).toBe(202);

@@ -1,6 +1,6 @@
 import { CliCode, CliError } from './errors.js';
 import type { HttpClient } from './http-client.js';
-import type { Bundle, Cluster, ClusterEvent, Flavor, Quotas } from './types.js';
+import type { Bundle, Cluster, ClusterEvent, Flavor, Quotas, Usage } from './types.js';
 
 const clusterPath = (name: string) => `/v1/clusters/${encodeURIComponent(name)}`;
 
@@ -89,6 +89,10 @@ export class ApiClient {
   async events(name: string, after?: number): Promise<ClusterEvent[]> {
     const query = after === undefined ? '' : `?after=${after}`;
     return (await this.#http.json<{ events: ClusterEvent[] }>('GET', `${clusterPath(name)}/events${query}`)).events;
+  }
+
+  usage(name: string): Promise<Usage> {
+    return this.#http.json<Usage>('GET', `${clusterPath(name)}/usage`);
   }
 
   quotas(): Promise<Quotas> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterTable, eventLines, flavorsTable, formatTable, quotasTable, redactHeaders, redactText, toJson, toJsonLine, truncate } from './format.js';
+import { clusterTable, eventLines, flavorsTable, formatTable, quotasTable, redactHeaders, redactText, toJson, toJsonLine, truncate, usageTable } from './format.js';
 
 const cluster = { name: 'testcluster', flavor: 'container1-4G', nodes: 3, autoscale: false, status: 'growing' };
 
@@ -22,6 +22,12 @@ describe('tables', () => {
 
   it('prints quotas, flavors and events', () => {
     expect(quotasTable({ max_clusters: 3, max_nodes_per_cluster: 5, clusters: 1 })).toBe('MaxClusters  MaxNodesPerCluster  Clusters\n3            5                   1\n');
+    const GiB = 1024 ** 3;
+    const figures = { capacity_cpus: 2, capacity_memory_bytes: 4 * GiB, reserved_cpus: 0.5, reserved_memory_bytes: GiB, used_cpus: null, used_memory_bytes: 50 * 1024 * 1024, containers: 2, tasks: 1 };
+    const table = usageTable({ cluster: 'c', nodes: [{ index: 0, ...figures }], total: figures }).split('\n');
+    expect(table[0]).toMatch(/^Node\s+CPU reserved\/used\/capacity\s+Memory reserved\/used\/capacity\s+Containers\s+Tasks$/);
+    expect(table[1]).toMatch(/^0\s+0\.50 \/ - \/ 2\.00\s+1024 MiB \/ 50 MiB \/ 4096 MiB\s+2\s+1$/);
+    expect(table[2]).toMatch(/^total\s+/);
     expect(flavorsTable([{ name: 'container1-4G', memory_bytes: 4 * 1024 ** 3, memory: '4 GiB', vcpus: 2, disk_gb: 20 }])).toContain('container1-4G  4 GiB   2      20 GB');
     expect(eventLines([{ id: 1, time: 't', type: 'created', message: 'm' }])).toBe('t  created     m\n');
   });

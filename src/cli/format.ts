@@ -1,4 +1,4 @@
-import type { Cluster, ClusterEvent, Flavor, Quotas } from './types.js';
+import type { Cluster, ClusterEvent, Flavor, Quotas, Usage, UsageFigures } from './types.js';
 
 /** Columns aligned with two spaces between them, no trailing blanks, one row per line. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -28,6 +28,25 @@ export function clusterTable(clusters: readonly Pick<Cluster, 'name' | 'flavor' 
 /** `carina quotas`. */
 export function quotasTable(q: Quotas): string {
   return formatTable(['MaxClusters', 'MaxNodesPerCluster', 'Clusters'], [[String(q.max_clusters), String(q.max_nodes_per_cluster), String(q.clusters)]]);
+}
+
+const MiB = 1024 * 1024;
+const mem = (bytes: number | null) => (bytes === null ? '-' : `${Math.round(bytes / MiB)} MiB`);
+const cpu = (cpus: number | null) => (cpus === null ? '-' : cpus.toFixed(2));
+
+/** `carina usage`: one row per node and a total; reserved vs used vs capacity. */
+export function usageTable(u: Usage): string {
+  const row = (label: string, f: UsageFigures) => [
+    label,
+    `${cpu(f.reserved_cpus)} / ${cpu(f.used_cpus)} / ${cpu(f.capacity_cpus)}`,
+    `${mem(f.reserved_memory_bytes)} / ${mem(f.used_memory_bytes)} / ${mem(f.capacity_memory_bytes)}`,
+    f.containers === null ? '-' : String(f.containers),
+    f.tasks === null ? '-' : String(f.tasks),
+  ];
+  return formatTable(
+    ['Node', 'CPU reserved/used/capacity', 'Memory reserved/used/capacity', 'Containers', 'Tasks'],
+    [...u.nodes.map((n) => row(String(n.index), n)), row('total', u.total)],
+  );
 }
 
 /** `carina flavors`. */

@@ -4,7 +4,7 @@ import { checkClusterName } from './args.js';
 import type { MakeContext } from './command-kit.js';
 import { completionScript, COMPLETION_SHELLS, type CommandSpec } from './completion.js';
 import { CliError, usageError } from './errors.js';
-import { eventLines, flavorsTable, quotasTable, toJsonLine } from './format.js';
+import { eventLines, flavorsTable, quotasTable, toJsonLine, usageTable } from './format.js';
 
 /** How often `events --follow` polls. */
 const FOLLOW_INTERVAL_MS = 1000;
@@ -27,7 +27,7 @@ export function describeCommands(program: Command): CommandSpec[] {
   ];
 }
 
-/** quotas, flavors (templates), events, version, completion. */
+/** quotas, usage, flavors (templates), events, version, completion. */
 export function registerInfoCommands(program: Command, make: MakeContext): void {
   program
     .command('quotas')
@@ -36,6 +36,17 @@ export function registerInfoCommands(program: Command, make: MakeContext): void 
       const ctx = make(cmd);
       const quotas = await (await ctx.api()).quotas();
       ctx.print(quotas, quotasTable(quotas));
+    });
+
+  program
+    .command('usage')
+    .description('show reserved and used CPU and memory per node (what autoscaling looks at)')
+    .argument('<name>', 'cluster name')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const ctx = make(cmd);
+      checkClusterName(name);
+      const usage = await (await ctx.api()).usage(name);
+      ctx.print(usage, usageTable(usage));
     });
 
   program

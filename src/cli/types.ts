@@ -57,3 +57,22 @@ export interface Bundle {
   readonly zip: Buffer;
   readonly serial: string | undefined;
 }
+
+/** Figures of one node (or the total) in `GET /v1/clusters/{name}/usage`; CPU in vCPUs. */
+export interface UsageFigures {
+  readonly capacity_cpus: number | null;
+  readonly capacity_memory_bytes: number | null;
+  readonly reserved_cpus: number;
+  readonly reserved_memory_bytes: number | null;
+  readonly used_cpus: number | null;
+  readonly used_memory_bytes: number | null;
+  readonly containers: number | null;
+  readonly tasks: number | null;
+}
+
+/** `GET /v1/clusters/{name}/usage`. */
+export interface Usage {
+  readonly cluster: string;
+  readonly nodes: ReadonlyArray<UsageFigures & { readonly index: number }>;
+  readonly total: UsageFigures;
+}
