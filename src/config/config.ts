@@ -66,7 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dnsSuffix: env.CARINA_DNS_SUFFIX || 'carina.local',
     reconcileIntervalMs: int(env, 'CARINA_RECONCILE_INTERVAL_MS', 5_000),
     stallTimeoutMs: int(env, 'CARINA_STALL_TIMEOUT_MS', 120_000),
-    maxFailures: int(env, 'CARINA_MAX_FAILURES', 5),
+    maxFailures: int(env, 'CARINA_MAX_FAILURES', 8),
     defaultQuotaClusters: int(env, 'CARINA_DEFAULT_QUOTA_CLUSTERS', 3),
     defaultQuotaNodes: int(env, 'CARINA_DEFAULT_QUOTA_NODES', 5),
     debianMirror: env.CARINA_DEBIAN_MIRROR || undefined,

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { EngineError } from '../core/errors.js';
 import type { ClusterEngine, EngineCluster } from '../core/ports.js';
@@ -160,10 +161,16 @@ export class DockerEngine implements ClusterEngine {
 
   async startNode(c: EngineCluster, index: number): Promise<void> {
     await guard(`start node ${index}`, async () => {
+      const container = this.#o.docker.getContainer(names.container(c.id, index));
       try {
-        await this.#o.docker.getContainer(names.container(c.id, index)).start();
+        await container.start();
       } catch (e) {
-        if (statusOf(e) !== 304) throw e; // already running
+        if (statusOf(e) === 304) return; // already running
+        // The engine's own restart policy may be starting it at the same moment (after an engine
+        // restart: "task … already exists"): if it is up or coming up a moment later, that's fine.
+        await sleep(500);
+        const state = (await container.inspect()).State;
+        if (!state.Running && !state.Restarting) throw e;
       }
     });
     if (!(await waitForEngine(this.#inner(c, index, true), ENGINE_START_TIMEOUT_MS))) {
