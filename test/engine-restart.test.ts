@@ -42,7 +42,7 @@ describe('surviving a restart of the host engine', () => {
     await engine.start();
     await api.waitFor('sturdy', (c) => c.status === 'active' && c.nodes_ready === 2 && c.node_details.every((n: { status: string }) => n.status === 'ready'), 60_000);
     let running = 0;
-    for (let i = 0; i < 100 && running < 2; i++) {
+    while (running < 2 && Date.now() - restarted < 60_000) {
       const tasks = (await manager().listTasks({ filters: { service: ['survivor'], 'desired-state': ['running'] } })) as { Status: { State: string } }[];
       running = tasks.filter((t) => t.Status.State === 'running').length;
       if (running < 2) await sleep(300);

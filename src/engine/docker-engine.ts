@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
-import { EngineError } from '../core/errors.js';
+import { describeCause, EngineError } from '../core/errors.js';
 import type { ClusterEngine, EngineCluster } from '../core/ports.js';
 import type { ObservedCluster } from '../core/planner.js';
 import type { NodeRole } from '../core/types.js';
@@ -170,7 +170,14 @@ export class DockerEngine implements ClusterEngine {
         // restart: "task … already exists"): if it is up or coming up a moment later, that's fine.
         await sleep(500);
         const state = (await container.inspect()).State;
-        if (!state.Running && !state.Restarting) throw e;
+        if (state.Running || state.Restarting) return;
+        if (/already exists/i.test(describeCause(e))) {
+          // A task left behind by an engine that shut down while this node was being started: the
+          // engine can't start the container again, so remove it; the next pass re-creates it with
+          // its volume (swarm state) and its fixed address.
+          await container.remove({ force: true }).catch(() => undefined);
+        }
+        throw e;
       }
     });
     if (!(await waitForEngine(this.#inner(c, index, true), ENGINE_START_TIMEOUT_MS))) {
