@@ -8,7 +8,7 @@ import type { ClusterEngine, EngineCluster } from '../core/ports.js';
 import type { ObservedCluster } from '../core/planner.js';
 import type { NodeRole } from '../core/types.js';
 import { LABEL, names, nodeHostname } from './labels.js';
-import { NodeClients, waitForEngine } from './node-client.js';
+import { NodeClients, pingQuick, waitForEngine } from './node-client.js';
 import { clusterSubnet } from './subnets.js';
 import { watchNodeEvents } from './node-events.js';
 import { LXCFS_PROC_FILES } from './lxcfs.js';
@@ -31,8 +31,6 @@ export interface DockerEngineOptions {
   readonly dataDir: string;
   /** Label value that marks this control plane's objects (several planes may share an engine). */
   readonly instance: string;
-  /** Host address the manager endpoints are published on. */
-  readonly publishAddress: string;
   /** IPv4 /16 that cluster networks are carved from (one /26 per cluster, fixed node addresses). */
   readonly nodeSubnetPool: string;
   /** Where lxcfs serves per-container /proc files (nodes then report their flavor's memory), if it runs. */
@@ -126,8 +124,6 @@ export class DockerEngine implements ClusterEngine {
     const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
     const lxcfs = this.#o.lxcfsDir;
     if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
-    // Every engine listens only on its unix socket: the control plane's gateway is the only way in (no TLS, nothing published).
-    const cmd: string[] = [];
     const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
     await guard(`create node ${index}`, async () => {
       await this.#o.docker.createVolume({ Name: names.volume(c.id, index), Labels: labels });
@@ -136,7 +132,8 @@ export class DockerEngine implements ClusterEngine {
           name: names.container(c.id, index),
           Image: nodeImage,
           Hostname: nodeHostname(c.name, index),
-          Cmd: cmd,
+          // Every engine listens only on its unix socket: the control plane's gateway is the only way in (no TLS, nothing published).
+          Cmd: [],
           Labels: labels,
           // A fixed address per node: a re-created node comes back where the swarm expects it.
           NetworkingConfig: {
@@ -261,11 +258,8 @@ export class DockerEngine implements ClusterEngine {
     return ip;
   }
 
-  async available(): Promise<boolean> {
-    return this.#o.docker.ping().then(
-      () => true,
-      () => false,
-    );
+  available(): Promise<boolean> {
+    return pingQuick(this.#o.docker);
   }
 
   async listClusterIds(): Promise<string[]> {

@@ -27,7 +27,7 @@ export async function waitForEngine(client: Dockerode, timeoutMs: number): Promi
   return false;
 }
 
-/** One ping; false when the engine doesn't answer (give it a `quick` client). */
+/** One ping; false when the engine doesn't answer (with a node's `quick` client, within 2 s). */
 export async function pingQuick(client: Dockerode): Promise<boolean> {
   try {
     await client.ping();

@@ -30,6 +30,11 @@ export interface ReconcilerOptions {
 /** How long an active cluster may wait on something before it counts as drifted. */
 const REPAIR_WAIT_MS = 5_000;
 
+/** A cluster still being built has never had a swarm: initialising one loses nothing. */
+function formsFirstSwarm(cluster: Cluster): boolean {
+  return cluster.status === 'new' || cluster.status === 'building';
+}
+
 /** Human words for the repair actions an active cluster needs. */
 export function describeRepair(actions: readonly Action[]): string {
   const words = actions.map((a) => {
@@ -220,7 +225,7 @@ export class Reconciler {
       this.#managerInactiveSince.delete(cluster.id);
       return next;
     }
-    if (cluster.status === 'new' || cluster.status === 'building') return next;
+    if (formsFirstSwarm(cluster)) return next;
     const since = this.#managerInactiveSince.get(cluster.id) ?? Date.now();
     this.#managerInactiveSince.set(cluster.id, since);
     if (Date.now() - since >= this.#o.swarmLossGraceMs) return next;
@@ -283,7 +288,7 @@ export class Reconciler {
         await engine.swarmInit(target);
         await ev(
           'swarm',
-          cluster.status === 'new' || cluster.status === 'building'
+          formsFirstSwarm(cluster)
             ? 'swarm initialised on node 0'
             : 'swarm re-formed on node 0: the manager had left its swarm, so services and networks of the old swarm are gone and must be deployed again',
         );

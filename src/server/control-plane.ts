@@ -61,7 +61,6 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     docker,
     dataDir: config.dataDir,
     instance: config.instance,
-    publishAddress: config.publishAddress,
     nodeSubnetPool: config.nodeSubnetPool,
     images: loadImages,
   });

@@ -4,6 +4,7 @@ import { CarinaError } from '../core/errors.js';
 import type { Store } from '../core/ports.js';
 import { loadConfig } from '../config/config.js';
 import { childProcessRunner, ensureHostEngine, isDebianHost } from '../engine/host-setup.js';
+import { pingQuick } from '../engine/node-client.js';
 import { openStore } from '../store/open-store.js';
 import { registerAccountCommands } from './accounts-command.js';
 import { hostDocker, startControlPlane } from './control-plane.js';
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
       isRoot: process.getuid?.() === 0,
       isDebian: isDebianHost(),
       run: childProcessRunner(),
-      ping: () => docker.ping().then(() => true, () => false),
+      ping: () => pingQuick(docker),
     });
     if (outcome.kind === 'manual') {
       process.stderr.write(`carina-server: no Docker engine answers.\n${outcome.instructions}\n`);
