@@ -33,8 +33,8 @@ export interface DockerEngineOptions {
   readonly instance: string;
   /** IPv4 /16 that cluster networks are carved from (one /26 per cluster, fixed node addresses). */
   readonly nodeSubnetPool: string;
-  /** Where lxcfs serves per-container /proc files (nodes then report their flavor's memory), if it runs. */
-  readonly lxcfsDir?: string | undefined;
+  /** Where lxcfs serves per-container /proc files (nodes then report their flavor's memory), checked at each node's creation; undefined when off. */
+  readonly lxcfs?: (() => Promise<string | undefined>) | undefined;
   readonly images: () => Promise<NodeImages>;
 }
 
@@ -122,7 +122,7 @@ export class DockerEngine implements ClusterEngine {
     const dir = this.#nodeDir(c.id, index);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
-    const lxcfs = this.#o.lxcfsDir;
+    const lxcfs = await this.#o.lxcfs?.();
     if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
     const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
     await guard(`create node ${index}`, async () => {

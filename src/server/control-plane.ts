@@ -12,7 +12,7 @@ import { DockerEngine, type NodeImages } from '../engine/docker-engine.js';
 import { debianMirror } from '../engine/apt-mirror.js';
 import { ensureImages } from '../engine/node-image.js';
 import { childProcessRunner } from '../engine/host-setup.js';
-import { ensureLxcfs } from '../engine/lxcfs.js';
+import { lxcfsKeeper } from '../engine/lxcfs.js';
 import { Gateway } from '../gateway/gateway.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
@@ -53,11 +53,12 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     });
     return images;
   };
-  const lxcfsDir = config.lxcfsDir
-    ? await ensureLxcfs({ dir: config.lxcfsDir, logFile: join(config.dataDir, 'lxcfs.log'), run: childProcessRunner(), log })
+  const lxcfs = config.lxcfsDir
+    ? lxcfsKeeper({ dir: config.lxcfsDir, logFile: join(config.dataDir, 'lxcfs.log'), run: childProcessRunner(), log })
     : undefined;
+  await lxcfs?.(); // started now rather than at the first node, so the log says at once whether it works
   const engine = new DockerEngine({
-    lxcfsDir,
+    lxcfs,
     docker,
     dataDir: config.dataDir,
     instance: config.instance,
