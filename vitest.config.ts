@@ -32,6 +32,7 @@ export default defineConfig({
           hookTimeout: 600_000,
           fileParallelism: false,
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/support/failure-report.ts'],
         },
       },
     ],

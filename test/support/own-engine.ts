@@ -70,6 +70,8 @@ export class OwnEngine {
       /* engine already gone */
     }
     await this.stop();
+    // A shim whose containerd went down with the engine stays behind otherwise (pkill exits 1 when none is left).
+    await run('pkill', ['-f', `containerd-shim.* -address ${this.dir}/`]).catch(() => undefined);
     await run('ip', ['netns', 'delete', this.netns]).catch(() => undefined);
     await run('rm', ['-rf', '--one-file-system', this.dir]).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,8 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const SERVER = join(ROOT, 'bin/carina-server.js');
 
 let nextSlot = 0;
+/** Every server this test file started, so a failing test can show what they logged. */
+const started = new Set<TestServer>();
 
 /** A real control plane in a child process, with its own data dir, port range and instance label. */
 export class TestServer {
@@ -41,6 +43,7 @@ export class TestServer {
   /** Starts `carina-server up` and waits until /healthz answers. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const log = openSync(join(this.dataDir, 'server.log'), 'a');
+    started.add(this);
     this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', log, log] });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
@@ -86,10 +89,34 @@ export class TestServer {
     return key;
   }
 
+  /** What the server logged last, kept by cleanup() for a failure report after the data dir is gone. */
+  keptLog = '';
+
   /** Removes every Docker object of this server's instance, and stops it. */
   async cleanup(): Promise<void> {
     await this.kill();
+    this.keptLog = readLog(this.dataDir) ?? this.keptLog;
     await purgeInstance(this.instance);
+  }
+}
+
+/** The last lines each server of this test file logged (shown when a test fails: CI keeps no files). */
+export function serverLogTails(lines: number): string {
+  const parts: string[] = [];
+  for (const server of started) {
+    const text = readLog(server.dataDir) ?? server.keptLog;
+    if (!text) continue;
+    const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
+    parts.push(`--- last ${lines} lines of ${server.instance}'s server.log ---\n${tail}`);
+  }
+  return parts.join('\n');
+}
+
+function readLog(dataDir: string): string | undefined {
+  try {
+    return readFileSync(join(dataDir, 'server.log'), 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -108,4 +135,37 @@ export async function countLabelled(label: string): Promise<{ containers: number
   const filters = { label: [label] };
   const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
   return { containers: c.length, volumes: (v.Volumes ?? []).length, networks: n.length };
+}
+
+/** Instances of test and benchmark control planes end in the pid of the process that ran them. */
+const TEST_INSTANCE = /^(?:e2e|bench)-[a-z0-9-]+-(\d+)$/;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes what interrupted earlier test (or benchmark) runs left on the engine: objects of `e2e-*-<pid>` and `bench-*-<pid>` instances
+ * whose process is gone (they would hold subnets and names, and come back with the engine because
+ * nodes restart unless stopped). Objects of a run still alive are never touched.
+ */
+export async function purgeStaleTestObjects(log: (line: string) => void): Promise<void> {
+  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+  const filters = { label: ['carina.instance'] };
+  const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
+  const stale = new Set<string>();
+  for (const o of [...c, ...(v.Volumes ?? []), ...n]) {
+    const instance = o.Labels?.['carina.instance'] ?? '';
+    const pid = TEST_INSTANCE.exec(instance)?.[1];
+    if (pid !== undefined && !pidAlive(Number(pid))) stale.add(instance);
+  }
+  for (const instance of stale) {
+    await purgeInstance(instance);
+    log(`removed the objects of ${instance}, left by an interrupted test run`);
+  }
 }
