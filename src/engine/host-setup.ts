@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../core/errors.js';
+import { clearStalePidfile } from './pidfile.js';
 
 /** Result of a finished command. */
 export interface CommandResult {
@@ -76,6 +77,7 @@ export async function ensureHostEngine(opts: HostSetupOptions): Promise<SetupOut
 
   const logFile = join(opts.dataDir, 'dockerd.log');
   opts.log(`starting dockerd at ${DEFAULT_DOCKER_SOCKET} (log: ${logFile})…`);
+  if (clearStalePidfile(join(opts.dataDir, 'dockerd.pid'))) opts.log('removed the pidfile of a dockerd that is no longer running');
   try {
     await opts.run.startDetached('dockerd', dockerdArgs(opts.dataDir), logFile);
   } catch (cause) {
