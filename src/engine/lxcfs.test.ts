@@ -1,8 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandRunner } from './host-setup.js';
 import { ensureLxcfs, lxcfsKeeper, lxcfsState, type LxcfsProbe } from './lxcfs.js';
 
-const DIR = '/var/lib/lxcfs';
+// A directory of the test's own: ensureLxcfs creates the mount point, and the machine's real
+// /var/lib/lxcfs may be a live or stale mount.
+const DIR = join(mkdtempSync(join(tmpdir(), 'carina-lxcfs-test-')), 'lxcfs');
 const LXCFS_LINE = `lxcfs ${DIR} fuse.lxcfs rw,nosuid,nodev,relatime,user_id=0,group_id=0,allow_other 0 0`;
 
 /** A simulated host: a mount table, whether the mount answers, and the commands run against it. */
@@ -28,7 +33,7 @@ function host(initial: { mounted: boolean; alive: boolean; lxcfsInstalled?: bool
     },
   };
   const logs: string[] = [];
-  const opts = { dir: DIR, logFile: '/tmp/lxcfs.log', run, probe, log: (l: string) => logs.push(l), fuseDevice: () => true };
+  const opts = { dir: DIR, logFile: join(DIR, '..', 'lxcfs.log'), run, probe, log: (l: string) => logs.push(l), fuseDevice: () => true };
   return { state, commands, logs, opts, probe };
 }
 
