@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +9,7 @@ import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
 import { TestServer } from './support/server.js';
 
 const host = new Dockerode({ socketPath: '/var/run/docker.sock' });
+const run = promisify(execFile);
 
 // Clusters take care of themselves: a removed or killed node comes back, a swarm the manager left is
 // re-formed, and the user can always rebuild.
@@ -76,6 +79,27 @@ describe('self-repair', () => {
       await sleep(300);
     }
     expect(nodes).toEqual(['Ready', 'Ready', 'Ready']);
+  });
+
+  it('restarts the nodes whose /proc went stale when the host\'s lxcfs was killed, so they report their 4 GiB again', async () => {
+    const memTotal = async () => (await dockerWithBundle(bundle, ['info', '--format', '{{.MemTotal}}'])).trim();
+    expect(await memTotal()).toBe(String(4 * 1024 ** 3)); // CI installs lxcfs; carina-server started it
+    // (The swarm was re-formed above, so services of the first tests are gone: this one is its own.)
+    await dockerWithBundle(bundle, ['service', 'create', '--detach', '--name', 'through', '--replicas', '3', '--endpoint-mode', 'dnsrr', 'carina/busybox', 'sleep', '3600']);
+    const { stdout } = await run('pgrep', ['-x', 'lxcfs']);
+    for (const pid of stdout.trim().split('\n')) process.kill(Number(pid), 'SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (!(await events()).some((e) => e.type === 'repair' && e.message.includes('reports no memory')) && Date.now() < deadline) await sleep(200);
+    await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 60_000);
+    expect(await memTotal()).toBe(String(4 * 1024 ** 3));
+    const restarted = (await events()).filter((e) => e.type === 'node' && e.message.includes('its /proc files answer again'));
+    expect(restarted.map((e) => e.message).sort()).toEqual([0, 1, 2].map((i) => `node ${i} restarted: its /proc files answer again`));
+    let replicas = '';
+    for (let i = 0; i < 100 && replicas !== 'through 3/3'; i++) {
+      replicas = (await dockerWithBundle(bundle, ['service', 'ls', '--filter', 'name=through', '--format', '{{.Name}} {{.Replicas}}'])).trim();
+      if (replicas !== 'through 3/3') await sleep(300);
+    }
+    expect(replicas).toBe('through 3/3'); // the service survived its nodes' restarts
   });
 
   it('recovers from `docker rm -f $(docker ps -aq)` inside the cluster with a rebuild', async () => {

@@ -9,6 +9,7 @@ const node = (index: number, over: Partial<ObservedNode> = {}): ObservedNode => 
   swarm: 'active',
   swarmNodeId: `s${index}`,
   hasWorkloadImage: true,
+  procStale: false,
   address: `10.0.0.${index + 2}`,
   ...over,
 });
@@ -155,6 +156,24 @@ describe('plan: grow and repair', () => {
       kind: 'act',
       actions: [{ type: 'removeSwarmMember', memberId: 'old' }],
     });
+  });
+
+  it('restarts the nodes whose /proc files went stale, once every engine answers', () => {
+    const stale = { ...healthy(3), nodes: [node(0, { procStale: true }), node(1), node(2, { procStale: true })] };
+    expect(plan({ status: 'active', nodeCount: 3 }, stale)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'restartNode', index: 0 },
+        { type: 'restartNode', index: 2 },
+      ],
+    });
+    const oneDown = { ...stale, nodes: [node(0, { procStale: true }), node(1, { engineUp: false }), node(2)] };
+    expect(plan({ status: 'active', nodeCount: 3 }, oneDown)).toEqual({ kind: 'wait', reason: 'engine of node 1 to answer' });
+  });
+
+  it('does not restart a stale surplus node: it is leaving anyway', () => {
+    const observed = { ...healthy(2), nodes: [node(0), node(1, { procStale: true })] };
+    expect(plan({ status: 'shrinking', nodeCount: 1 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1' }] });
   });
 
   it('keeps a Ready member it does not know (it may be joining) and a down manager', () => {

@@ -13,6 +13,11 @@ export interface ObservedNode {
   readonly swarm: SwarmState | null;
   readonly swarmNodeId: string | null;
   readonly hasWorkloadImage: boolean;
+  /**
+   * The node's engine reports no memory: its /proc files (bound from the host's lxcfs) no longer
+   * answer, as after lxcfs ended and was started again. A restart binds them afresh.
+   */
+  readonly procStale: boolean;
   readonly address: string | null;
 }
 
@@ -48,6 +53,7 @@ export type Action =
   | { readonly type: 'createNetwork' }
   | { readonly type: 'createNode'; readonly index: number; readonly role: NodeRole }
   | { readonly type: 'startNode'; readonly index: number }
+  | { readonly type: 'restartNode'; readonly index: number }
   | { readonly type: 'removeNode'; readonly index: number }
   | { readonly type: 'removeVolume'; readonly index: number }
   | { readonly type: 'removeNetwork' }
@@ -99,6 +105,8 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   const wanted = observed.nodes.filter((n) => n.index < desired.nodeCount);
   const down = wanted.filter((n) => !n.engineUp);
   if (down.length > 0) return wait(`engine of node ${down.map((n) => n.index).join(', ')} to answer`);
+  const stale = wanted.filter((n) => n.procStale);
+  if (stale.length > 0) return act(stale.map((n) => ({ type: 'restartNode', index: n.index })));
 
   const steps: Action[] = wanted.filter((n) => !n.hasWorkloadImage).map((n) => ({ type: 'loadWorkloadImage', index: n.index }));
   const manager = byIndex.get(0);

@@ -168,6 +168,8 @@ export interface ClusterEngine {
   /** Creates the node's volume and container, starts it and waits until its inner engine answers. */
   createNode(cluster: EngineCluster, index: number, role: NodeRole): Promise<void>;
   startNode(cluster: EngineCluster, index: number): Promise<void>;
+  /** Restarts a running node's container (its /proc binds are made afresh) and waits for its engine. */
+  restartNode(cluster: EngineCluster, index: number): Promise<void>;
   removeNode(cluster: EngineCluster, index: number): Promise<void>;
   removeVolume(cluster: EngineCluster, index: number): Promise<void>;
   loadWorkloadImage(cluster: EngineCluster, index: number): Promise<void>;

@@ -182,6 +182,22 @@ export class DockerEngine implements ClusterEngine {
     }
   }
 
+  async restartNode(c: EngineCluster, index: number): Promise<void> {
+    const operation = `restart node ${index}`;
+    // The container's binds point into lxcfs's mount: it must serve again before a restart can bind them.
+    if (this.#o.lxcfs && !(await this.#o.lxcfs())) {
+      throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
+    }
+    await guard(operation, () => this.#o.docker.getContainer(names.container(c.id, index)).restart({ t: 10 }));
+    const inner = this.#inner(c, index, true);
+    if (!(await waitForEngine(inner, ENGINE_START_TIMEOUT_MS))) {
+      throw new EngineError(operation, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
+    }
+    // Restarting again would not help a node whose /proc still doesn't answer: fail, so the cluster says why.
+    const info = (await guard(operation, () => inner.info())) as { MemTotal?: number };
+    if (info.MemTotal === 0) throw new EngineError(operation, new Error('the node still reports no memory after a restart: its /proc/meminfo does not answer'));
+  }
+
   async removeNode(c: EngineCluster, index: number): Promise<void> {
     await guard(`remove node ${index}`, () =>
       ignore404(() => this.#o.docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })),

@@ -38,7 +38,7 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
       const running = info.State === 'running';
       const address = info.NetworkSettings?.Networks?.[input.network]?.IPAddress || null;
       const base = { index, containerId: info.Id, running, address };
-      if (!running) return { ...base, engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false };
+      if (!running) return { ...base, engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false };
       return { ...base, ...(await observeInner(input.node(index), input.workloadImage)) };
     }),
   );
@@ -55,11 +55,11 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
   };
 }
 
-type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage'>;
+type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage' | 'procStale'>;
 
 async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
   try {
-    const info = (await client.info()) as { Swarm?: { LocalNodeState?: string; NodeID?: string } };
+    const info = (await client.info()) as { MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string } };
     const state = (info.Swarm?.LocalNodeState ?? 'inactive') as SwarmState;
     let hasWorkloadImage = true;
     try {
@@ -67,9 +67,11 @@ async function observeInner(client: Dockerode, workloadImage: string): Promise<I
     } catch {
       hasWorkloadImage = false;
     }
-    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage };
+    // An engine reads MemTotal from /proc/meminfo each time: 0 means the file no longer answers.
+    const procStale = info.MemTotal === 0;
+    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage, procStale };
   } catch {
-    return { engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false };
+    return { engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false };
   }
 }
 

@@ -43,6 +43,8 @@ export function describeRepair(actions: readonly Action[]): string {
         return `node ${a.index} is missing, re-creating it`;
       case 'startNode':
         return `node ${a.index} stopped, restarting it`;
+      case 'restartNode':
+        return `node ${a.index} reports no memory (its /proc files from lxcfs went stale), restarting it`;
       case 'swarmJoin':
         return `node ${a.index} is not in the swarm, re-joining it`;
       case 'swarmInit':
@@ -273,6 +275,10 @@ export class Reconciler {
       case 'startNode':
         await engine.startNode(target, action.index);
         await ev('node', `node ${action.index} restarted`);
+        return;
+      case 'restartNode':
+        await engine.restartNode(target, action.index);
+        await ev('node', `node ${action.index} restarted: its /proc files answer again`);
         return;
       case 'removeNode':
         await engine.removeNode(target, action.index);
