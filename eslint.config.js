@@ -56,9 +56,20 @@ export default tseslint.config(
     files: ['web/**'],
     ignores: ['web/src/**/*.test.{ts,tsx}', 'web/src/test-setup.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/**', 'node:*', 'fastify', 'dockerode', 'kysely'], message: 'the portal talks only to the public API' }] }],
+      // …except the API's JSON shapes (types only), shared with the server and the CLI.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)src/(?!wire/api-types$)', message: 'the portal talks only to the public API' },
+            { group: ['node:*', 'fastify', 'dockerode', 'kysely'], message: 'the portal talks only to the public API' },
+          ],
+        },
+      ],
     },
   },
+  // wire: the API's JSON shapes, shared by the server, the CLI and the portal; types only, imports nothing.
+  layer(['src/wire/**'], [{ group: ['*', '**/*', 'node:*'], message: 'wire types import nothing' }]),
   layer(['src/cli/**'], [
     { group: ['**/core/**', '**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**'], message: 'the CLI is a thin client of the public HTTP API' },
   ]),

@@ -5,6 +5,7 @@ import { buildBundle } from '../pki/bundle.js';
 import type { ApiDeps } from './app.js';
 import { presentAuditEntry, presentCluster, presentEvent, presentFlavor, presentNode, presentUsage } from './presenters.js';
 import * as s from './schemas.js';
+import type { Quotas } from '../wire/api-types.js';
 
 type Named = { Params: { name: string } };
 
@@ -107,7 +108,7 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     return presentUsage(cluster, usage);
   });
 
-  app.get('/quotas', { schema: s.quotasSchema }, async (req) => {
+  app.get('/quotas', { schema: s.quotasSchema }, async (req): Promise<Quotas> => {
     const account = accountOf(req);
     return {
       max_clusters: account.quotaClusters,

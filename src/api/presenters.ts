@@ -2,9 +2,10 @@ import { findFlavor, type Flavor } from '../core/flavors.js';
 import type { AuditEntry } from '../core/ports.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import type { Cluster, ClusterEvent, ClusterNode } from '../core/types.js';
+import type * as Json from '../wire/api-types.js';
 
 /** The public JSON shape of a cluster (stable field names; documented in the OpenAPI document). */
-export function presentCluster(c: Cluster, nodes: readonly ClusterNode[] | undefined, endpointHost: string) {
+export function presentCluster(c: Cluster, nodes: readonly ClusterNode[] | undefined, endpointHost: string): Json.Cluster {
   return {
     id: c.id,
     name: c.name,
@@ -20,11 +21,11 @@ export function presentCluster(c: Cluster, nodes: readonly ClusterNode[] | undef
   };
 }
 
-export function presentNode(n: ClusterNode) {
+export function presentNode(n: ClusterNode): Json.ClusterNode {
   return { index: n.index, role: n.role, status: n.status, address: n.address, container_id: n.containerId };
 }
 
-export function presentEvent(e: ClusterEvent) {
+export function presentEvent(e: ClusterEvent): Json.ClusterEvent {
   return { id: e.id, time: e.at.toISOString(), type: e.type, message: e.message };
 }
 
@@ -42,7 +43,7 @@ export function presentAuditEntry(e: AuditEntry) {
   };
 }
 
-export function presentFlavor(f: Flavor) {
+export function presentFlavor(f: Flavor): Json.Flavor {
   return { name: f.name, memory_bytes: f.memoryBytes, memory: `${f.memoryBytes / 1024 ** 3} GiB`, vcpus: f.vcpus, disk_gb: f.diskGb };
 }
 
@@ -50,7 +51,7 @@ export function presentFlavor(f: Flavor) {
 export const flavorNamed = findFlavor;
 
 /** Usage per node and in total; CPU in vCPUs, memory in bytes; `used_*` null when not measured. */
-export function presentUsage(c: Cluster, usage: ClusterUsage) {
+export function presentUsage(c: Cluster, usage: ClusterUsage): Json.Usage {
   const flavor = findFlavor(c.flavor);
   const cpus = (nano: number) => Math.round(nano / 1e7) / 100;
   const nodes = usage.nodes.map((n) => ({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WAIT_TIMEOUT_MS, progressReporter, waitBound } from './command-kit.js';
 import type { Io } from './context.js';
-import type { Cluster } from './types.js';
+import type { Cluster, ClusterStatus } from './types.js';
 
-const cluster = (status: string, ready: number): Cluster => ({
+const cluster = (status: ClusterStatus, ready: number): Cluster => ({
   id: 'i',
   name: 'demo',
   flavor: 'container1-4G',

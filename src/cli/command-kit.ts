@@ -5,7 +5,7 @@ import { parseDuration } from './args.js';
 import type { Context, Io } from './context.js';
 import { usageError } from './errors.js';
 import { clusterTable } from './format.js';
-import type { Cluster } from './types.js';
+import type { Cluster, ShownCluster } from './types.js';
 import { progressText, waitFor, type WaitGoal } from './wait.js';
 
 /** Builds the Context of the command being run (global options merged in). */
@@ -34,7 +34,7 @@ export function waitBound(flags: WaitFlags): number | undefined {
 }
 
 /** Prints one cluster: Carina's row, or the API's JSON object with --json. */
-export function printCluster(ctx: Context, cluster: Cluster): void {
+export function printCluster(ctx: Context, cluster: ShownCluster): void {
   ctx.print(cluster, clusterTable([cluster]));
   if (!ctx.json && cluster.status === 'error' && cluster.status_reason) {
     ctx.io.err(`carina: ${cluster.name} is in error: ${cluster.status_reason}\n`);

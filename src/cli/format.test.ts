@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clusterTable, eventLines, flavorsTable, formatTable, quotasTable, redactHeaders, redactText, toJson, toJsonLine, truncate, usageTable } from './format.js';
 
-const cluster = { name: 'testcluster', flavor: 'container1-4G', nodes: 3, autoscale: false, status: 'growing' };
+const cluster = { name: 'testcluster', flavor: 'container1-4G', nodes: 3, autoscale: false, status: 'growing' as const };
 
 describe('tables', () => {
   it("prints Carina's cluster columns", () => {

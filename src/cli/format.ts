@@ -1,4 +1,4 @@
-import type { Cluster, ClusterEvent, Flavor, Quotas, Usage, UsageFigures } from './types.js';
+import type { ClusterEvent, Flavor, Quotas, ShownCluster, Usage, UsageFigures } from './types.js';
 
 /** Columns aligned with two spaces between them, no trailing blanks, one row per line. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -16,12 +16,12 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 export const CLUSTER_HEADERS = ['ClusterName', 'Flavor', 'Nodes', 'AutoScale', 'Status'] as const;
 
 /** One cluster as Carina's row: name, flavor, node count, autoscale, status. */
-export function clusterRow(c: Pick<Cluster, 'name' | 'flavor' | 'nodes' | 'autoscale' | 'status'>): string[] {
+export function clusterRow(c: Pick<ShownCluster, 'name' | 'flavor' | 'nodes' | 'autoscale' | 'status'>): string[] {
   return [c.name, c.flavor, String(c.nodes), String(c.autoscale), c.status];
 }
 
 /** The cluster table (`ls`, and the single row after create/get/grow/rm). */
-export function clusterTable(clusters: readonly Pick<Cluster, 'name' | 'flavor' | 'nodes' | 'autoscale' | 'status'>[]): string {
+export function clusterTable(clusters: readonly Pick<ShownCluster, 'name' | 'flavor' | 'nodes' | 'autoscale' | 'status'>[]): string {
   return formatTable(CLUSTER_HEADERS, clusters.map(clusterRow));
 }
 

@@ -1,78 +1,13 @@
-/** Shapes of the public HTTP API as the CLI reads them (see /v1/openapi.json). */
+/** Shapes of the public HTTP API as the CLI reads them: the shared wire types, plus what only the CLI has. */
+export type { Cluster, ClusterEvent, ClusterNode, ClusterStatus, Flavor, Quotas, Usage, UsageFigures } from '../wire/api-types.js';
 
-/** Lifecycle statuses the API reports: new, building, active, growing, rebuilding, deleting, error. */
-export type ClusterStatus = string;
+import type { Cluster, ClusterStatus } from '../wire/api-types.js';
 
-/** A cluster (`GET /v1/clusters/{name}` adds `node_details`). */
-export interface Cluster {
-  readonly id: string;
-  readonly name: string;
-  readonly flavor: string;
-  readonly nodes: number;
-  readonly nodes_ready: number | null;
-  readonly autoscale: boolean;
-  readonly status: ClusterStatus;
-  readonly status_reason: string | null;
-  readonly endpoint: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly node_details?: readonly ClusterNode[];
-}
-
-/** One node of a cluster. */
-export interface ClusterNode {
-  readonly index: number;
-  readonly role: string;
-  readonly status: string;
-  readonly address: string | null;
-  readonly container_id: string | null;
-}
-
-/** An entry of a cluster's event log. */
-export interface ClusterEvent {
-  readonly id: number;
-  readonly time: string;
-  readonly type: string;
-  readonly message: string;
-}
-
-/** The account's quotas and usage. */
-export interface Quotas {
-  readonly max_clusters: number;
-  readonly max_nodes_per_cluster: number;
-  readonly clusters: number;
-}
-
-/** A node size. */
-export interface Flavor {
-  readonly name: string;
-  readonly memory_bytes: number;
-  readonly memory: string;
-  readonly vcpus: number;
-  readonly disk_gb: number;
-}
+/** A cluster as the CLI shows it: after `rm --wait` its status reads "deleted", which the API never says. */
+export type ShownCluster = Omit<Cluster, 'status'> & { readonly status: ClusterStatus | 'deleted' };
 
 /** A downloaded credentials bundle: the zip and the serial of its client certificate (the ETag). */
 export interface Bundle {
   readonly zip: Buffer;
   readonly serial: string | undefined;
-}
-
-/** Figures of one node (or the total) in `GET /v1/clusters/{name}/usage`; CPU in vCPUs. */
-export interface UsageFigures {
-  readonly capacity_cpus: number | null;
-  readonly capacity_memory_bytes: number | null;
-  readonly reserved_cpus: number;
-  readonly reserved_memory_bytes: number | null;
-  readonly used_cpus: number | null;
-  readonly used_memory_bytes: number | null;
-  readonly containers: number | null;
-  readonly tasks: number | null;
-}
-
-/** `GET /v1/clusters/{name}/usage`. */
-export interface Usage {
-  readonly cluster: string;
-  readonly nodes: ReadonlyArray<UsageFigures & { readonly index: number }>;
-  readonly total: UsageFigures;
 }

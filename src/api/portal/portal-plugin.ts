@@ -6,6 +6,7 @@ import type { Account } from '../../core/types.js';
 import type { Authenticator } from '../authenticator.js';
 import { parseCookies, sessionCookie } from './cookies.js';
 import { SessionStore, type Session } from './session-store.js';
+import type * as Json from '../../wire/api-types.js';
 import { signInSchema, signOutSchema, whoAmISchema } from './session-schemas.js';
 import { defaultWebRoot, registerStaticSite } from './static-site.js';
 
@@ -49,7 +50,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
   const cookieOf = (request: FastifyRequest) => parseCookies(request.headers.cookie).get(SESSION_COOKIE);
   const setCookie = (request: FastifyRequest, reply: FastifyReply, value: string, maxAgeMs: number) =>
     reply.header('set-cookie', sessionCookie(SESSION_COOKIE, value, { maxAgeSeconds: maxAgeMs / 1000, secure: request.protocol === 'https' }));
-  const present = (account: Account, session: Session) => ({
+  const present = (account: Account, session: Session): Json.Session => ({
     username: account.name,
     csrf_token: session.csrfToken,
     expires_at: new Date(session.expiresAt).toISOString(),
