@@ -84,8 +84,9 @@ export class DockerEngine implements ClusterEngine {
     return this.#nodes.get(this.#socket(c.id, index), quick);
   }
 
-  observe(c: EngineCluster): Promise<ObservedCluster> {
+  observe(c: EngineCluster, withMembers = true): Promise<ObservedCluster> {
     return observeCluster({
+      withMembers,
       docker: this.#o.docker,
       instance: this.#o.instance,
       clusterId: c.id,
@@ -296,7 +297,8 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async usage(c: EngineCluster, options: { withStats: boolean }): Promise<ClusterUsage> {
-    const observed = await this.observe(c);
+    // Without the members listing: collectUsage lists the swarm's tasks itself, once.
+    const observed = await this.observe(c, false);
     const running = observed.nodes.filter((n) => n.running && n.engineUp);
     const managerUp = running.some((n) => n.index === 0 && n.swarm === 'active');
     return guard('measure usage', () =>

@@ -11,6 +11,8 @@ export interface ObserveInput {
   /** A quick-timeout client for node `index`'s inner engine. */
   readonly node: (index: number) => Dockerode;
   readonly workloadImage: string;
+  /** Also list the swarm's members and their running tasks (default true; usage lists tasks itself). */
+  readonly withMembers?: boolean;
 }
 
 /** Reads a cluster's state from the host engine (by label) and from each node's inner engine. */
@@ -45,7 +47,8 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
   nodes.sort((a, b) => a.index - b.index);
 
   const manager = nodes.find((n) => n.index === 0);
-  const members = manager?.engineUp && manager.swarm === 'active' ? await listMembers(input.node(0)) : null;
+  const askManager = input.withMembers !== false && manager?.engineUp === true && manager.swarm === 'active';
+  const members = askManager ? await listMembers(input.node(0)) : null;
 
   return {
     networkExists: networks.some((n) => n.Name === input.network),
