@@ -35,6 +35,10 @@ describe('bad input', () => {
     { title: 'an unknown cluster', method: 'GET', path: '/v1/clusters/nope', status: 404, code: 'CARINA_ERR_CLUSTER_NOT_FOUND' },
     { title: 'an unknown endpoint', method: 'GET', path: '/v1/nothing-here', status: 404, code: 'CARINA_ERR_NOT_FOUND' },
     { title: 'a bad query parameter', method: 'GET', path: '/v1/clusters/nope/events?after=abc', status: 400, code: 'CARINA_ERR_VALIDATION' },
+    { title: 'a page size of zero', method: 'GET', path: '/v1/clusters?limit=0', status: 400, code: 'CARINA_ERR_VALIDATION', message: /limit/ },
+    { title: 'a page size past the maximum', method: 'GET', path: '/v1/clusters?limit=501', status: 400, code: 'CARINA_ERR_VALIDATION', message: /limit/ },
+    { title: 'a page size that is not a number', method: 'GET', path: '/v1/clusters?limit=ten', status: 400, code: 'CARINA_ERR_VALIDATION' },
+    { title: 'an unknown list parameter', method: 'GET', path: '/v1/clusters?sort=age', status: 400, code: 'CARINA_ERR_VALIDATION' },
   ];
 
   for (const c of cases) {
@@ -62,7 +66,7 @@ describe('bad input', () => {
   });
 
   it('keeps serving after all of that', async () => {
-    expect((await api.request('GET', '/v1/clusters')).body).toEqual({ clusters: [] });
+    expect((await api.request('GET', '/v1/clusters')).body).toEqual({ clusters: [], next: null });
     expect((await api.request('GET', '/v1/quotas')).body).toEqual({ max_clusters: 2, max_nodes_per_cluster: 3, clusters: 0 });
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const openapi = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
@@ -78,6 +82,13 @@ describe('bad input', () => {
     for (const r of results.filter((x) => x.status === 403)) expect(r.body.error.code).toBe('CARINA_ERR_QUOTA_EXCEEDED');
     const list = (await api.request('GET', '/v1/clusters')).body.clusters as { name: string }[];
     expect(list).toHaveLength(2);
+    // …and the list pages: one cluster a page, the first page's `next` leads to the second, which is the last.
+    const names = list.map((c) => c.name).sort();
+    const first = (await api.request('GET', '/v1/clusters?limit=1')).body;
+    expect(first.clusters.map((c: { name: string }) => c.name)).toEqual([names[0]]);
+    expect(first.next).toBe(names[0]);
+    const second = (await api.request('GET', `/v1/clusters?limit=1&after=${first.next}`)).body;
+    expect(second).toMatchObject({ clusters: [{ name: names[1] }], next: null });
     for (const c of list) expect((await api.request('DELETE', `/v1/clusters/${c.name}`)).status).toBe(202);
     for (const c of list) await api.waitGone(c.name);
   });

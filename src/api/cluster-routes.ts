@@ -5,7 +5,8 @@ import { buildBundle } from '../pki/bundle.js';
 import type { ApiDeps } from './app.js';
 import { presentAuditEntry, presentCluster, presentEvent, presentFlavor, presentNode, presentUsage } from './presenters.js';
 import * as s from './schemas.js';
-import type { Quotas } from '../wire/api-types.js';
+import { parsePageLimit } from '../core/validation.js';
+import type { ClusterList, Quotas } from '../wire/api-types.js';
 
 type Named = { Params: { name: string } };
 
@@ -27,10 +28,10 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
   );
 
-  app.get('/clusters', { schema: s.listClustersSchema }, async (req) => {
-    const account = accountOf(req);
-    const [list, nodes] = await Promise.all([clusters.list(account), store.clusters.listNodesOfAccount(account.id)]);
-    return { clusters: list.map((c) => presentCluster(c, nodes.get(c.id) ?? [], host)) };
+  app.get<{ Querystring: { after?: string; limit?: string } }>('/clusters', { schema: s.listClustersSchema }, async (req): Promise<ClusterList> => {
+    const page = await clusters.list(accountOf(req), { after: req.query.after, limit: parsePageLimit(req.query.limit) });
+    const nodes = await store.clusters.listNodesOf(page.clusters.map((c) => c.id));
+    return { clusters: page.clusters.map((c) => presentCluster(c, nodes.get(c.id) ?? [], host)), next: page.next };
   });
 
   app.get<Named>('/clusters/:name', { schema: s.getClusterSchema }, async (req) => {

@@ -1,4 +1,6 @@
 /** JSON schemas of the public API: they validate requests and feed the OpenAPI document. */
+import { PAGE_LIMIT } from '../core/validation.js';
+
 const errorSchema = {
   type: 'object',
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
@@ -59,8 +61,23 @@ export const createClusterSchema = {
 } as const;
 
 export const listClustersSchema = {
-  summary: 'List your clusters',
-  response: { 200: { type: 'object', properties: { clusters: { type: 'array', items: clusterSchema } } }, ...errors },
+  summary: 'List your clusters, by name, a page at a time',
+  description: 'Pass the `next` of a page as `after` to get the following one; `next` is null on the last page.',
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'string', maxLength: 8, description: `clusters per page, 1 to ${PAGE_LIMIT.max} (default ${PAGE_LIMIT.default})` },
+      after: { type: 'string', minLength: 1, maxLength: 63, description: 'the `next` of the previous page' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { clusters: { type: 'array', items: clusterSchema }, next: { type: ['string', 'null'], description: 'cursor of the next page' } },
+    },
+    ...errors,
+  },
 } as const;
 
 export const getClusterSchema = { summary: 'Get a cluster with its nodes', params: nameParam, response: { 200: clusterSchema, ...errors } } as const;

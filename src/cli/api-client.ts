@@ -1,6 +1,6 @@
 import { CliCode, CliError } from './errors.js';
 import type { HttpClient } from './http-client.js';
-import type { Bundle, Cluster, ClusterEvent, Flavor, Quotas, Usage } from './types.js';
+import type { Bundle, Cluster, ClusterEvent, ClusterList, Flavor, Quotas, Usage } from './types.js';
 
 const clusterPath = (name: string) => `/v1/clusters/${encodeURIComponent(name)}`;
 
@@ -28,8 +28,17 @@ export class ApiClient {
     return this.#http.json<Cluster>('POST', '/v1/clusters', body);
   }
 
+  /** Every cluster of the account, following the list's pages. */
   async list(): Promise<Cluster[]> {
-    return (await this.#http.json<{ clusters: Cluster[] }>('GET', '/v1/clusters')).clusters;
+    const all: Cluster[] = [];
+    let after: string | null = null;
+    do {
+      const query: string = after === null ? '' : `?after=${encodeURIComponent(after)}`;
+      const page: ClusterList = await this.#http.json<ClusterList>('GET', `/v1/clusters${query}`);
+      all.push(...page.clusters);
+      after = page.next ?? null; // a server from before pagination sends no `next`
+    } while (after !== null);
+    return all;
   }
 
   get(name: string): Promise<Cluster> {

@@ -1,5 +1,5 @@
 /** Shapes of the public HTTP API as the CLI reads them: the shared wire types, plus what only the CLI has. */
-export type { Cluster, ClusterEvent, ClusterNode, ClusterStatus, Flavor, Quotas, Usage, UsageFigures } from '../wire/api-types.js';
+export type { Cluster, ClusterEvent, ClusterList, ClusterNode, ClusterStatus, Flavor, Quotas, Usage, UsageFigures } from '../wire/api-types.js';
 
 import type { Cluster, ClusterStatus } from '../wire/api-types.js';
 

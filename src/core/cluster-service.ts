@@ -64,8 +64,12 @@ export class ClusterService {
     return cluster;
   }
 
-  list(account: Account): Promise<Cluster[]> {
-    return this.#d.store.clusters.listByAccount(account.id);
+  /** A page of the account's clusters by name, and the cursor of the next page (null on the last). */
+  async list(account: Account, page: { after?: string | undefined; limit: number }): Promise<{ clusters: Cluster[]; next: string | null }> {
+    // One more than asked for tells whether another page follows.
+    const rows = await this.#d.store.clusters.listByAccount(account.id, { after: page.after, limit: page.limit + 1 });
+    const clusters = rows.slice(0, page.limit);
+    return { clusters, next: rows.length > page.limit ? (clusters.at(-1)?.name ?? null) : null };
   }
 
   /** The cluster, or CLUSTER_NOT_FOUND — also for another account's cluster, which must not be revealed. */

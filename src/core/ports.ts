@@ -59,7 +59,8 @@ export interface ClusterRepository {
   createWithinQuota(input: NewCluster, portRange: { from: number; to: number }): Promise<Cluster>;
   get(accountId: string, name: string): Promise<Cluster | undefined>;
   getById(id: string): Promise<Cluster | undefined>;
-  listByAccount(accountId: string): Promise<Cluster[]>;
+  /** An account's clusters by name; with `page`, at most `limit` of them whose names sort after `after`. */
+  listByAccount(accountId: string, page?: { readonly after?: string | undefined; readonly limit: number }): Promise<Cluster[]>;
   listAll(): Promise<Cluster[]>;
   countByAccount(accountId: string): Promise<number>;
   /** Applies `trigger` through the state machine and `patch` in one transaction. */
@@ -81,8 +82,8 @@ export interface ClusterRepository {
   getPki(id: string): Promise<ClusterPki | undefined>;
   replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
   listNodes(id: string): Promise<ClusterNode[]>;
-  /** The nodes of every cluster of an account in one query, by cluster id. */
-  listNodesOfAccount(accountId: string): Promise<Map<string, ClusterNode[]>>;
+  /** The nodes of the given clusters in one query, by cluster id. */
+  listNodesOf(clusterIds: readonly string[]): Promise<Map<string, ClusterNode[]>>;
 }
 
 export interface EventRepository {

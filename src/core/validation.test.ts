@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountNameProblem, assertClusterName, clusterNameProblem } from './validation.js';
+import { accountNameProblem, assertClusterName, clusterNameProblem, PAGE_LIMIT, parsePageLimit } from './validation.js';
 import { CarinaError } from './errors.js';
 
 describe('cluster names', () => {
@@ -27,5 +27,16 @@ describe('account names', () => {
     expect(accountNameProblem('Alice')).not.toBeNull();
     expect(accountNameProblem('')).not.toBeNull();
     expect(accountNameProblem('a'.repeat(64))).not.toBeNull();
+  });
+});
+
+describe('page limits', () => {
+  it('defaults when absent and accepts 1 to the maximum', () => {
+    expect(parsePageLimit(undefined)).toBe(PAGE_LIMIT.default);
+    expect(parsePageLimit('1')).toBe(1);
+    expect(parsePageLimit(String(PAGE_LIMIT.max))).toBe(PAGE_LIMIT.max);
+  });
+  it.each(['0', '501', '-1', '1.5', 'ten', '', '1e2', '00000'])('rejects %j with a message naming the range', (raw) => {
+    expect(() => parsePageLimit(raw)).toThrow(/limit must be a whole number from 1 to 500/);
   });
 });

@@ -19,6 +19,19 @@ export function assertClusterName(name: string): void {
   if (problem) throw new CarinaError(ErrorCode.VALIDATION, problem, { details: { field: 'name' } });
 }
 
+/** Most clusters one page of the cluster list holds, and how many it holds unless asked. */
+export const PAGE_LIMIT = Object.freeze({ max: 500, default: 100 });
+
+/** The page size a `limit` query parameter asks for (a decimal string; absent = the default), or a validation error. */
+export function parsePageLimit(raw: string | undefined): number {
+  if (raw === undefined) return PAGE_LIMIT.default;
+  const n = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= PAGE_LIMIT.max)) {
+    throw new CarinaError(ErrorCode.VALIDATION, `limit must be a whole number from 1 to ${PAGE_LIMIT.max} (got "${raw}")`, { details: { field: 'limit' } });
+  }
+  return n;
+}
+
 /** Returns null when `name` is a valid account name, else why not. */
 export function accountNameProblem(name: string): string | null {
   if (!ACCOUNT_NAME.test(name)) {

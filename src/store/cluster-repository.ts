@@ -34,9 +34,11 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       return row && toCluster(row);
     },
 
-    async listByAccount(accountId) {
-      const rows = await selectClusters(db).where('clusters.account_id', '=', accountId).orderBy('clusters.name').execute();
-      return rows.map(toCluster);
+    async listByAccount(accountId, page) {
+      let query = selectClusters(db).where('clusters.account_id', '=', accountId);
+      if (page?.after !== undefined) query = query.where('clusters.name', '>', page.after);
+      if (page) query = query.limit(page.limit);
+      return (await query.orderBy('clusters.name').execute()).map(toCluster);
     },
 
     async listAll() {
@@ -111,12 +113,12 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       const rows = await db.selectFrom('nodes').selectAll().where('cluster_id', '=', id).orderBy('idx').execute();
       return rows.map(toNode);
     },
-    async listNodesOfAccount(accountId) {
+    async listNodesOf(clusterIds) {
+      if (clusterIds.length === 0) return new Map();
       const rows = await db
         .selectFrom('nodes')
-        .innerJoin('clusters', 'clusters.id', 'nodes.cluster_id')
-        .selectAll('nodes')
-        .where('clusters.account_id', '=', accountId)
+        .selectAll()
+        .where('cluster_id', 'in', clusterIds)
         .orderBy('nodes.cluster_id')
         .orderBy('nodes.idx')
         .execute();

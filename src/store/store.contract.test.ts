@@ -262,7 +262,20 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       await expect(store.clusters.replaceNodes('missing', [])).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
     });
 
-    it("lists the nodes of all an account's clusters in one query, and no other account's", async () => {
+    it("pages through an account's clusters by name, never into another account's", async () => {
+      const a = await account('pager', { clusters: 10, nodes: 5 });
+      const b = await account('other');
+      for (const name of ['delta', 'alpha', 'echo', 'charlie', 'bravo']) await cluster(a.id, name);
+      await cluster(b.id, 'beta');
+      const names = async (page: { after?: string; limit: number }) => (await store.clusters.listByAccount(a.id, page)).map((c) => c.name);
+      expect(await names({ limit: 2 })).toEqual(['alpha', 'bravo']);
+      expect(await names({ after: 'bravo', limit: 2 })).toEqual(['charlie', 'delta']);
+      expect(await names({ after: 'delta', limit: 2 })).toEqual(['echo']);
+      expect(await names({ after: 'echo', limit: 2 })).toEqual([]);
+      expect(await names({ after: 'b', limit: 10 })).toEqual(['bravo', 'charlie', 'delta', 'echo']); // a cursor need not exist
+    });
+
+    it('lists the nodes of the given clusters in one query, and no others', async () => {
       const a = await account('a');
       const b = await account('b');
       const web = await cluster(a.id, 'web');
@@ -274,11 +287,12 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       await store.clusters.replaceNodes(web.id, [node(web.id, 1), node(web.id, 0)]);
       await store.clusters.replaceNodes(db.id, [node(db.id, 0)]);
       await store.clusters.replaceNodes(other.id, [node(other.id, 0)]);
-      const byCluster = await store.clusters.listNodesOfAccount(a.id);
+      const byCluster = await store.clusters.listNodesOf([web.id, db.id]);
       expect([...byCluster.keys()].sort()).toEqual([web.id, db.id].sort());
       expect(byCluster.get(web.id)).toEqual([node(web.id, 0), node(web.id, 1)]);
       expect(byCluster.get(db.id)).toEqual([node(db.id, 0)]);
-      expect((await store.clusters.listNodesOfAccount('nobody')).size).toBe(0);
+      expect((await store.clusters.listNodesOf([])).size).toBe(0);
+      expect((await store.clusters.listNodesOf(['nobody'])).size).toBe(0);
     });
 
     it('appends and lists events in order, after an id and up to a limit', async () => {

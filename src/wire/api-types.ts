@@ -32,6 +32,12 @@ export interface Cluster {
   readonly node_details?: readonly ClusterNode[];
 }
 
+/** A page of `GET /v1/clusters`: pass `next` as `?after=` for the following page (null on the last). */
+export interface ClusterList {
+  readonly clusters: readonly Cluster[];
+  readonly next: string | null;
+}
+
 /** An entry of a cluster's event log. */
 export interface ClusterEvent {
   readonly id: number;

@@ -1,4 +1,4 @@
-import type { Session } from './types';
+import type { Cluster, ClusterList, Session } from './types';
 
 /** A failed API call: the HTTP status (0: the server could not be reached), the stable code and the server's message. */
 export class ApiError extends Error {
@@ -75,6 +75,18 @@ export function createApi(options: ApiOptions): Api {
       await call('DELETE', '/v1/session', undefined, true);
     },
   };
+}
+
+/** Every cluster of the account, following the pages of `GET /v1/clusters`. */
+export async function listClusters(api: Pick<Api, 'get'>): Promise<Cluster[]> {
+  const all: Cluster[] = [];
+  let after: string | null = null;
+  do {
+    const page: ClusterList = await api.get<ClusterList>(after === null ? '/v1/clusters' : `/v1/clusters?after=${encodeURIComponent(after)}`);
+    all.push(...page.clusters);
+    after = page.next ?? null;
+  } while (after !== null);
+  return all;
 }
 
 /** `/v1/clusters/NAME` with the name escaped. */

@@ -1,4 +1,4 @@
-import type { ApiError } from '../api';
+import { listClusters, type ApiError } from '../api';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading } from '../components/notice';
 import { StatusBadge } from '../components/status-badge';
@@ -111,8 +111,8 @@ export function ClustersPage() {
   const { api } = usePortal();
   const polled = usePoll(
     async () => {
-      const [list, quotas] = await Promise.all([api.get<{ clusters: Cluster[] }>('/v1/clusters'), api.get<Quotas>('/v1/quotas')]);
-      return { clusters: list.clusters, quotas };
+      const [clusters, quotas] = await Promise.all([listClusters(api), api.get<Quotas>('/v1/quotas')]);
+      return { clusters, quotas };
     },
     POLL_MS,
     'clusters',

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { ApiError } from '../api';
+import { listClusters, type ApiError } from '../api';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading, sentence } from '../components/notice';
 import { flavorSize } from '../format';
@@ -183,9 +183,9 @@ export function CreateClusterPage() {
       const [quotas, flavors, list] = await Promise.all([
         api.get<Quotas>('/v1/quotas'),
         api.get<{ flavors: Flavor[] }>('/v1/flavors'),
-        api.get<{ clusters: Cluster[] }>('/v1/clusters'),
+        listClusters(api),
       ]);
-      return { quotas, flavors: flavors.flavors, names: list.clusters.map((c) => c.name) };
+      return { quotas, flavors: flavors.flavors, names: list.map((c) => c.name) };
     },
     0,
     'create',
