@@ -45,10 +45,18 @@ export class BenchApi {
     return res.status === 200 ? { status: 200, cluster: res.body } : { status: res.status };
   }
 
+  /** Every cluster of the account, following the list's pages. */
   async list(): Promise<ApiCluster[]> {
-    const res = await this.client.request<{ clusters: ApiCluster[] }>('GET', '/v1/clusters');
-    if (res.status !== 200) throw new Error(`GET /v1/clusters answered ${res.status}`);
-    return res.body.clusters;
+    const all: ApiCluster[] = [];
+    let after: string | null = null;
+    do {
+      const path: string = after === null ? '/v1/clusters' : `/v1/clusters?after=${encodeURIComponent(after)}`;
+      const res = await this.client.request<{ clusters: ApiCluster[]; next: string | null }>('GET', path);
+      if (res.status !== 200) throw new Error(`GET /v1/clusters answered ${res.status}`);
+      all.push(...res.body.clusters);
+      after = res.body.next;
+    } while (after !== null);
+    return all;
   }
 
   async events(name: string): Promise<ApiEvent[]> {

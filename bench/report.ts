@@ -281,7 +281,7 @@ export function renderSection(all: readonly BenchResults[]): string {
   if (api) {
     out.push('### API under load', '');
     out.push(
-      `From run ${label(apiRun)}: ${api.clustersSeeded} clusters seeded straight into the store (in \`error\` so the reconciler leaves them alone), ${api.durationSec} s per run after a warm-up, ${api.generator}. \`GET /v1/clusters\` returns every cluster of the account: ${(api.responseBytes.list / 1024).toFixed(0)} KiB per response here (\`GET /v1/clusters/{name}\`: ${api.responseBytes.get} bytes).`,
+      `From run ${label(apiRun)}: ${api.clustersSeeded} clusters seeded straight into the store (in \`error\` so the reconciler leaves them alone), ${api.durationSec} s per run after a warm-up, ${api.generator}. \`GET /v1/clusters\` returns ${api.listPage === undefined ? 'every cluster of the account (before the list was paged)' : `its first page, ${api.listPage} clusters`}: ${(api.responseBytes.list / 1024).toFixed(0)} KiB per response here (\`GET /v1/clusters/{name}\`: ${api.responseBytes.get} bytes).`,
       '',
     );
     out.push(

@@ -43,6 +43,8 @@ export interface LoadFigure {
 
 export interface ApiResult {
   readonly clustersSeeded: number;
+  /** Clusters in one `GET /v1/clusters` response (its first page); absent in runs from before the list was paged (all of them). */
+  readonly listPage?: number;
   readonly seedMs: number;
   readonly responseBytes: { readonly list: number; readonly get: number };
   readonly generator: string;
@@ -58,6 +60,9 @@ export interface ApiResult {
    */
   readonly storeCost: { readonly listThenNodesPerClusterMs?: Summary | undefined; readonly listOnlyMs?: Summary | undefined; readonly nodesInOneQueryMs?: Summary | undefined };
 }
+
+/** The API's default page size of `GET /v1/clusters`. */
+const LIST_PAGE = 100;
 
 /** Requests each autocannon stream sends per second; the offered rate is spread over staggered streams. */
 const PER_STREAM_RPS = 50;
@@ -192,8 +197,12 @@ export async function runApi(opts: {
     const getUrl = `${server.url}/v1/clusters/seed-${String(Math.floor(opts.clusters / 2)).padStart(4, '0')}`;
     const [listRes, getRes] = await Promise.all([fetch(listUrl, { headers }), fetch(getUrl, { headers })]);
     if (!listRes.ok || !getRes.ok) throw new Error(`API answered ${listRes.status} / ${getRes.status} before the load`);
-    const listBody = (await listRes.json()) as { clusters: unknown[] };
-    if (listBody.clusters.length !== opts.clusters) throw new Error(`GET /v1/clusters listed ${listBody.clusters.length} clusters, seeded ${opts.clusters}`);
+    // The list is paged (100 a page unless `limit`): the load asks for the first page, as `carina ls` does first.
+    const listBody = (await listRes.json()) as { clusters: unknown[]; next?: string | null };
+    const listPage = Math.min(opts.clusters, LIST_PAGE);
+    if (listBody.clusters.length !== listPage || (listBody.next != null) !== opts.clusters > LIST_PAGE) {
+      throw new Error(`GET /v1/clusters listed ${listBody.clusters.length} clusters (next: ${listBody.next}), seeded ${opts.clusters}`);
+    }
     const responseBytes = { list: Buffer.byteLength(JSON.stringify(listBody)), get: Buffer.byteLength(JSON.stringify(await getRes.json())) };
 
     // Idle: nothing asked (the reconciler and gateway still tick over the store).
@@ -259,6 +268,7 @@ export async function runApi(opts: {
     }
     return {
       clustersSeeded: opts.clusters,
+      listPage,
       seedMs,
       responseBytes,
       generator: `autocannon ${autocannonVersion()}: overallRate split over ⌈rate/${PER_STREAM_RPS}⌉ staggered 1-connection streams, latencies per response (no CO correction)`,

@@ -29,6 +29,8 @@ export interface ServerConfig {
   readonly lxcfsDir: string | undefined;
   readonly autoscaleIntervalMs: number;
   readonly autoscaleCooldownMs: number;
+  /** Days the gateway's audit log is kept (older entries are deleted hourly); 0 keeps it forever. */
+  readonly auditRetentionDays: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -74,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     lxcfsDir: env.CARINA_LXCFS === 'off' ? undefined : env.CARINA_LXCFS || '/var/lib/lxcfs',
     autoscaleIntervalMs: int(env, 'CARINA_AUTOSCALE_INTERVAL_MS', 15_000),
     autoscaleCooldownMs: int(env, 'CARINA_AUTOSCALE_COOLDOWN_MS', 60_000),
+    auditRetentionDays: int(env, 'CARINA_AUDIT_RETENTION_DAYS', 90),
   });
 }

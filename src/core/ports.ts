@@ -112,6 +112,8 @@ export interface AuditRepository {
   append(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<AuditEntry>;
   /** Entries in time order, optionally only those after `afterId`. */
   list(clusterId: string, options?: { afterId?: number; limit?: number }): Promise<AuditEntry[]>;
+  /** Deletes the entries of every cluster recorded before `cutoff` (retention); returns how many. */
+  pruneBefore(cutoff: Date): Promise<number>;
 }
 
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */

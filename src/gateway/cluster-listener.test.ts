@@ -24,6 +24,7 @@ const repo: AuditRepository = {
     return Promise.resolve(entry);
   },
   list: () => Promise.resolve(audited),
+  pruneBefore: () => Promise.resolve(0),
 };
 
 const engine = http.createServer((req, res) => {

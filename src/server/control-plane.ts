@@ -17,6 +17,7 @@ import { Gateway } from '../gateway/gateway.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Autoscaler } from '../reconciler/autoscaler.js';
+import { AuditRetention } from '../reconciler/audit-retention.js';
 import { openStore } from '../store/open-store.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
@@ -102,6 +103,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     intervalMs: config.autoscaleIntervalMs,
     cooldownMs: config.autoscaleCooldownMs,
   });
+  const retention = new AuditRetention({ store, clock, log, days: config.auditRetentionDays });
   const api = await buildApi({ store, clusters, advertiseAddress: config.advertiseAddress, version, log });
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
   await gateway.start();
@@ -109,6 +111,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   loadImages().catch((e: unknown) => log(`node image: ${e instanceof Error ? e.message : String(e)}`));
   reconciler.start();
   autoscaler.start();
+  retention.start();
   return {
     api,
     url: address,
@@ -116,6 +119,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       await api.close();
       await gateway.close();
       await autoscaler.stop();
+      await retention.stop();
       await reconciler.stop();
       await store.close();
     },

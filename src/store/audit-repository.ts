@@ -54,5 +54,11 @@ export function createAuditRepository(ctx: StoreContext): AuditRepository {
       const rows = await query.orderBy('id').limit(limit).execute();
       return rows.map(toAuditEntry);
     },
+
+    async pruneBefore(cutoff) {
+      // `at` is an ISO-8601 UTC string of fixed width: text order is time order, in both dialects.
+      const result = await db.deleteFrom('audit').where('at', '<', cutoff.toISOString()).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -362,6 +362,22 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       expect(await store.audit.list(other.id)).toHaveLength(1);
     });
 
+    it('prunes audit entries older than a cutoff, of every cluster', async () => {
+      const a = await account('a');
+      const c = await cluster(a.id, 'web');
+      const other = await cluster(a.id, 'api');
+      const entry = { clusterId: c.id, account: 'a', method: 'POST', path: '/containers/create', status: 201, certSerial: '4a', deniedCode: null };
+      await store.audit.append(entry);
+      await store.audit.append({ ...entry, clusterId: other.id });
+      time += 86_400_000;
+      const cutoff = new Date(time);
+      const kept = await store.audit.append(entry);
+      expect(await store.audit.pruneBefore(cutoff)).toBe(2);
+      expect(await store.audit.list(c.id)).toEqual([kept]);
+      expect(await store.audit.list(other.id)).toEqual([]);
+      expect(await store.audit.pruneBefore(cutoff)).toBe(0);
+    });
+
     it('runs migrations idempotently when the same database is opened again', async () => {
       await account('persisted');
       const second = await openStore({ url });
