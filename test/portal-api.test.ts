@@ -9,6 +9,7 @@ import { ClusterService } from '../src/core/cluster-service.js';
 import type { Store } from '../src/core/ports.js';
 import { X509Pki } from '../src/pki/x509-pki.js';
 import { openStore } from '../src/store/open-store.js';
+import { TestServer } from './support/server.js';
 
 // The portal's HTTP contract, in process (no engine): sessions, cookie auth + CSRF on /v1/*, the
 // app at `/` with its security headers. The browser test (portal.test.ts) drives the real thing.
@@ -161,5 +162,28 @@ describe('portal HTTP contract', () => {
 
   it('finds web/dist of this package by default', () => {
     expect(defaultWebRoot()).toBe(join(new URL('..', import.meta.url).pathname, 'web', 'dist'));
+  });
+});
+
+// Sessions live in the store: a crash and restart of carina-server keeps the browser signed in.
+describe('portal sessions across a restart of carina-server', () => {
+  const server = new TestServer('sessions');
+  afterAll(() => server.cleanup());
+
+  it('still knows the session, and its CSRF token, after kill -9 and a restart', async () => {
+    await server.start();
+    const key = await server.createAccount('carol');
+    const signIn = await fetch(`${server.url}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'carol', apikey: key }) });
+    expect(signIn.status).toBe(200);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { csrf_token: csrf } = (await signIn.json()) as { csrf_token: string };
+    await server.kill();
+    await server.start();
+    const who = await fetch(`${server.url}/v1/session`, { headers: { cookie } });
+    expect(who.status).toBe(200);
+    expect(await who.json()).toMatchObject({ username: 'carol', csrf_token: csrf });
+    const out = await fetch(`${server.url}/v1/session`, { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf } });
+    expect(out.status).toBe(204);
+    expect((await fetch(`${server.url}/v1/session`, { headers: { cookie } })).status).toBe(401);
   });
 });

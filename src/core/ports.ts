@@ -36,6 +36,7 @@ export interface Store {
   readonly clusters: ClusterRepository;
   readonly events: EventRepository;
   readonly audit: AuditRepository;
+  readonly sessions: SessionRepository;
   close(): Promise<void>;
 }
 
@@ -114,6 +115,26 @@ export interface AuditRepository {
   list(clusterId: string, options?: { afterId?: number; limit?: number }): Promise<AuditEntry[]>;
   /** Deletes the entries of every cluster recorded before `cutoff` (retention); returns how many. */
   pruneBefore(cutoff: Date): Promise<number>;
+}
+
+/** A portal session as stored: keyed by the hash of its cookie value, never the value itself. */
+export interface StoredSession {
+  readonly idHash: string;
+  readonly accountId: string;
+  /** The account's key hash at sign-in: a rotated key ends the session. */
+  readonly keyHash: string;
+  readonly csrfToken: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+export interface SessionRepository {
+  /** Stores a new session; then keeps at most `maxPerAccount` of the account's sessions (the oldest go). */
+  create(session: StoredSession, maxPerAccount: number): Promise<void>;
+  get(idHash: string): Promise<StoredSession | undefined>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes every session that expired at or before `now`; returns how many. */
+  deleteExpired(now: Date): Promise<number>;
 }
 
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */

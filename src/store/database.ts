@@ -71,6 +71,15 @@ export interface AuditTable {
   denied_code: string | null;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  account_id: string;
+  key_hash: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -79,6 +88,7 @@ export interface Database {
   nodes: NodesTable;
   events: EventsTable;
   audit: AuditTable;
+  sessions: SessionsTable;
 }
 
 /** The SQL dialects the store speaks. */

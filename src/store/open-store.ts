@@ -7,6 +7,7 @@ import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import { createAccountRepository } from './account-repository.js';
 import { createAuditRepository } from './audit-repository.js';
+import { createSessionRepository } from './session-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
@@ -69,6 +70,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     clusters: createClusterRepository(ctx),
     events: createEventRepository(ctx),
     audit: createAuditRepository(ctx),
+    sessions: createSessionRepository(ctx),
     close: () => (closing ??= db.destroy()),
   };
 }

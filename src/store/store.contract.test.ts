@@ -20,7 +20,7 @@ async function resetPostgres(url: string): Promise<void> {
   await client.connect();
   try {
     await client.query(
-      'DROP TABLE IF EXISTS audit, events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
+      'DROP TABLE IF EXISTS sessions, audit, events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
     );
   } finally {
     await client.end();
@@ -376,6 +376,32 @@ describe.each(VARIANTS)('Store contract ($name)', (variant) => {
       expect(await store.audit.list(c.id)).toEqual([kept]);
       expect(await store.audit.list(other.id)).toEqual([]);
       expect(await store.audit.pruneBefore(cutoff)).toBe(0);
+    });
+
+    it('keeps portal sessions: get, delete, expiry, a bound per account, and none past its account', async () => {
+      const a = await account('a');
+      const b = await account('b');
+      const session = (idHash: string, accountId: string, ttlMs = 60_000) => ({
+        idHash, accountId, keyHash: `hash-${accountId}`, csrfToken: `csrf-${idHash}`, createdAt: new Date(time), expiresAt: new Date(time + ttlMs),
+      });
+      const s1 = session('h1', a.id);
+      await store.sessions.create(s1, 2);
+      expect(await store.sessions.get('h1')).toEqual(s1);
+      expect(await store.sessions.get('nope')).toBeUndefined();
+      time += 1000;
+      await store.sessions.create(session('h2', a.id, 1000), 2);
+      await store.sessions.create(session('hb', b.id), 2);
+      time += 1000;
+      await store.sessions.create(session('h3', a.id), 2); // a third of a's: the oldest (h1) ends
+      expect(await store.sessions.get('h1')).toBeUndefined();
+      expect((await store.sessions.get('h2'))?.accountId).toBe(a.id);
+      expect(await store.sessions.deleteExpired(new Date(time))).toBe(1); // h2 expired just now
+      expect(await store.sessions.get('h2')).toBeUndefined();
+      expect((await store.sessions.get('hb'))?.accountId).toBe(b.id);
+      await store.sessions.delete('h3');
+      expect(await store.sessions.get('h3')).toBeUndefined();
+      await store.accounts.delete(b.id);
+      expect(await store.sessions.get('hb')).toBeUndefined();
     });
 
     it('runs migrations idempotently when the same database is opened again', async () => {

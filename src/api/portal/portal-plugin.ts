@@ -12,7 +12,8 @@ import { defaultWebRoot, registerStaticSite } from './static-site.js';
 
 export const SESSION_COOKIE = 'carina_session';
 const SESSION_TTL_MS = 12 * 60 * 60_000;
-const MAX_SESSIONS = 10_000;
+/** Sessions one account may have at once (browsers, tabs after sign-outs that never reached us). */
+const MAX_SESSIONS_PER_ACCOUNT = 50;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface PortalDeps {
@@ -45,7 +46,7 @@ function sameToken(sent: string | string[] | undefined, expected: string): boole
 /** Sessions at `/v1/session`, cookie authentication for `/v1/*`, and the portal app at `/`. */
 export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
   const now = deps.now ?? Date.now;
-  const sessions = new SessionStore({ ttlMs: SESSION_TTL_MS, max: MAX_SESSIONS, now });
+  const sessions = new SessionStore({ repository: deps.store.sessions, ttlMs: SESSION_TTL_MS, maxPerAccount: MAX_SESSIONS_PER_ACCOUNT, now });
 
   const cookieOf = (request: FastifyRequest) => parseCookies(request.headers.cookie).get(SESSION_COOKIE);
   const setCookie = (request: FastifyRequest, reply: FastifyReply, value: string, maxAgeMs: number) =>
@@ -58,11 +59,11 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
 
   /** The live session of a request and its account, or undefined; a dead session is forgotten. */
   const live = async (id: string): Promise<{ session: Session; account: Account } | undefined> => {
-    const session = sessions.get(id);
+    const session = await sessions.get(id);
     if (!session) return undefined;
     const account = await deps.store.accounts.findById(session.accountId);
     if (!account || account.keyHash !== session.keyHash) {
-      sessions.delete(id);
+      await sessions.delete(id);
       return undefined;
     }
     return { session, account };
@@ -78,8 +79,8 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
       throw e;
     });
     const old = cookieOf(request);
-    if (old) sessions.delete(old);
-    const { id, session } = sessions.create(account.id, account.keyHash);
+    if (old) await sessions.delete(old);
+    const { id, session } = await sessions.create(account.id, account.keyHash);
     setCookie(request, reply, id, SESSION_TTL_MS);
     return reply.header('cache-control', 'no-store').send(present(account, session));
   });
@@ -97,7 +98,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
     if (found && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
       throw new CarinaError(ErrorCode.CSRF, 'sign-out needs the X-CSRF-Token header of the session');
     }
-    if (id !== undefined) sessions.delete(id);
+    if (id !== undefined) await sessions.delete(id);
     setCookie(request, reply, '', 0);
     return reply.status(204).send();
   });

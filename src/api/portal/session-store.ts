@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { SessionRepository } from '../../core/ports.js';
 
-/** A signed-in browser. The cookie holds `id`; only its hash is kept here. */
+/** A signed-in browser. The cookie holds the session's id; only its hash is stored. */
 export interface Session {
   readonly accountId: string;
   /** The key hash the account had at sign-in: a rotated key ends the session. */
@@ -10,9 +11,10 @@ export interface Session {
 }
 
 export interface SessionStoreOptions {
+  readonly repository: SessionRepository;
   readonly ttlMs: number;
-  /** Bound on live sessions (memory); the oldest goes first. */
-  readonly max: number;
+  /** Bound on one account's live sessions; the oldest sign-in goes first. */
+  readonly maxPerAccount: number;
   readonly now: () => number;
 }
 
@@ -20,52 +22,42 @@ const hash = (id: string) => createHash('sha256').update(id).digest('base64url')
 const token = () => randomBytes(32).toString('base64url');
 
 /**
- * Sessions kept in memory with an absolute expiry: a restart of carina-server signs everyone out
- * (documented in docs/portal.md). Keyed by the SHA-256 of the opaque cookie value.
+ * Portal sessions with an absolute expiry, kept in the store (a restart of carina-server keeps
+ * everyone signed in). Keyed by the SHA-256 of the opaque cookie value, which is never stored.
  */
 export class SessionStore {
   readonly #o: SessionStoreOptions;
-  readonly #sessions = new Map<string, Session>();
 
   constructor(options: SessionStoreOptions) {
     this.#o = Object.freeze({ ...options });
   }
 
   /** Starts a session; returns the cookie value (shown once) and the session. */
-  create(accountId: string, keyHash: string): { id: string; session: Session } {
-    this.#evict();
+  async create(accountId: string, keyHash: string): Promise<{ id: string; session: Session }> {
+    const now = this.#o.now();
+    await this.#o.repository.deleteExpired(new Date(now));
     const id = token();
-    const session = Object.freeze({ accountId, keyHash, csrfToken: token(), expiresAt: this.#o.now() + this.#o.ttlMs });
-    this.#sessions.set(hash(id), session);
+    const session = Object.freeze({ accountId, keyHash, csrfToken: token(), expiresAt: now + this.#o.ttlMs });
+    await this.#o.repository.create(
+      { idHash: hash(id), accountId, keyHash, csrfToken: session.csrfToken, createdAt: new Date(now), expiresAt: new Date(session.expiresAt) },
+      this.#o.maxPerAccount,
+    );
     return { id, session };
   }
 
   /** The live session of a cookie value, or undefined (unknown or expired). */
-  get(id: string): Session | undefined {
-    const key = hash(id);
-    const session = this.#sessions.get(key);
-    if (session && session.expiresAt <= this.#o.now()) {
-      this.#sessions.delete(key);
+  async get(id: string): Promise<Session | undefined> {
+    const stored = await this.#o.repository.get(hash(id));
+    if (!stored) return undefined;
+    const expiresAt = stored.expiresAt.getTime();
+    if (expiresAt <= this.#o.now()) {
+      await this.#o.repository.delete(stored.idHash);
       return undefined;
     }
-    return session;
+    return Object.freeze({ accountId: stored.accountId, keyHash: stored.keyHash, csrfToken: stored.csrfToken, expiresAt });
   }
 
-  delete(id: string): void {
-    this.#sessions.delete(hash(id));
-  }
-
-  get size(): number {
-    return this.#sessions.size;
-  }
-
-  #evict(): void {
-    const now = this.#o.now();
-    for (const [key, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(key);
-    // Map iteration is insertion order: the first entries are the oldest sessions.
-    for (const key of this.#sessions.keys()) {
-      if (this.#sessions.size < this.#o.max) break;
-      this.#sessions.delete(key);
-    }
+  async delete(id: string): Promise<void> {
+    await this.#o.repository.delete(hash(id));
   }
 }

@@ -3,12 +3,14 @@ import { CarinaError, ErrorCode, describeCause } from '../../core/errors.js';
 import type { DialectKind } from '../database.js';
 import { initialMigration } from './0001-initial.js';
 import { auditMigration } from './0002-audit.js';
+import { sessionsMigration } from './0003-sessions.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
   return {
     '0001_initial': initialMigration(dialect),
     '0002_audit': auditMigration(dialect),
+    '0003_sessions': sessionsMigration(),
   };
 }
 
