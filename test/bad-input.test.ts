@@ -65,6 +65,19 @@ describe('bad input', () => {
     expect(basic.status).toBe(401); // right key, wrong username
   });
 
+  it('slows key guessing: after 10 wrong keys for one account in a minute, 429 with Retry-After, others unaffected', async () => {
+    const victimKey = await server.createAccount('victim');
+    const victimId = victimKey.split('_')[1];
+    const guess = (i: number) => new ApiClient(server.url, `carina_${victimId}_guess${i}`).request('GET', '/v1/clusters');
+    for (let i = 0; i < 10; i++) expect((await guess(i)).status).toBe(401);
+    const refused = await guess(10);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('CARINA_ERR_RATE_LIMITED');
+    expect(refused.body.error.message).toMatch(/try again in \d+ s/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await api.request('GET', '/v1/quotas')).status).toBe(200); // another account from the same address
+  });
+
   it('keeps serving after all of that', async () => {
     expect((await api.request('GET', '/v1/clusters')).body).toEqual({ clusters: [], next: null });
     expect((await api.request('GET', '/v1/quotas')).body).toEqual({ max_clusters: 2, max_nodes_per_cluster: 3, clusters: 0 });

@@ -49,6 +49,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | CarinaError, request, reply) => {
     const { status, code, message } = mapError(error);
     if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error.stack ?? error.message}`);
+    const retryAfter = error instanceof CarinaError ? error.details?.retryAfterSeconds : undefined;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).send(errorBody(code, message));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -58,7 +60,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   // The portal: sessions, the web app at `/`, and the session cookie as an alternative credential.
   const portal = registerPortal(app, { store: deps.store, auth });
   const requireAccount = async (request: FastifyRequest): Promise<void> => {
-    request.account = (await portal.sessionAccount(request)) ?? (await auth.authenticate(request.headers.authorization));
+    request.account = (await portal.sessionAccount(request)) ?? (await auth.authenticate(request.headers.authorization, request.ip));
   };
 
   app.get('/healthz', { schema: { hide: true } }, async () => {

@@ -1,3 +1,4 @@
+import { AuthThrottle } from '../core/auth-throttle.js';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { Store } from '../core/ports.js';
 import type { Account } from '../core/types.js';
@@ -5,6 +6,8 @@ import { accountIdOfKey, keyFingerprint, verifyApiKey } from './api-keys.js';
 
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
+/** Wrong keys allowed per client address and account in a minute, before 429 with Retry-After. */
+export const AUTH_FAILURES_PER_MINUTE = 10;
 
 const unauthorized = (why: string) =>
   new CarinaError(ErrorCode.UNAUTHORIZED, `${why}: send "Authorization: Bearer <API key>" (or HTTP Basic with username and API key)`);
@@ -16,23 +19,45 @@ const unauthorized = (why: string) =>
 export class Authenticator {
   readonly #store: Store;
   readonly #cache = new Map<string, { accountId: string; keyHash: string; until: number }>();
+  readonly #throttle: AuthThrottle;
 
-  constructor(store: Store) {
+  constructor(store: Store, now: () => number = Date.now) {
     this.#store = store;
+    this.#throttle = new AuthThrottle({ maxFailures: AUTH_FAILURES_PER_MINUTE, windowMs: 60_000, now });
   }
 
-  /** The account for an Authorization header value, or UNAUTHORIZED. */
-  async authenticate(header: string | undefined): Promise<Account> {
+  /**
+   * The account for an Authorization header value, or UNAUTHORIZED; RATE_LIMITED (before any key is
+   * checked) once `client` (the caller's address) has sent too many wrong keys for that account.
+   */
+  async authenticate(header: string | undefined, client = 'local'): Promise<Account> {
     if (!header) throw unauthorized('missing credentials');
     const [scheme, value = ''] = header.split(/\s+/, 2);
-    if (scheme?.toLowerCase() === 'bearer') return this.#byKey(value.trim(), undefined);
+    if (scheme?.toLowerCase() === 'bearer') return this.#throttled(client, value.trim(), undefined);
     if (scheme?.toLowerCase() === 'basic') {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 1) throw unauthorized('malformed Basic credentials');
-      return this.#byKey(decoded.slice(colon + 1), decoded.slice(0, colon));
+      return this.#throttled(client, decoded.slice(colon + 1), decoded.slice(0, colon));
     }
     throw unauthorized('unsupported authorization scheme');
+  }
+
+  async #throttled(client: string, key: string, username: string | undefined): Promise<Account> {
+    const who = `${client}|${username ?? accountIdOfKey(key) ?? '?'}`;
+    const wait = this.#throttle.retryAfterMs(who);
+    if (wait > 0) {
+      const secs = Math.ceil(wait / 1000);
+      throw new CarinaError(ErrorCode.RATE_LIMITED, `too many wrong API keys from your address for this account: try again in ${secs} s`, {
+        details: { retryAfterSeconds: secs },
+      });
+    }
+    try {
+      return await this.#byKey(key, username);
+    } catch (e) {
+      if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) this.#throttle.failed(who);
+      throw e;
+    }
   }
 
   async #byKey(key: string, username: string | undefined): Promise<Account> {

@@ -18,6 +18,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
+  [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
   [ErrorCode.GATEWAY]: 503,

@@ -72,7 +72,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
   app.post<{ Body: { username: string; apikey: string } }>('/v1/session', { schema: signInSchema }, async (request, reply) => {
     const { username, apikey } = request.body;
     // HTTP Basic semantics: the key must belong to the account named `username`.
-    const account = await deps.auth.authenticate(`Basic ${Buffer.from(`${username}:${apikey}`).toString('base64')}`).catch((e: unknown) => {
+    const account = await deps.auth.authenticate(`Basic ${Buffer.from(`${username}:${apikey}`).toString('base64')}`, request.ip).catch((e: unknown) => {
       if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) {
         throw new CarinaError(ErrorCode.UNAUTHORIZED, 'that username and API key do not match: check both (an admin prints a new key with `carina-server accounts rotate-key NAME`)');
       }
