@@ -303,7 +303,7 @@ export function renderSection(all: readonly BenchResults[]): string {
     out.push(
       `Control plane idle with ${api.clustersSeeded} clusters in the store: RSS ${medP95(api.rss.idle, mib)}, ${num(api.idleCpus, 2)} CPUs busy (reconciler and gateway passes over the store). Peak RSS under load ${mib(api.rss.peakUnderLoad)}; VmHWM at the end (peak since start-up) ${mib(api.rss.vmHwmAtEnd)}.`,
       '',
-      `Store work of one \`GET /v1/clusters\` (in-process, same database): clusters then one node query per cluster (what the route does) ${medP95(api.storeCost?.listThenNodesPerClusterMs)}; the cluster query alone ${medP95(api.storeCost?.listOnlyMs)}; every node of the account in one query ${medP95(api.storeCost?.nodesInOneQueryMs)}.`,
+      `Store work of one \`GET /v1/clusters\` (in-process, same database): all the account's clusters then one node query per cluster (the N + 1 pattern the route had before stop 8) ${medP95(api.storeCost?.listThenNodesPerClusterMs)}; the cluster query alone ${medP95(api.storeCost?.listOnlyMs)}; every node of the account in one query ${medP95(api.storeCost?.nodesInOneQueryMs)}.`,
       '',
     );
   }

@@ -55,8 +55,8 @@ export interface ApiResult {
   /** CPUs the control plane used while idle with the clusters in the store (reconciler, gateway sync). */
   readonly idleCpus: number;
   /**
-   * The store work of one `GET /v1/clusters`, in-process on the seeded database: what the route does
-   * now (the clusters, then one node query per cluster) and the same nodes in a single query.
+   * The store work of listing every cluster of the account, in-process on the seeded database: the
+   * N + 1 pattern (the clusters, then one node query per cluster) against the same nodes in one query.
    */
   readonly storeCost: { readonly listThenNodesPerClusterMs?: Summary | undefined; readonly listOnlyMs?: Summary | undefined; readonly nodesInOneQueryMs?: Summary | undefined };
 }
