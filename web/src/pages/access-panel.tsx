@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { clusterPath, type ApiError } from '../api';
+import { AlertLine } from '../components/field';
 import { sentence } from '../components/notice';
 import { usePortal } from '../portal-context';
 import type { Cluster } from '../types';
@@ -91,11 +92,7 @@ export function AccessPanel({ cluster }: { readonly cluster: Cluster }) {
           </span>
         </p>
       )}
-      {state.kind === 'error' ? (
-        <p className="notice notice-error" role="alert">
-          The download failed: {state.message}
-        </p>
-      ) : null}
+      {state.kind === 'error' ? <AlertLine message={`The download failed: ${state.message}`} /> : null}
       <h3>With the zip, in the folder where you saved it (bash or zsh)</h3>
       <CopyBlock label="Shell lines to use the zip" text={lines.manual} />
       <p className="hint">

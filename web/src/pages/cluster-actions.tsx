@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { clusterPath, type ApiError } from '../api';
 import { Dialog } from '../components/dialog';
+import { AlertLine } from '../components/field';
 import { sentence } from '../components/notice';
 import { usePortal } from '../portal-context';
 import { navigate } from '../router';
@@ -155,11 +156,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
         </div>
       </div>
 
-      {error && open === null ? (
-        <p className="notice notice-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      {open === null ? <AlertLine message={error} /> : null}
 
       {open === 'grow' ? (
         <Dialog
@@ -181,11 +178,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
             {cluster.flavor}.
           </p>
           <p>The new nodes join the swarm as workers; running services stay where they are. To remove nodes later, use <code>carina resize</code>.</p>
-          {error ? (
-            <p className="notice notice-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <AlertLine message={error} />
         </Dialog>
       ) : null}
 
@@ -213,11 +206,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
           <p>
             <strong>Workloads keep running</strong>: nodes, volumes, services and your credentials are kept; nothing is deleted.
           </p>
-          {error ? (
-            <p className="notice notice-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <AlertLine message={error} />
         </Dialog>
       ) : null}
 
@@ -270,11 +259,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
             </label>
             <input id={confirmId} autoComplete="off" autoCapitalize="none" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />
           </div>
-          {error ? (
-            <p className="notice notice-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <AlertLine message={error} />
         </Dialog>
       ) : null}
     </section>

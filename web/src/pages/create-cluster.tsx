@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { listClusters, type ApiError } from '../api';
+import { AlertLine, Field } from '../components/field';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading, sentence } from '../components/notice';
 import { flavorSize } from '../format';
@@ -75,62 +76,44 @@ export function CreateForm({ quotas, flavors, existingNames, onSubmit, onCancel 
   return (
     <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Create a cluster">
       {full ? <p className="notice notice-info">{full}</p> : null}
-      <div className="field">
-        <label htmlFor="create-name">Name</label>
-        <input
-          id="create-name"
-          name="name"
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          maxLength={100}
-          value={name}
-          aria-invalid={shown.name ? true : undefined}
-          aria-describedby={`create-name-hint${shown.name ? ' create-name-error' : ''}`}
-          onChange={(e) => {
-            setName(e.target.value);
-            if (server?.field === 'name') setServer(null);
-          }}
-          onBlur={() => name !== '' && setTouched((t) => ({ ...t, name: true }))}
-        />
-        <p id="create-name-hint" className="hint">
-          Starts with a letter; letters, digits, "_", "." and "-"; at most 63 characters.
-        </p>
-        {shown.name ? (
-          <p id="create-name-error" className="field-error">
-            {shown.name}
-          </p>
-        ) : null}
-      </div>
+      <Field id="create-name" label="Name" hint={'Starts with a letter; letters, digits, "_", "." and "-"; at most 63 characters.'} error={shown.name}>
+        {(control) => (
+          <input
+            {...control}
+            name="name"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            maxLength={100}
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+              if (server?.field === 'name') setServer(null);
+            }}
+            onBlur={() => name !== '' && setTouched((t) => ({ ...t, name: true }))}
+          />
+        )}
+      </Field>
 
-      <div className="field">
-        <label htmlFor="create-nodes">Nodes</label>
-        <input
-          id="create-nodes"
-          name="nodes"
-          type="number"
-          inputMode="numeric"
-          min={1}
-          max={max}
-          step={1}
-          className="input-short"
-          value={nodes}
-          aria-invalid={shown.nodes ? true : undefined}
-          aria-describedby={`create-nodes-hint${shown.nodes ? ' create-nodes-error' : ''}`}
-          onChange={(e) => {
-            setNodes(e.target.value);
-            setTouched((t) => ({ ...t, nodes: true }));
-          }}
-        />
-        <p id="create-nodes-hint" className="hint">
-          1 to {max} (your quota per cluster). The first node manages the swarm; you can add nodes later.
-        </p>
-        {shown.nodes ? (
-          <p id="create-nodes-error" className="field-error">
-            {shown.nodes}
-          </p>
-        ) : null}
-      </div>
+      <Field id="create-nodes" label="Nodes" hint={`1 to ${max} (your quota per cluster). The first node manages the swarm; you can add nodes later.`} error={shown.nodes}>
+        {(control) => (
+          <input
+            {...control}
+            name="nodes"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={max}
+            step={1}
+            className="input-short"
+            value={nodes}
+            onChange={(e) => {
+              setNodes(e.target.value);
+              setTouched((t) => ({ ...t, nodes: true }));
+            }}
+          />
+        )}
+      </Field>
 
       <fieldset className="field">
         <legend>Flavor</legend>
@@ -155,11 +138,7 @@ export function CreateForm({ quotas, flavors, existingNames, onSubmit, onCancel 
         </p>
       </div>
 
-      {server && !server.field ? (
-        <p className="notice notice-error" role="alert">
-          {server.message}
-        </p>
-      ) : null}
+      {server && !server.field ? <AlertLine message={server.message} /> : null}
 
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy || full !== null}>

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { NETWORK_ERROR, type Api, type ApiError } from '../api';
+import { AlertLine, Field } from '../components/field';
 import { sentence } from '../components/notice';
 import type { Session } from '../types';
 
@@ -61,38 +62,26 @@ export function SignIn({ api, onSignedIn, notice }: SignInProps) {
           </p>
         ) : null}
         <form onSubmit={(e) => void submit(e)} noValidate aria-describedby={error ? errorId : undefined}>
-          <div className="field">
-            <label htmlFor="signin-username">Username</label>
-            <input
-              id="signin-username"
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={username}
-              aria-invalid={missing.username || undefined}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="signin-apikey">API key</label>
-            <input
-              id="signin-apikey"
-              name="apikey"
-              type="password"
-              autoComplete="current-password"
-              spellCheck={false}
-              value={apikey}
-              aria-invalid={missing.apikey || undefined}
-              onChange={(e) => setApikey(e.target.value)}
-            />
-            <p className="hint">The key your admin gave you (from <code>carina-server accounts create</code>).</p>
-          </div>
-          {error ? (
-            <p id={errorId} className="notice notice-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <Field id="signin-username" label="Username" invalid={missing.username}>
+            {(control) => (
+              <input {...control} name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} value={username} onChange={(e) => setUsername(e.target.value)} />
+            )}
+          </Field>
+          <Field
+            id="signin-apikey"
+            label="API key"
+            invalid={missing.apikey}
+            hint={
+              <>
+                The key your admin gave you (from <code>carina-server accounts create</code>).
+              </>
+            }
+          >
+            {(control) => (
+              <input {...control} name="apikey" type="password" autoComplete="current-password" spellCheck={false} value={apikey} onChange={(e) => setApikey(e.target.value)} />
+            )}
+          </Field>
+          <AlertLine id={errorId} message={error} />
           <button type="submit" className="button button-primary button-wide" disabled={busy}>
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
