@@ -24,45 +24,46 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     { schema: s.createClusterSchema },
     async (req, reply) => {
       const cluster = await clusters.create(accountOf(req), req.body);
-      return reply.status(202).send(presentCluster(cluster, [], host));
+      return reply.status(202).send(presentCluster(cluster, 0, host));
     },
   );
 
   app.get<{ Querystring: { after?: string; limit?: string } }>('/clusters', { schema: s.listClustersSchema }, async (req): Promise<ClusterList> => {
     const page = await clusters.list(accountOf(req), { after: req.query.after, limit: parsePageLimit(req.query.limit) });
-    const nodes = await store.clusters.listNodesOf(page.clusters.map((c) => c.id));
-    return { clusters: page.clusters.map((c) => presentCluster(c, nodes.get(c.id) ?? [], host)), next: page.next };
+    const ready = await store.clusters.countReadyNodes(page.clusters.map((c) => c.id));
+    return { clusters: page.clusters.map((c) => presentCluster(c, ready.get(c.id) ?? 0, host)), next: page.next };
   });
 
   app.get<Named>('/clusters/:name', { schema: s.getClusterSchema }, async (req) => {
     const cluster = await clusters.get(accountOf(req), req.params.name);
     const nodes = await store.clusters.listNodes(cluster.id);
-    return { ...presentCluster(cluster, nodes, host), node_details: nodes.map(presentNode) };
+    const ready = nodes.filter((n) => n.status === 'ready').length;
+    return { ...presentCluster(cluster, ready, host), node_details: nodes.map(presentNode) };
   });
 
   app.post<Named & { Body: { by: number } }>('/clusters/:name/grow', { schema: s.growSchema }, async (req, reply) => {
     const cluster = await clusters.grow(accountOf(req), req.params.name, req.body.by);
-    return reply.status(202).send(presentCluster(cluster, undefined, host));
+    return reply.status(202).send(presentCluster(cluster, null, host));
   });
 
   app.put<Named & { Body: { count: number } }>('/clusters/:name/nodes', { schema: s.resizeSchema }, async (req, reply) => {
     const cluster = await clusters.resize(accountOf(req), req.params.name, req.body.count);
-    return reply.status(202).send(presentCluster(cluster, undefined, host));
+    return reply.status(202).send(presentCluster(cluster, null, host));
   });
 
   app.post<Named>('/clusters/:name/rebuild', { schema: s.rebuildSchema }, async (req, reply) => {
     const cluster = await clusters.rebuild(accountOf(req), req.params.name);
-    return reply.status(202).send(presentCluster(cluster, undefined, host));
+    return reply.status(202).send(presentCluster(cluster, null, host));
   });
 
   app.put<Named & { Body: { enabled: boolean } }>('/clusters/:name/autoscale', { schema: s.autoscaleSchema }, async (req) => {
     const cluster = await clusters.setAutoscale(accountOf(req), req.params.name, req.body.enabled);
-    return presentCluster(cluster, undefined, host);
+    return presentCluster(cluster, null, host);
   });
 
   app.delete<Named>('/clusters/:name', { schema: s.deleteSchema }, async (req, reply) => {
     const cluster = await clusters.delete(accountOf(req), req.params.name);
-    return reply.status(202).send(presentCluster(cluster, undefined, host));
+    return reply.status(202).send(presentCluster(cluster, null, host));
   });
 
   app.get<Named>('/clusters/:name/credentials', { schema: s.credentialsSchema }, async (req, reply) => {

@@ -5,13 +5,13 @@ import type { Cluster, ClusterEvent, ClusterNode } from '../core/types.js';
 import type * as Json from '../wire/api-types.js';
 
 /** The public JSON shape of a cluster (stable field names; documented in the OpenAPI document). */
-export function presentCluster(c: Cluster, nodes: readonly ClusterNode[] | undefined, endpointHost: string): Json.Cluster {
+export function presentCluster(c: Cluster, nodesReady: number | null, endpointHost: string): Json.Cluster {
   return {
     id: c.id,
     name: c.name,
     flavor: c.flavor,
     nodes: c.nodeCount,
-    nodes_ready: nodes ? nodes.filter((n) => n.status === 'ready').length : null,
+    nodes_ready: nodesReady,
     autoscale: c.autoscale,
     status: c.status,
     status_reason: c.statusReason,

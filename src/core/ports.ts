@@ -83,8 +83,8 @@ export interface ClusterRepository {
   getPki(id: string): Promise<ClusterPki | undefined>;
   replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
   listNodes(id: string): Promise<ClusterNode[]>;
-  /** The nodes of the given clusters in one query, by cluster id. */
-  listNodesOf(clusterIds: readonly string[]): Promise<Map<string, ClusterNode[]>>;
+  /** How many nodes of each given cluster are Ready, in one query (0 for a cluster with none). */
+  countReadyNodes(clusterIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface EventRepository {

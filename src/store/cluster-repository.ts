@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ClusterRepository } from '../core/ports.js';
-import type { Cluster, ClusterNode } from '../core/types.js';
+import type { Cluster } from '../core/types.js';
 import { createWithinQuota } from './cluster-create.js';
 import { clusterNotFound, growCluster, resizeCluster, transitionCluster } from './cluster-transition.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
@@ -113,23 +113,18 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       const rows = await db.selectFrom('nodes').selectAll().where('cluster_id', '=', id).orderBy('idx').execute();
       return rows.map(toNode);
     },
-    async listNodesOf(clusterIds) {
-      if (clusterIds.length === 0) return new Map();
+    async countReadyNodes(clusterIds) {
+      const ready = new Map<string, number>(clusterIds.map((id) => [id, 0]));
+      if (clusterIds.length === 0) return ready;
       const rows = await db
         .selectFrom('nodes')
-        .selectAll()
+        .select((eb) => ['cluster_id', eb.fn.countAll().as('ready')])
         .where('cluster_id', 'in', clusterIds)
-        .orderBy('nodes.cluster_id')
-        .orderBy('nodes.idx')
+        .where('status', '=', 'ready')
+        .groupBy('cluster_id')
         .execute();
-      const byCluster = new Map<string, ClusterNode[]>();
-      for (const row of rows) {
-        const node = toNode(row);
-        const list = byCluster.get(node.clusterId);
-        if (list) list.push(node);
-        else byCluster.set(node.clusterId, [node]);
-      }
-      return byCluster;
+      for (const row of rows) ready.set(row.cluster_id, Number(row.ready));
+      return ready;
     },
   };
 }
