@@ -35,7 +35,12 @@ function fakeHost(over: { installed?: string[]; aptCode?: number; answersAfterSt
     return Promise.resolve(pingsAfterStart >= (over.answersAfterStart ?? 1));
   };
   const lines: string[] = [];
+  const pidfiles: string[] = [];
   const opts: HostSetupOptions = {
+    clearPidfile: (path, name) => {
+      pidfiles.push(`${name} ${path}`);
+      return false;
+    },
     dockerHost: undefined,
     dataDir: '/var/lib/carina',
     log: (l) => lines.push(l),
@@ -44,7 +49,7 @@ function fakeHost(over: { installed?: string[]; aptCode?: number; answersAfterSt
     run,
     ping,
   };
-  return { calls, lines, opts };
+  return { calls, lines, opts, pidfiles };
 }
 
 describe('ensureHostEngine', () => {
@@ -65,6 +70,8 @@ describe('ensureHostEngine', () => {
         logFile: '/var/lib/carina/dockerd.log',
       },
     ]);
+    // Before the start: stale pidfiles of a killed dockerd and its containerd would stop it.
+    expect(host.pidfiles).toEqual(['dockerd /var/lib/carina/dockerd.pid', 'containerd /var/run/docker/containerd/containerd.pid']);
   });
 
   it('installs the missing packages non-interactively, then starts dockerd', async () => {

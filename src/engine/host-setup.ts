@@ -37,6 +37,8 @@ export interface HostSetupOptions {
   readonly ping: () => Promise<boolean>;
   /** How long to wait for a started engine to answer (default 60 s). */
   readonly readyTimeoutMs?: number;
+  /** Removes a stale pidfile before dockerd starts (default: clearStalePidfile on the real files). */
+  readonly clearPidfile?: (path: string, name: string) => boolean;
 }
 
 /** The engine socket Carina starts and talks to when DOCKER_HOST is unset. */
@@ -50,6 +52,7 @@ export const HOST_PACKAGES: ReadonlyArray<readonly [command: string, pkg: string
 ]);
 
 const POLL_MS = 100;
+const CONTAINERD_PIDFILE = '/var/run/docker/containerd/containerd.pid';
 // /var/run is a symlink to /run on Debian: both name the socket Carina would start.
 const LOCAL_SOCKETS = new Set([DEFAULT_DOCKER_SOCKET, 'unix:///run/docker.sock']);
 
@@ -77,7 +80,10 @@ export async function ensureHostEngine(opts: HostSetupOptions): Promise<SetupOut
 
   const logFile = join(opts.dataDir, 'dockerd.log');
   opts.log(`starting dockerd at ${DEFAULT_DOCKER_SOCKET} (log: ${logFile})…`);
-  if (clearStalePidfile(join(opts.dataDir, 'dockerd.pid'))) opts.log('removed the pidfile of a dockerd that is no longer running');
+  const clear = opts.clearPidfile ?? clearStalePidfile;
+  if (clear(join(opts.dataDir, 'dockerd.pid'), 'dockerd')) opts.log('removed the pidfile of a dockerd that is no longer running');
+  // dockerd's own containerd (exec root /var/run/docker): a stale pidfile makes dockerd wait for it in vain.
+  if (clear(CONTAINERD_PIDFILE, 'containerd')) opts.log('removed the pidfile of a containerd that is no longer running');
   try {
     await opts.run.startDetached('dockerd', dockerdArgs(opts.dataDir), logFile);
   } catch (cause) {

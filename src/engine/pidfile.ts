@@ -1,21 +1,30 @@
 import { readFileSync, rmSync } from 'node:fs';
 
-/** The state letter of a process (R, S, D, Z…) from /proc, or undefined when there is no such process. */
-export function processState(pid: number): string | undefined {
+/** A process as /proc shows it: its state letter (R, S, D, Z…) and its command name. */
+export interface ProcessInfo {
+  readonly state: string;
+  readonly comm: string;
+}
+
+/** The state and command name of a process from /proc, or undefined when there is no such process. */
+export function processInfo(pid: number): ProcessInfo | undefined {
   try {
-    // /proc/PID/stat: "pid (comm) state …"; comm may hold spaces or parentheses, so read after the last ')'.
+    // /proc/PID/stat: "pid (comm) state …"; comm may hold spaces or parentheses, so split at the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || undefined;
+    const close = stat.lastIndexOf(')');
+    return { state: stat.slice(close + 2, close + 3), comm: stat.slice(stat.indexOf('(') + 1, close) };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Removes a pidfile whose process is gone or a zombie (dockerd refuses to start while /proc/PID
- * exists, and a machine whose processes were killed keeps their pidfiles). Returns true if removed.
+ * Removes a pidfile unless it names a live process called `name`: one that is gone, a zombie, or
+ * (its pid reused) another program. dockerd refuses to start while its pidfile's process seems to
+ * exist, and waits in vain for a containerd whose pidfile does; a machine whose processes were
+ * killed keeps both files. Returns true if removed.
  */
-export function clearStalePidfile(path: string, state: (pid: number) => string | undefined = processState): boolean {
+export function clearStalePidfile(path: string, name: string, info: (pid: number) => ProcessInfo | undefined = processInfo): boolean {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -24,8 +33,8 @@ export function clearStalePidfile(path: string, state: (pid: number) => string |
   }
   const pid = Number(text.trim());
   if (Number.isInteger(pid) && pid > 0) {
-    const s = state(pid);
-    if (s !== undefined && s !== 'Z') return false; // a live process: leave it
+    const p = info(pid);
+    if (p !== undefined && p.state !== 'Z' && p.comm === name) return false; // a live process: leave it
   }
   rmSync(path, { force: true });
   return true;
