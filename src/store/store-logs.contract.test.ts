@@ -1,0 +1,73 @@
+import { expect, it } from 'vitest';
+import { ErrorCode } from '../core/errors.js';
+import { describeStoreContract } from './test-support/store-contract.js';
+
+// The store's logs and short-lived records: the gateway's audit log and portal sessions.
+describeStoreContract('Store contract: audit and sessions', (h) => {
+  const { account, cluster } = h;
+
+  it('appends and lists audit entries in order, after an id and up to a limit, and deletes them with the cluster', async () => {
+    const a = await account('a');
+    const c = await cluster(a.id, 'web');
+    const other = await cluster(a.id, 'api');
+    const entry = { clusterId: c.id, account: 'a', method: 'POST', path: '/v1.41/containers/create', status: 201, certSerial: '4a', deniedCode: null };
+    const e1 = await h.store.audit.append(entry);
+    await h.store.audit.append({ ...entry, clusterId: other.id });
+    h.advance(5);
+    const e2 = await h.store.audit.append({ ...entry, status: 403, deniedCode: 'CARINA-1001' });
+    const e3 = await h.store.audit.append({ ...entry, method: 'DELETE', path: '/containers/x', status: 204 });
+    expect(e1).toEqual({ ...entry, id: e1.id, at: new Date(h.now() - 5) });
+    expect(e2).toMatchObject({ status: 403, deniedCode: 'CARINA-1001' });
+    expect(e3.id).toBeGreaterThan(e2.id);
+    expect(e2.id).toBeGreaterThan(e1.id);
+    expect(await h.store.audit.list(c.id)).toEqual([e1, e2, e3]);
+    expect(await h.store.audit.list(c.id, { afterId: e1.id })).toEqual([e2, e3]);
+    expect(await h.store.audit.list(c.id, { limit: 1 })).toEqual([e1]);
+    await expect(h.store.audit.append({ ...entry, clusterId: 'missing' })).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
+    await h.store.clusters.delete(c.id);
+    expect(await h.store.audit.list(c.id)).toEqual([]);
+    expect(await h.store.audit.list(other.id)).toHaveLength(1);
+  });
+
+  it('prunes audit entries older than a cutoff, of every cluster', async () => {
+    const a = await account('a');
+    const c = await cluster(a.id, 'web');
+    const other = await cluster(a.id, 'api');
+    const entry = { clusterId: c.id, account: 'a', method: 'POST', path: '/containers/create', status: 201, certSerial: '4a', deniedCode: null };
+    await h.store.audit.append(entry);
+    await h.store.audit.append({ ...entry, clusterId: other.id });
+    h.advance(86_400_000);
+    const cutoff = new Date(h.now());
+    const kept = await h.store.audit.append(entry);
+    expect(await h.store.audit.pruneBefore(cutoff)).toBe(2);
+    expect(await h.store.audit.list(c.id)).toEqual([kept]);
+    expect(await h.store.audit.list(other.id)).toEqual([]);
+    expect(await h.store.audit.pruneBefore(cutoff)).toBe(0);
+  });
+
+  it('keeps portal sessions: get, delete, expiry, a bound per account, and none past its account', async () => {
+    const a = await account('a');
+    const b = await account('b');
+    const session = (idHash: string, accountId: string, ttlMs = 60_000) => ({
+      idHash, accountId, keyHash: `hash-${accountId}`, csrfToken: `csrf-${idHash}`, createdAt: new Date(h.now()), expiresAt: new Date(h.now() + ttlMs),
+    });
+    const s1 = session('h1', a.id);
+    await h.store.sessions.create(s1, 2);
+    expect(await h.store.sessions.get('h1')).toEqual(s1);
+    expect(await h.store.sessions.get('nope')).toBeUndefined();
+    h.advance(1000);
+    await h.store.sessions.create(session('h2', a.id, 1000), 2);
+    await h.store.sessions.create(session('hb', b.id), 2);
+    h.advance(1000);
+    await h.store.sessions.create(session('h3', a.id), 2); // a third of a's: the oldest (h1) ends
+    expect(await h.store.sessions.get('h1')).toBeUndefined();
+    expect((await h.store.sessions.get('h2'))?.accountId).toBe(a.id);
+    expect(await h.store.sessions.deleteExpired(new Date(h.now()))).toBe(1); // h2 expired just now
+    expect(await h.store.sessions.get('h2')).toBeUndefined();
+    expect((await h.store.sessions.get('hb'))?.accountId).toBe(b.id);
+    await h.store.sessions.delete('h3');
+    expect(await h.store.sessions.get('h3')).toBeUndefined();
+    await h.store.accounts.delete(b.id);
+    expect(await h.store.sessions.get('hb')).toBeUndefined();
+  });
+});
