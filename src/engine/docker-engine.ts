@@ -178,9 +178,16 @@ export class DockerEngine implements ClusterEngine {
         throw e;
       }
     });
-    if (!(await waitForEngine(this.#inner(c, index, true), ENGINE_START_TIMEOUT_MS))) {
-      throw new EngineError(`start node ${index}`, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
+    await this.#engineAnswers(c, index, `start node ${index}`);
+  }
+
+  /** Waits until node `index`'s inner engine answers; an EngineError naming `operation` after ENGINE_START_TIMEOUT_MS. */
+  async #engineAnswers(c: EngineCluster, index: number, operation: string): Promise<Dockerode> {
+    const inner = this.#inner(c, index, true);
+    if (!(await waitForEngine(inner, ENGINE_START_TIMEOUT_MS))) {
+      throw new EngineError(operation, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
     }
+    return inner;
   }
 
   async restartNode(c: EngineCluster, index: number): Promise<void> {
@@ -190,10 +197,7 @@ export class DockerEngine implements ClusterEngine {
       throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
     }
     await guard(operation, () => this.#o.docker.getContainer(names.container(c.id, index)).restart({ t: 10 }));
-    const inner = this.#inner(c, index, true);
-    if (!(await waitForEngine(inner, ENGINE_START_TIMEOUT_MS))) {
-      throw new EngineError(operation, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
-    }
+    const inner = await this.#engineAnswers(c, index, operation);
     // Restarting again would not help a node whose /proc still doesn't answer: fail, so the cluster says why.
     const info = (await guard(operation, () => inner.info())) as { MemTotal?: number };
     if (info.MemTotal === 0) throw new EngineError(operation, new Error('the node still reports no memory after a restart: its /proc/meminfo does not answer'));

@@ -40,7 +40,7 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
       const running = info.State === 'running';
       const address = info.NetworkSettings?.Networks?.[input.network]?.IPAddress || null;
       const base = { index, containerId: info.Id, running, address };
-      if (!running) return { ...base, engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false };
+      if (!running) return { ...base, ...ENGINE_DOWN };
       return { ...base, ...(await observeInner(input.node(index), input.workloadImage)) };
     }),
   );
@@ -60,6 +60,9 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
 
 type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage' | 'procStale'>;
 
+/** What is known of a node whose engine is not running or does not answer. */
+const ENGINE_DOWN: InnerState = Object.freeze({ engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false });
+
 async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
   try {
     const info = (await client.info()) as { MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string } };
@@ -74,7 +77,7 @@ async function observeInner(client: Dockerode, workloadImage: string): Promise<I
     const procStale = info.MemTotal === 0;
     return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage, procStale };
   } catch {
-    return { engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false };
+    return ENGINE_DOWN;
   }
 }
 
