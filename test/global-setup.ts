@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { debianMirror } from '../src/engine/apt-mirror.js';
 import { ensureImages } from '../src/engine/node-image.js';
+import { purgeStaleNetns } from './support/browser-network.js';
 import { purgeStaleTestObjects } from './support/server.js';
 
 /**
@@ -24,6 +25,7 @@ export default async function setup(): Promise<void> {
     throw new Error('end-to-end tests need a Docker engine at /var/run/docker.sock: run `carina-server setup` (or .ci/run) first');
   }
   await purgeStaleTestObjects((line) => console.log(`e2e setup: ${line}`));
+  await purgeStaleNetns((line) => console.log(`e2e setup: ${line}`));
   const started = Date.now();
   const images = await ensureImages(docker, {
     cacheDir: join(tmpdir(), 'carina-e2e-images'),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from './support/browser.js';
+import { CHROMIUM, launchBrowser, type TestBrowser } from './support/browser.js';
+import { BrowserNetwork } from './support/browser-network.js';
 import { extractBundle } from './support/docker-cli.js';
 import { TestServer } from './support/server.js';
 
@@ -9,19 +10,24 @@ import { TestServer } from './support/server.js';
 // download the bundle, add a node (confirmed), see 2 Ready, delete (typing the name), sign out.
 // Screenshots of each main page go to test-artifacts/portal/.
 describe('portal (real browser, real server)', () => {
-  const server = new TestServer('portal');
+  let network: BrowserNetwork | undefined;
+  let server: TestServer;
   let b: TestBrowser;
   let key = '';
   const name = 'web1';
 
   beforeAll(async () => {
+    // Its own network namespace keeps the browser out of the engine's interface churn (browser-network.ts).
+    network = await BrowserNetwork.create(CHROMIUM);
+    server = new TestServer('portal', { host: network?.hostAddress });
     await server.start();
     key = await server.createAccount('alice');
-    b = await launchBrowser();
+    b = await launchBrowser({ network, secureOrigin: network ? server.url : undefined });
   });
   afterAll(async () => {
     await b?.close();
-    await server.cleanup();
+    await server?.cleanup();
+    await network?.remove();
   });
 
   it('serves the app with its security headers', async () => {

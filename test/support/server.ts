@@ -23,17 +23,19 @@ export class TestServer {
   readonly env: NodeJS.ProcessEnv;
   #child: ChildProcess | undefined;
 
-  constructor(name: string) {
+  /** `host`: the address to listen on (default 127.0.0.1; the portal test's browser reaches it over a veth). */
+  constructor(name: string, options: { host?: string } = {}) {
+    const host = options.host ?? '127.0.0.1';
     const slot = (process.pid % 50) * 20 + nextSlot++;
     this.dataDir = mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
     this.port = 18000 + slot;
     this.instance = `e2e-${name}-${process.pid}`;
-    this.url = `http://127.0.0.1:${this.port}`;
+    this.url = `http://${host}:${this.port}`;
     const portBase = 30000 + slot * 20;
     this.env = {
       ...process.env,
       CARINA_DATA_DIR: this.dataDir,
-      CARINA_LISTEN: `127.0.0.1:${this.port}`,
+      CARINA_LISTEN: `${host}:${this.port}`,
       CARINA_PORT_RANGE: `${portBase}-${portBase + 19}`,
       CARINA_INSTANCE: this.instance,
       CARINA_RECONCILE_INTERVAL_MS: '2000',

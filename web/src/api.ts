@@ -31,7 +31,11 @@ export interface ApiOptions {
   /** Called when a call answers 401 (the session ended). */
   readonly onUnauthorized: (error: ApiError) => void;
   readonly fetch?: typeof fetch;
+  /** Pauses before each retry of a read that could not reach the server (default 300 ms, then 1 s). */
+  readonly readRetryDelaysMs?: readonly number[];
 }
+
+const READ_RETRY_DELAYS_MS = [300, 1000] as const;
 
 async function errorOf(res: Response): Promise<ApiError> {
   try {
@@ -47,17 +51,30 @@ async function errorOf(res: Response): Promise<ApiError> {
 export function createApi(options: ApiOptions): Api {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
+  const readRetryDelays = options.readRetryDelaysMs ?? READ_RETRY_DELAYS_MS;
+
+  // A read that fails to reach the server is tried again a moment later: a browser drops requests in
+  // flight when the machine's network changes (Chrome's net::ERR_NETWORK_CHANGED — Wi-Fi, VPN, or a
+  // Docker engine adding interfaces). Writes are not repeated: the first may have arrived.
+  const send = async (method: string, path: string, init: RequestInit): Promise<Response> => {
+    const delays = method === 'GET' ? readRetryDelays : [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await doFetch(path, init);
+      } catch {
+        const delay = delays[attempt];
+        if (delay === undefined) throw new ApiError(0, NETWORK_ERROR, 'cannot reach the Carina server: check your connection and that carina-server is running, then retry');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+
   const call = async (method: string, path: string, body: unknown, quietAuth: boolean): Promise<Response> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const csrf = options.csrfToken();
     if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-    let res: Response;
-    try {
-      res = await doFetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
-    } catch {
-      throw new ApiError(0, NETWORK_ERROR, 'cannot reach the Carina server: check your connection and that carina-server is running, then retry');
-    }
+    const res = await send(method, path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
     if (res.ok) return res;
     const error = await errorOf(res);
     if (res.status === 401 && !quietAuth) options.onUnauthorized(error);
