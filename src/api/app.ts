@@ -22,6 +22,8 @@ export interface ApiDeps {
   readonly advertiseAddress: string;
   readonly version: string;
   readonly log: (line: string) => void;
+  /** This replica's name and whether it leads (shown by /healthz); absent in tests of the API alone. */
+  readonly replica?: () => { readonly id: string; readonly role: 'leader' | 'standby' };
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -65,7 +67,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await deps.store.accounts.findById('healthcheck');
-    return { status: 'ok', version: deps.version };
+    return { status: 'ok', version: deps.version, ...(deps.replica ? { replica: deps.replica() } : {}) };
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.register(

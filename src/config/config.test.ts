@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
@@ -9,6 +10,13 @@ describe('server configuration', () => {
     expect(c.portRange).toEqual({ from: 23760, to: 24759 });
     expect(c.advertiseAddress).toBe('127.0.0.1');
     expect(c.instance).toMatch(/^[0-9a-f]{12}$/);
+    expect(c.replicaId).toBe(`${hostname()}:8080`);
+    expect(c.leaseTtlMs).toBe(15_000);
+  });
+
+  it('names a replica by its host and API port unless told, and keeps the lease at 3 s or more', () => {
+    expect(loadConfig({ CARINA_LISTEN: '0.0.0.0:9090' }).replicaId).toBe(`${hostname()}:9090`);
+    expect(loadConfig({ CARINA_REPLICA_ID: 'cp-2', CARINA_LEASE_TTL_MS: '500' })).toMatchObject({ replicaId: 'cp-2', leaseTtlMs: 3_000 });
   });
 
   it('reads overrides and rejects nonsense with a message naming the variable', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Every setting of the control plane, read from the environment in this one place. */
@@ -31,6 +31,13 @@ export interface ServerConfig {
   readonly autoscaleCooldownMs: number;
   /** Days the gateway's audit log is kept (older entries are deleted hourly); 0 keeps it forever. */
   readonly auditRetentionDays: number;
+  /**
+   * This replica's name among those sharing one store (the holder of the control-plane lease).
+   * Stable across restarts, so a replica restarted after a crash takes its lease back at once.
+   */
+  readonly replicaId: string;
+  /** How long the control-plane lease lasts unrenewed: a crashed leader's successor waits this long. */
+  readonly leaseTtlMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -77,5 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     autoscaleIntervalMs: int(env, 'CARINA_AUTOSCALE_INTERVAL_MS', 15_000),
     autoscaleCooldownMs: int(env, 'CARINA_AUTOSCALE_COOLDOWN_MS', 60_000),
     auditRetentionDays: int(env, 'CARINA_AUDIT_RETENTION_DAYS', 90),
+    // Two live processes cannot listen on one host:port, so this name is never held by two at once.
+    replicaId: env.CARINA_REPLICA_ID || `${hostname()}:${listenPort}`,
+    leaseTtlMs: Math.max(3_000, int(env, 'CARINA_LEASE_TTL_MS', 15_000)),
   });
 }

@@ -37,6 +37,7 @@ export interface Store {
   readonly events: EventRepository;
   readonly audit: AuditRepository;
   readonly sessions: SessionRepository;
+  readonly leases: LeaseRepository;
   close(): Promise<void>;
 }
 
@@ -135,6 +136,29 @@ export interface SessionRepository {
   delete(idHash: string): Promise<void>;
   /** Deletes every session that expired at or before `now`; returns how many. */
   deleteExpired(now: Date): Promise<number>;
+}
+
+/** Who holds a lease, and until when. */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  readonly acquiredAt: Date;
+  readonly expiresAt: Date;
+}
+
+/**
+ * Named, expiring claims for replicas sharing one store. Times are the replicas' clocks, so
+ * replicas must keep them close (NTP); the lease's length must be far above their skew.
+ */
+export interface LeaseRepository {
+  /**
+   * Takes or renews `name` for `holder` until `now + ttlMs`, atomically: succeeds when the lease is
+   * free, expired at `now`, or already `holder`'s. Answers whether `holder` holds it now.
+   */
+  acquire(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it (a clean shutdown), so another replica need not wait. */
+  release(name: string, holder: string): Promise<void>;
+  get(name: string): Promise<Lease | undefined>;
 }
 
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */

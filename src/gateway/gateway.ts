@@ -37,6 +37,7 @@ export class Gateway implements EndpointNotifier {
 
   /** Opens a listener for every cluster, then keeps them in step with the store. */
   async start(): Promise<void> {
+    this.#closed = false; // a replica that leads again serves the gateways again
     await this.sync();
     this.#timer = setInterval(() => void this.sync(), this.#o.syncIntervalMs ?? 1_000);
     this.#timer.unref();

@@ -18,6 +18,7 @@ import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Autoscaler } from '../reconciler/autoscaler.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
+import { Leadership } from '../reconciler/leadership.js';
 import { openStore } from '../store/open-store.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
@@ -83,11 +84,18 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   });
   // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
   const gateway = new Gateway({ store, host: config.publishAddress, socketOf: (id) => engine.managerSocket(id), log });
+  // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
+  // leader through the store: its periodic pass (CARINA_RECONCILE_INTERVAL_MS) and gateway sync (1 s).
+  const leads = () => leadership.role === 'leader';
   const clusters = new ClusterService({
     store,
     pki,
-    endpoints: gateway,
-    scheduler: reconciler,
+    endpoints: { refresh: (id) => (leads() ? gateway.refresh(id) : Promise.resolve()) },
+    scheduler: {
+      kick: (id) => {
+        if (leads()) reconciler.kick(id);
+      },
+    },
     newId: () => randomBytes(6).toString('hex'),
     portRange: config.portRange,
     dnsNames,
@@ -104,23 +112,44 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     cooldownMs: config.autoscaleCooldownMs,
   });
   const retention = new AuditRetention({ store, clock, log, days: config.auditRetentionDays });
-  const api = await buildApi({ store, clusters, advertiseAddress: config.advertiseAddress, version, log });
+  const leadership: Leadership = new Leadership({
+    leases: store.leases,
+    holder: config.replicaId,
+    ttlMs: config.leaseTtlMs,
+    clock,
+    log,
+    async onElected() {
+      await gateway.start();
+      // Build the images now so the first create doesn't wait for them (about a minute, once).
+      loadImages().catch((e: unknown) => log(`node image: ${e instanceof Error ? e.message : String(e)}`));
+      reconciler.start();
+      autoscaler.start();
+      retention.start();
+    },
+    async onDeposed() {
+      await gateway.close();
+      await autoscaler.stop();
+      await retention.stop();
+      await reconciler.stop();
+    },
+  });
+  const api = await buildApi({
+    store,
+    clusters,
+    advertiseAddress: config.advertiseAddress,
+    version,
+    log,
+    replica: () => ({ id: config.replicaId, role: leadership.role }),
+  });
+  // Listening first: a second live process with this replica id fails here, before it could lead.
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
-  await gateway.start();
-  // Build the images now so the first create doesn't wait for them (about a minute, once).
-  loadImages().catch((e: unknown) => log(`node image: ${e instanceof Error ? e.message : String(e)}`));
-  reconciler.start();
-  autoscaler.start();
-  retention.start();
+  await leadership.start();
   return {
     api,
     url: address,
     async close() {
       await api.close();
-      await gateway.close();
-      await autoscaler.stop();
-      await retention.stop();
-      await reconciler.stop();
+      await leadership.stop();
       await store.close();
     },
   };

@@ -80,6 +80,13 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  acquired_at: string;
+  expires_at: string;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -89,6 +96,7 @@ export interface Database {
   events: EventsTable;
   audit: AuditTable;
   sessions: SessionsTable;
+  leases: LeasesTable;
 }
 
 /** The SQL dialects the store speaks. */

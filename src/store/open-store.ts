@@ -8,6 +8,7 @@ import type { Clock, Store } from '../core/ports.js';
 import { createAccountRepository } from './account-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createSessionRepository } from './session-repository.js';
+import { createLeaseRepository } from './lease-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
@@ -71,6 +72,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     events: createEventRepository(ctx),
     audit: createAuditRepository(ctx),
     sessions: createSessionRepository(ctx),
+    leases: createLeaseRepository(ctx),
     close: () => (closing ??= db.destroy()),
   };
 }

@@ -2,8 +2,8 @@ import { expect, it } from 'vitest';
 import { ErrorCode } from '../core/errors.js';
 import { describeStoreContract } from './test-support/store-contract.js';
 
-// The store's logs and short-lived records: the gateway's audit log and portal sessions.
-describeStoreContract('Store contract: audit and sessions', (h) => {
+// The store's logs and short-lived records: the gateway's audit log, portal sessions, leases.
+describeStoreContract('Store contract: audit, sessions and leases', (h) => {
   const { account, cluster } = h;
 
   it('appends and lists audit entries in order, after an id and up to a limit, and deletes them with the cluster', async () => {
@@ -69,5 +69,27 @@ describeStoreContract('Store contract: audit and sessions', (h) => {
     expect(await h.store.sessions.get('h3')).toBeUndefined();
     await h.store.accounts.delete(b.id);
     expect(await h.store.sessions.get('hb')).toBeUndefined();
+  });
+
+  it('hands a lease to one holder at a time: renewals keep its term, takeovers wait for expiry, release frees it', async () => {
+    const at = () => new Date(h.now());
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true);
+    const first = at();
+    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBe(false);
+    expect(await h.store.leases.acquire('other', 'b', at(), 10_000)).toBe(true); // leases are independent
+    h.advance(6_000);
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true); // renewed until +16 s
+    expect(await h.store.leases.get('cp')).toEqual({ name: 'cp', holder: 'a', acquiredAt: first, expiresAt: new Date(h.now() + 10_000) });
+    h.advance(9_999);
+    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBe(false);
+    h.advance(1);
+    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBe(true); // expired: b's term begins
+    expect(await h.store.leases.get('cp')).toEqual({ name: 'cp', holder: 'b', acquiredAt: at(), expiresAt: new Date(h.now() + 10_000) });
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(false);
+    await h.store.leases.release('cp', 'a'); // not a's: nothing happens
+    expect((await h.store.leases.get('cp'))?.holder).toBe('b');
+    await h.store.leases.release('cp', 'b');
+    expect(await h.store.leases.get('cp')).toBeUndefined();
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true);
   });
 });

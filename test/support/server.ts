@@ -23,33 +23,43 @@ export class TestServer {
   readonly env: NodeJS.ProcessEnv;
   #child: ChildProcess | undefined;
 
-  /** `host`: the address to listen on (default 127.0.0.1; the portal test's browser reaches it over a veth). */
-  constructor(name: string, options: { host?: string } = {}) {
+  readonly logFile: string;
+
+  /**
+   * `host`: the address to listen on (default 127.0.0.1; the portal test's browser reaches it over
+   * a veth). `replicaOf`: another replica of that control plane (same data dir, instance, port
+   * range and environment; its own API port and log). `env`: more environment for it.
+   */
+  constructor(name: string, options: { host?: string; replicaOf?: TestServer; env?: Record<string, string> } = {}) {
     const host = options.host ?? '127.0.0.1';
     const slot = (process.pid % 50) * 20 + nextSlot++;
-    this.dataDir = mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
+    const of = options.replicaOf;
+    this.dataDir = of?.dataDir ?? mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
     this.port = 18000 + slot;
-    this.instance = `e2e-${name}-${process.pid}`;
+    this.instance = of?.instance ?? `e2e-${name}-${process.pid}`;
     this.url = `http://${host}:${this.port}`;
+    this.logFile = join(this.dataDir, of ? `server-${this.port}.log` : 'server.log');
     const portBase = 30000 + slot * 20;
     this.env = {
       ...process.env,
       CARINA_DATA_DIR: this.dataDir,
-      CARINA_LISTEN: `${host}:${this.port}`,
       CARINA_PORT_RANGE: `${portBase}-${portBase + 19}`,
       CARINA_INSTANCE: this.instance,
       CARINA_RECONCILE_INTERVAL_MS: '2000',
+      ...of?.env,
+      ...options.env,
+      CARINA_LISTEN: `${host}:${this.port}`,
     };
   }
 
   /** Starts `carina-server up` and waits until /healthz answers. */
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
-    const log = openSync(join(this.dataDir, 'server.log'), 'a');
+    const log = openSync(this.logFile, 'a');
     started.add(this);
     this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', log, log] });
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (this.#child.exitCode !== null) throw new Error(`carina-server exited with ${this.#child.exitCode}; see ${this.dataDir}/server.log`);
+      if (this.#child.exitCode !== null) throw new Error(`carina-server exited with ${this.#child.exitCode}; see ${this.logFile}`);
       try {
         if ((await fetch(`${this.url}/healthz`)).ok) return;
       } catch {
@@ -57,7 +67,7 @@ export class TestServer {
       }
       await sleep(100);
     }
-    throw new Error(`carina-server did not answer within 30 s; see ${this.dataDir}/server.log`);
+    throw new Error(`carina-server did not answer within 30 s; see ${this.logFile}`);
   }
 
   /** kill -9: the crash the control plane must survive. */
@@ -97,7 +107,7 @@ export class TestServer {
   /** Removes every Docker object of this server's instance, and stops it. */
   async cleanup(): Promise<void> {
     await this.kill();
-    this.keptLog = readLog(this.dataDir) ?? this.keptLog;
+    this.keptLog = readLog(this.logFile) ?? this.keptLog;
     await purgeInstance(this.instance);
   }
 }
@@ -106,17 +116,17 @@ export class TestServer {
 export function serverLogTails(lines: number): string {
   const parts: string[] = [];
   for (const server of started) {
-    const text = readLog(server.dataDir) ?? server.keptLog;
+    const text = readLog(server.logFile) ?? server.keptLog;
     if (!text) continue;
     const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
-    parts.push(`--- last ${lines} lines of ${server.instance}'s server.log ---\n${tail}`);
+    parts.push(`--- last ${lines} lines of ${server.instance}'s ${server.logFile.split('/').pop()} ---\n${tail}`);
   }
   return parts.join('\n');
 }
 
-function readLog(dataDir: string): string | undefined {
+function readLog(file: string): string | undefined {
   try {
-    return readFileSync(join(dataDir, 'server.log'), 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@ import type { DialectKind } from '../database.js';
 import { initialMigration } from './0001-initial.js';
 import { auditMigration } from './0002-audit.js';
 import { sessionsMigration } from './0003-sessions.js';
+import { leasesMigration } from './0004-leases.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -11,6 +12,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0001_initial': initialMigration(dialect),
     '0002_audit': auditMigration(dialect),
     '0003_sessions': sessionsMigration(),
+    '0004_leases': leasesMigration(),
   };
 }
 

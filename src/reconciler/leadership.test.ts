@@ -1,0 +1,132 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Lease, LeaseRepository } from '../core/ports.js';
+import { CONTROL_PLANE_LEASE, Leadership } from './leadership.js';
+
+/** The LeaseRepository's contract (the store's real one is held to it in store-logs.contract.test.ts). */
+function memoryLeases(): LeaseRepository {
+  const rows = new Map<string, Lease>();
+  return {
+    acquire(name, holder, now, ttlMs) {
+      const row = rows.get(name);
+      if (!row || row.holder === holder || row.expiresAt <= now) {
+        rows.set(name, { name, holder, acquiredAt: row?.holder === holder ? row.acquiredAt : now, expiresAt: new Date(now.getTime() + ttlMs) });
+      }
+      return Promise.resolve(rows.get(name)?.holder === holder);
+    },
+    release(name, holder) {
+      if (rows.get(name)?.holder === holder) rows.delete(name);
+      return Promise.resolve();
+    },
+    get: (name) => Promise.resolve(rows.get(name)),
+  };
+}
+
+const TTL = 15_000;
+
+describe('Leadership (the control-plane lease)', () => {
+  let store: { leases: LeaseRepository };
+  let now = Date.parse('2026-12-01T10:00:00Z');
+  const clock = { now: () => new Date(now) };
+  const lines: string[] = [];
+
+  beforeEach(() => {
+    store = { leases: memoryLeases() };
+  });
+
+  function replica(holder: string, leases = store.leases) {
+    const calls: string[] = [];
+    const leadership = new Leadership({
+      leases,
+      holder,
+      ttlMs: TTL,
+      clock,
+      log: (line) => lines.push(line),
+      onElected: () => Promise.resolve(void calls.push('elected')),
+      onDeposed: () => Promise.resolve(void calls.push('deposed')),
+      renewEveryMs: 3_600_000, // the tests drive check() themselves
+    });
+    return { leadership, calls };
+  }
+
+  it('a sole replica leads as soon as it starts, and keeps the lease while it renews', async () => {
+    const a = replica('a');
+    await a.leadership.start();
+    expect(a.leadership.role).toBe('leader');
+    now += TTL - 1;
+    await a.leadership.check();
+    now += TTL - 1;
+    await a.leadership.check();
+    expect(a.calls).toEqual(['elected']);
+    expect(await store.leases.get(CONTROL_PLANE_LEASE)).toMatchObject({ holder: 'a', expiresAt: new Date(now + TTL) });
+    await a.leadership.stop();
+  });
+
+  it('a standby takes over only once the leader has stopped renewing for the whole lease, and the old leader then stands by', async () => {
+    const a = replica('a');
+    const b = replica('b');
+    await a.leadership.start();
+    await b.leadership.start();
+    expect([a.leadership.role, b.leadership.role]).toEqual(['leader', 'standby']);
+    now += TTL - 1; // a is stalled, its lease not yet over
+    await b.leadership.check();
+    expect(b.leadership.role).toBe('standby');
+    now += 1;
+    await b.leadership.check();
+    expect(b.leadership.role).toBe('leader');
+    expect(b.calls).toEqual(['elected']);
+    await a.leadership.check(); // a wakes up: b holds the lease now
+    expect(a.leadership.role).toBe('standby');
+    expect(a.calls).toEqual(['elected', 'deposed']);
+    expect(lines.at(-1)).toMatch(/a stands by: another replica holds the lease/);
+    await a.leadership.stop();
+    await b.leadership.stop();
+  });
+
+  it('a clean stop gives the lease up, so a standby takes over at its next check without waiting', async () => {
+    const a = replica('a');
+    const b = replica('b');
+    await a.leadership.start();
+    await b.leadership.start();
+    await a.leadership.stop();
+    expect(a.calls).toEqual(['elected', 'deposed']);
+    await b.leadership.check();
+    expect(b.leadership.role).toBe('leader');
+    await b.leadership.stop();
+  });
+
+  it('a replica restarted after a crash takes its own unexpired lease back at once', async () => {
+    const before = replica('a');
+    await before.leadership.start(); // then "kill -9": no stop, the lease stays
+    const after = replica('a');
+    await after.leadership.start();
+    expect(after.leadership.role).toBe('leader');
+    const other = replica('b');
+    await other.leadership.start();
+    expect(other.leadership.role).toBe('standby');
+    await after.leadership.stop();
+    await other.leadership.stop();
+  });
+
+  it('a leader that cannot reach the store stops leading after two thirds of the lease, before anyone could take it', async () => {
+    let failing = false;
+    const leases = {
+      ...store.leases,
+      acquire: (...args: Parameters<LeaseRepository['acquire']>) => (failing ? Promise.reject(new Error('connection refused')) : store.leases.acquire(...args)),
+    };
+    const a = replica('a', leases);
+    await a.leadership.start();
+    failing = true;
+    now += TTL / 3;
+    await a.leadership.check();
+    expect(a.leadership.role).toBe('leader');
+    now += TTL / 3;
+    await a.leadership.check();
+    expect(a.leadership.role).toBe('standby');
+    expect(a.calls).toEqual(['elected', 'deposed']);
+    expect(lines.at(-1)).toMatch(/could not be renewed for 10\.0 s \(connection refused\)/);
+    failing = false;
+    await a.leadership.check();
+    expect(a.leadership.role).toBe('leader');
+    await a.leadership.stop();
+  });
+});

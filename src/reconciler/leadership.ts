@@ -1,0 +1,111 @@
+import { describeCause } from '../core/errors.js';
+import type { Clock, LeaseRepository } from '../core/ports.js';
+
+/** The lease that says which replica drives the engine. */
+export const CONTROL_PLANE_LEASE = 'control-plane';
+
+export interface LeadershipOptions {
+  readonly leases: LeaseRepository;
+  readonly holder: string;
+  readonly ttlMs: number;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** Starts what only the leader runs (reconciler, autoscaler, gateways). */
+  readonly onElected: () => Promise<void>;
+  /** Stops it again; awaited before the lease is given up or can expire. */
+  readonly onDeposed: () => Promise<void>;
+  /** How often the lease is taken or renewed (default a third of its length). */
+  readonly renewEveryMs?: number;
+}
+
+export type Role = 'leader' | 'standby';
+
+/**
+ * Which of the replicas sharing a store drives the engine: the holder of the control-plane lease.
+ * Every replica serves the API; the leader alone reconciles clusters, autoscales them and serves
+ * their gateways. A standby tries to take the lease every `renewEveryMs` and succeeds once the
+ * leader's has expired (it crashed) or was released (it shut down cleanly).
+ *
+ * A leader that cannot renew (the store does not answer) stops leading once two thirds of the
+ * lease have passed since its last renewal — before anyone else can take it.
+ */
+export class Leadership {
+  readonly #o: LeadershipOptions;
+  #role: Role = 'standby';
+  #renewedAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #pass: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: LeadershipOptions) {
+    this.#o = Object.freeze({ ...options });
+  }
+
+  get role(): Role {
+    return this.#role;
+  }
+
+  /** Makes a first attempt (so a sole or restarted replica leads at once), then keeps trying. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.check();
+    this.#timer = setInterval(() => void this.check(), this.#o.renewEveryMs ?? Math.floor(this.#o.ttlMs / 3));
+    this.#timer.unref();
+  }
+
+  /** One attempt to take or renew the lease (passes never overlap). */
+  check(): Promise<void> {
+    this.#pass = this.#pass.then(() => this.#check());
+    return this.#pass;
+  }
+
+  /** Stops leading (if it did) and gives the lease up, so a standby takes over without waiting. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#pass;
+    if (this.#role === 'leader') {
+      await this.#depose('shutting down');
+      await this.#o.leases.release(CONTROL_PLANE_LEASE, this.#o.holder).catch((e: unknown) => {
+        this.#o.log(`leadership: could not release the lease (it expires in ${this.#o.ttlMs / 1000} s): ${describeCause(e)}`);
+      });
+    }
+  }
+
+  async #check(): Promise<void> {
+    if (this.#stopped) return;
+    const now = this.#o.clock.now();
+    let held: boolean;
+    try {
+      held = await this.#o.leases.acquire(CONTROL_PLANE_LEASE, this.#o.holder, now, this.#o.ttlMs);
+    } catch (e) {
+      if (this.#role === 'leader' && now.getTime() - this.#renewedAt >= (this.#o.ttlMs * 2) / 3) {
+        await this.#depose(`the lease could not be renewed for ${((now.getTime() - this.#renewedAt) / 1000).toFixed(1)} s (${describeCause(e)})`);
+      } else {
+        this.#o.log(`leadership: lease check failed: ${describeCause(e)}`);
+      }
+      return;
+    }
+    if (held) {
+      this.#renewedAt = now.getTime();
+      if (this.#role === 'standby' && !this.#stopped) {
+        this.#role = 'leader';
+        this.#o.log(`leadership: ${this.#o.holder} leads: it reconciles clusters and serves their gateways`);
+        try {
+          await this.#o.onElected();
+        } catch (e) {
+          // Still the holder: the next pass tries again.
+          await this.#depose(`starting to lead failed: ${describeCause(e)}`);
+        }
+      }
+    } else if (this.#role === 'leader') {
+      await this.#depose('another replica holds the lease');
+    }
+  }
+
+  async #depose(why: string): Promise<void> {
+    this.#role = 'standby';
+    this.#o.log(`leadership: ${this.#o.holder} stands by: ${why}`);
+    await this.#o.onDeposed();
+  }
+}

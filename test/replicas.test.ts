@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from './support/api-client.js';
+import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
+import { TestServer, countLabelled } from './support/server.js';
+
+// Two control-plane replicas on one PostgreSQL store (and one data dir and engine): both serve the
+// API, the holder of the control-plane lease reconciles and serves the gateways, and when it is
+// killed the other takes over. Needs CARINA_TEST_POSTGRES_URL (CI runs a PostgreSQL for it).
+const postgresUrl = process.env.CARINA_TEST_POSTGRES_URL;
+const LEASE_TTL_MS = 4_000;
+
+async function onPostgres(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function roleOf(server: TestServer): Promise<string> {
+  const res = await fetch(`${server.url}/healthz`);
+  return ((await res.json()) as { replica: { role: string } }).replica.role;
+}
+
+async function waitForRole(server: TestServer, role: string, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if ((await roleOf(server).catch(() => '')) === role) return Date.now() - started;
+    await sleep(100);
+  }
+  throw new Error(`${server.url} did not become ${role} within ${timeoutMs / 1000} s`);
+}
+
+describe.skipIf(!postgresUrl)('two control-plane replicas on one PostgreSQL store', () => {
+  const database = `carina_e2e_replicas_${process.pid}`;
+  let a: TestServer;
+  let b: TestServer;
+  let viaA: ApiClient;
+  let viaB: ApiClient;
+  let bundleDir = '';
+
+  beforeAll(async () => {
+    await onPostgres(`DROP DATABASE IF EXISTS ${database}`);
+    await onPostgres(`CREATE DATABASE ${database}`);
+    const url = new URL(postgresUrl ?? '');
+    url.pathname = `/${database}`;
+    a = new TestServer('replicas', { env: { CARINA_DATABASE_URL: url.toString(), CARINA_LEASE_TTL_MS: String(LEASE_TTL_MS) } });
+    b = new TestServer('replicas', { replicaOf: a });
+    await a.start();
+    await waitForRole(a, 'leader', 10_000);
+    await b.start();
+    const key = await a.createAccount('alice');
+    viaA = new ApiClient(a.url, key);
+    viaB = new ApiClient(b.url, key);
+  });
+  afterAll(async () => {
+    await b?.cleanup();
+    await a?.cleanup();
+    await onPostgres(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+  });
+
+  it('the first replica leads and the second stands by', async () => {
+    expect(await roleOf(a)).toBe('leader');
+    expect(await roleOf(b)).toBe('standby');
+  });
+
+  it('a cluster created through the standby is built by the leader and driven through its gateway', async () => {
+    const res = await viaB.request('POST', '/v1/clusters', { name: 'ha', nodes: 1 });
+    expect(res.status).toBe(202);
+    const active = await viaB.waitFor('ha', (c) => c.status === 'active', 120_000);
+    expect(active.nodes_ready).toBe(1);
+    expect((await viaA.request('GET', '/v1/clusters/ha')).body).toMatchObject({ status: 'active', nodes_ready: 1 });
+    const bundle = await viaB.request('GET', '/v1/clusters/ha/credentials');
+    bundleDir = (await extractBundle(bundle.body as Buffer)).dir;
+    expect((await dockerWithBundle(bundleDir, ['node', 'ls', '--format', '{{.Status}}'])).trim()).toBe('Ready');
+  });
+
+  it('when the leader is killed, the standby takes over within the lease: it grows the cluster and serves its gateway', async () => {
+    await a.kill();
+    const tookMs = await waitForRole(b, 'leader', LEASE_TTL_MS * 3);
+    console.log(`replicas: leader killed → standby leads in ${(tookMs / 1000).toFixed(1)} s (lease ${LEASE_TTL_MS / 1000} s)`);
+    // The same bundle works: the new leader listens on the cluster's port.
+    expect((await dockerWithBundle(bundleDir, ['node', 'ls', '--format', '{{.Status}}'])).trim()).toBe('Ready');
+    expect((await viaB.request('POST', '/v1/clusters/ha/grow', { by: 1 })).status).toBe(202);
+    const grown = await viaB.waitFor('ha', (c) => c.status === 'active' && c.nodes_ready === 2, 120_000);
+    expect(grown.nodes).toBe(2);
+    expect((await dockerWithBundle(bundleDir, ['node', 'ls', '--format', '{{.Status}}'])).trim().split('\n')).toEqual(['Ready', 'Ready']);
+  });
+
+  it('the killed replica comes back as a standby, and deletes through it leave nothing behind', async () => {
+    await a.start();
+    expect(await roleOf(a)).toBe('standby');
+    expect(await roleOf(b)).toBe('leader');
+    const id = ((await viaA.request('GET', '/v1/clusters/ha')).body as { id: string }).id;
+    expect((await viaA.request('DELETE', '/v1/clusters/ha')).status).toBe(202);
+    await viaA.waitGone('ha', 60_000);
+    expect(await countLabelled(`carina.cluster.id=${id}`)).toEqual({ containers: 0, volumes: 0, networks: 0 });
+  });
+
+  it('a clean stop of the leader hands over at once, without waiting for the lease to expire', async () => {
+    await b.stop();
+    const tookMs = await waitForRole(a, 'leader', LEASE_TTL_MS);
+    console.log(`replicas: leader stopped → standby leads in ${(tookMs / 1000).toFixed(1)} s`);
+    expect(tookMs).toBeLessThan(LEASE_TTL_MS);
+  });
+});
