@@ -68,7 +68,13 @@ describe('bad input', () => {
   it('slows key guessing: after 10 wrong keys for one account in a minute, 429 with Retry-After, others unaffected', async () => {
     const victimKey = await server.createAccount('victim');
     const victimId = victimKey.split('_')[1];
-    const guess = (i: number) => new ApiClient(server.url, `carina_${victimId}_guess${i}`).request('GET', '/v1/clusters');
+    // Well-formed keys (each one is checked with scrypt), Bearer and Basic in turn: both count
+    // against the one account the guessed key names.
+    const guessed = (i: number) => `carina_${victimId}_${`guess${i}`.padEnd(32, 'x')}`;
+    const guess = (i: number) =>
+      i % 2 === 0
+        ? new ApiClient(server.url, guessed(i)).request('GET', '/v1/clusters')
+        : anonymous.request('GET', '/v1/clusters', undefined, { headers: { authorization: `Basic ${Buffer.from(`victim:${guessed(i)}`).toString('base64')}` } });
     for (let i = 0; i < 10; i++) expect((await guess(i)).status).toBe(401);
     const refused = await guess(10);
     expect(refused.status).toBe(429);

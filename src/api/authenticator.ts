@@ -44,7 +44,9 @@ export class Authenticator {
   }
 
   async #throttled(client: string, key: string, username: string | undefined): Promise<Account> {
-    const who = `${client}|${username ?? accountIdOfKey(key) ?? '?'}`;
+    // Bucketed by the account the key names, whatever the scheme: a key can only ever succeed for
+    // that account, so alternating Bearer and Basic (or usernames) buys a guesser no extra tries.
+    const who = `${client}|${accountIdOfKey(key) ?? username ?? '?'}`;
     const wait = this.#throttle.retryAfterMs(who);
     if (wait > 0) {
       const secs = Math.ceil(wait / 1000);
