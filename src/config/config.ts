@@ -38,6 +38,8 @@ export interface ServerConfig {
   readonly replicaId: string;
   /** How long the control-plane lease lasts unrenewed: a crashed leader's successor waits this long. */
   readonly leaseTtlMs: number;
+  /** The file holding the key that seals the clusters' private keys in the store. */
+  readonly secretKeyFile: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -87,5 +89,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     // Two live processes cannot listen on one host:port, so this name is never held by two at once.
     replicaId: env.CARINA_REPLICA_ID || `${hostname()}:${listenPort}`,
     leaseTtlMs: Math.max(3_000, int(env, 'CARINA_LEASE_TTL_MS', 15_000)),
+    secretKeyFile: resolve(env.CARINA_SECRET_KEY_FILE || join(dataDir, 'secret.key')),
   });
 }

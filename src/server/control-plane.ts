@@ -20,6 +20,7 @@ import { Autoscaler } from '../reconciler/autoscaler.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
 import { openStore } from '../store/open-store.js';
+import { loadSecretKey } from './secret-key.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
 export interface ControlPlane {
@@ -40,7 +41,7 @@ export function hostDocker(dockerHost: string | undefined): Dockerode {
 export async function startControlPlane(config: ServerConfig, version: string, log: (line: string) => void): Promise<ControlPlane> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const clock: Clock = { now: () => new Date() };
-  const store: Store = await openStore({ url: config.databaseUrl, clock });
+  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey: await loadSecretKey(config.secretKeyFile, log) });
   const docker = hostDocker(config.dockerHost);
   const pki = new X509Pki();
   let images: Promise<NodeImages> | undefined;

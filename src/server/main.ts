@@ -6,6 +6,7 @@ import { loadConfig } from '../config/config.js';
 import { childProcessRunner, ensureHostEngine, isDebianHost } from '../engine/host-setup.js';
 import { pingQuick } from '../engine/node-client.js';
 import { openStore } from '../store/open-store.js';
+import { loadSecretKey } from './secret-key.js';
 import { registerAccountCommands } from './accounts-command.js';
 import { hostDocker, startControlPlane } from './control-plane.js';
 
@@ -60,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const store = await openStore({ url: config.databaseUrl });
+    const store = await openStore({ url: config.databaseUrl, secretKey: await loadSecretKey(config.secretKeyFile, (line) => process.stderr.write(`${line}\n`)) });
     try {
       return await fn(store);
     } finally {

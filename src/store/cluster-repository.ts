@@ -82,7 +82,7 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     },
 
     async putPki(id, pki) {
-      const columns = pkiColumns(pki);
+      const columns = pkiColumns(pki, ctx.sealer);
       try {
         await db
           .insertInto('cluster_pki')
@@ -97,7 +97,7 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
 
     async getPki(id) {
       const row = await db.selectFrom('cluster_pki').selectAll().where('cluster_id', '=', id).executeTakeFirst();
-      return row && toPki(row);
+      return row && toPki(row, ctx.sealer);
     },
 
     async replaceNodes(id, nodes) {

@@ -1,5 +1,6 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Clock } from '../core/ports.js';
+import type { KeySealer } from './key-sealer.js';
 
 /** Row of `accounts`. Timestamps are ISO-8601 strings (UTC, millisecond precision) in every dialect. */
 export interface AccountsTable {
@@ -27,7 +28,7 @@ export interface ClustersTable {
   updated_at: string;
 }
 
-/** Row of `cluster_pki`: PEM key material, one row per cluster. */
+/** Row of `cluster_pki`: PEM key material, one row per cluster; the `*_key` columns sealed (key-sealer.ts). */
 export interface ClusterPkiTable {
   cluster_id: string;
   ca_cert: string;
@@ -107,6 +108,8 @@ export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly dialect: DialectKind;
   readonly clock: Clock;
+  /** Seals private keys in `cluster_pki`. */
+  readonly sealer: KeySealer;
 }
 
 /** The current time as stored in timestamp columns. */

@@ -13,12 +13,19 @@ import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
 import { migrateToLatest } from './migrations/migration-provider.js';
+import { createKeySealer, isSealed, PLAINTEXT } from './key-sealer.js';
 
 /** Where the store lives: `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…` / `postgresql://…`. */
 export interface StoreOptions {
   readonly url: string;
   /** Source of timestamps; the system clock by default. */
   readonly clock?: Clock;
+  /**
+   * 32 bytes that seal the clusters' private keys (AES-256-GCM); keys stored in plaintext before
+   * are sealed when the store opens. Without it keys are stored in plaintext (tests, benchmarks),
+   * and sealed ones cannot be read.
+   */
+  readonly secretKey?: Buffer;
 }
 
 /** A store location parsed from its URL. */
@@ -53,6 +60,26 @@ function createDialect(location: StoreLocation): Dialect {
   return new SqliteDialect({ database });
 }
 
+/**
+ * Seals the private keys of rows written before keys were sealed (one row at a time, each update
+ * conditional on the row being unchanged, so replicas opening the store together agree).
+ */
+async function sealPlaintextKeys(ctx: StoreContext): Promise<void> {
+  const rows = await ctx.db.selectFrom('cluster_pki').select(['cluster_id', 'ca_key', 'server_key', 'client_key']).execute();
+  for (const row of rows) {
+    if (isSealed(row.ca_key) && isSealed(row.server_key) && isSealed(row.client_key)) continue;
+    const seal = (v: string) => (isSealed(v) ? v : ctx.sealer.seal(v));
+    await ctx.db
+      .updateTable('cluster_pki')
+      .set({ ca_key: seal(row.ca_key), server_key: seal(row.server_key), client_key: seal(row.client_key) })
+      .where('cluster_id', '=', row.cluster_id)
+      .where('ca_key', '=', row.ca_key)
+      .where('server_key', '=', row.server_key)
+      .where('client_key', '=', row.client_key)
+      .execute();
+  }
+}
+
 /** Opens (creating if needed) and migrates the store at `options.url`. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const location = parseStoreUrl(options.url);
@@ -64,7 +91,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK };
+  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT };
+  if (options.secretKey) {
+    try {
+      await sealPlaintextKeys(ctx);
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     accounts: createAccountRepository(ctx),

@@ -12,6 +12,7 @@ import {
   type NodeRole,
 } from '../core/types.js';
 import type { AccountsTable, ClusterPkiTable, ClustersTable, Database, EventsTable, NodesTable } from './database.js';
+import type { KeySealer } from './key-sealer.js';
 
 /** A cluster row joined with its account's name. */
 export type ClusterRow = Selectable<ClustersTable> & { account_name: string };
@@ -111,28 +112,29 @@ export function toEvent(row: Selectable<EventsTable>): ClusterEvent {
   return { id: Number(row.id), clusterId: row.cluster_id, at: new Date(row.at), type: row.type, message: row.message };
 }
 
-/** Domain key material of a `cluster_pki` row. */
-export function toPki(row: Selectable<ClusterPkiTable>): ClusterPki {
+/** Domain key material of a `cluster_pki` row, its private keys unsealed. */
+export function toPki(row: Selectable<ClusterPkiTable>, sealer: KeySealer): ClusterPki {
+  const open = (value: string, which: string) => sealer.open(value, `the ${which} key of cluster ${row.cluster_id}`);
   return {
     caCert: row.ca_cert,
-    caKey: row.ca_key,
+    caKey: open(row.ca_key, 'CA'),
     serverCert: row.server_cert,
-    serverKey: row.server_key,
+    serverKey: open(row.server_key, 'server'),
     clientCert: row.client_cert,
-    clientKey: row.client_key,
+    clientKey: open(row.client_key, 'client'),
     clientSerial: row.client_serial,
   };
 }
 
-/** `cluster_pki` columns (all but the key) of domain key material. */
-export function pkiColumns(pki: ClusterPki): Omit<Selectable<ClusterPkiTable>, 'cluster_id'> {
+/** `cluster_pki` columns (all but the key) of domain key material, its private keys sealed. */
+export function pkiColumns(pki: ClusterPki, sealer: KeySealer): Omit<Selectable<ClusterPkiTable>, 'cluster_id'> {
   return {
     ca_cert: pki.caCert,
-    ca_key: pki.caKey,
+    ca_key: sealer.seal(pki.caKey),
     server_cert: pki.serverCert,
-    server_key: pki.serverKey,
+    server_key: sealer.seal(pki.serverKey),
     client_cert: pki.clientCert,
-    client_key: pki.clientKey,
+    client_key: sealer.seal(pki.clientKey),
     client_serial: pki.clientSerial,
   };
 }
