@@ -82,6 +82,8 @@ export interface ClusterRepository {
   delete(id: string): Promise<void>;
   putPki(id: string, pki: ClusterPki): Promise<void>;
   getPki(id: string): Promise<ClusterPki | undefined>;
+  /** Every cluster's key-material version (raised by each putPki): cheap to poll for changes. */
+  pkiVersions(): Promise<Map<string, number>>;
   replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
   listNodes(id: string): Promise<ClusterNode[]>;
   /** How many nodes of each given cluster are Ready, in one query (0 for a cluster with none). */

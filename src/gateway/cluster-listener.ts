@@ -33,6 +33,8 @@ export class ClusterListener {
   readonly #http: http.Server;
   readonly #agent = new http.Agent({ keepAlive: true, maxFreeSockets: 32 });
   readonly #callers = new Map<TLSSocket, Caller>();
+  /** Every TCP connection, also those still in (or stuck before) the TLS handshake. */
+  readonly #raw = new Set<Socket>();
   #pki: ClusterPki;
   #serial: string;
   readonly #endpoint: Endpoint;
@@ -61,7 +63,11 @@ export class ClusterListener {
     });
     this.#tls = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, noDelay: true, highWaterMark: STREAM_BUFFER });
     // Without TCP_NODELAY a response head flushed before its body meets the client's delayed ACK: 40 ms per request.
-    this.#tls.on('connection', (raw: Socket) => raw.setNoDelay(true));
+    this.#tls.on('connection', (raw: Socket) => {
+      raw.setNoDelay(true);
+      this.#raw.add(raw);
+      raw.once('close', () => this.#raw.delete(raw));
+    });
     this.#tls.on('secureConnection', (socket) => this.#accept(socket));
     this.#tls.on('tlsClientError', () => undefined); // a client without (or with another cluster's) certificate: the handshake already failed
   }
@@ -109,6 +115,9 @@ export class ClusterListener {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#tls.close(() => resolve()));
     for (const socket of this.#callers.keys()) socket.destroy();
+    // A client that connected and went away before its handshake stays half-open (allowHalfOpen)
+    // until the handshake timeout, 120 s, and close() would wait that long for it.
+    for (const socket of this.#raw) socket.destroy();
     this.#agent.destroy();
     await closed;
   }

@@ -27,6 +27,8 @@ export class Gateway implements EndpointNotifier {
   /** Per-cluster chains, so a sync and a refresh never race on one cluster's listener. */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #failedPorts = new Set<number>();
+  /** The key-material version each listener serves; a sync re-reads only clusters whose version moved. */
+  readonly #versions = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -46,10 +48,13 @@ export class Gateway implements EndpointNotifier {
   /** One pass: a listener for each cluster that is not being deleted, none for the others. */
   async sync(): Promise<void> {
     try {
-      const clusters = await this.#o.store.clusters.listAll();
+      const [clusters, versions] = await Promise.all([this.#o.store.clusters.listAll(), this.#o.store.clusters.pkiVersions()]);
       const ids = new Set(clusters.map((c) => c.id));
+      const changed = clusters.filter(
+        (c) => c.status === 'deleting' || !this.#listeners.has(c.id) || this.#versions.get(c.id) !== versions.get(c.id),
+      );
       await Promise.all([
-        ...clusters.map((c) => this.#serialised(c.id, () => this.#apply(c))),
+        ...changed.map((c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
         ...[...this.#listeners.keys()].filter((id) => !ids.has(id)).map((id) => this.#serialised(id, () => this.#drop(id))),
       ]);
     } catch (e) {
@@ -86,10 +91,14 @@ export class Gateway implements EndpointNotifier {
     return next;
   }
 
-  async #apply(cluster: Cluster): Promise<void> {
+  /** Opens or updates the cluster's listener; `version` is the key-material version read with it (if known). */
+  async #apply(cluster: Cluster, version?: number): Promise<void> {
     if (this.#closed || cluster.status === 'deleting') return this.#drop(cluster.id);
     const pki = await this.#o.store.clusters.getPki(cluster.id);
     if (!pki) return;
+    // Unknown (a refresh): the next sync reads the key material once more and records its version.
+    if (version === undefined) this.#versions.delete(cluster.id);
+    else this.#versions.set(cluster.id, version);
     const existing = this.#listeners.get(cluster.id);
     if (existing) return existing.update(pki);
     const listener = new ClusterListener({
@@ -117,6 +126,7 @@ export class Gateway implements EndpointNotifier {
   }
 
   async #drop(clusterId: string): Promise<void> {
+    this.#versions.delete(clusterId);
     const listener = this.#listeners.get(clusterId);
     if (!listener) return;
     this.#listeners.delete(clusterId);

@@ -87,12 +87,17 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
         await db
           .insertInto('cluster_pki')
           .values({ cluster_id: id, ...columns })
-          .onConflict((oc) => oc.column('cluster_id').doUpdateSet(columns))
+          .onConflict((oc) => oc.column('cluster_id').doUpdateSet((eb) => ({ ...columns, version: eb(eb.ref('cluster_pki.version'), '+', 1) })))
           .execute();
       } catch (err) {
         if (isForeignKeyViolation(err)) throw clusterNotFound(id, err);
         throw err;
       }
+    },
+
+    async pkiVersions() {
+      const rows = await db.selectFrom('cluster_pki').select(['cluster_id', 'version']).execute();
+      return new Map(rows.map((r) => [r.cluster_id, Number(r.version)]));
     },
 
     async getPki(id) {

@@ -38,6 +38,8 @@ export interface ClusterPkiTable {
   client_cert: string;
   client_key: string;
   client_serial: string;
+  /** Raised by every write of the row (the gateway re-reads only changed ones). */
+  version: Generated<number>;
 }
 
 /** Row of `nodes`, keyed by (cluster_id, idx). */

@@ -127,7 +127,7 @@ export function toPki(row: Selectable<ClusterPkiTable>, sealer: KeySealer): Clus
 }
 
 /** `cluster_pki` columns (all but the key) of domain key material, its private keys sealed. */
-export function pkiColumns(pki: ClusterPki, sealer: KeySealer): Omit<Selectable<ClusterPkiTable>, 'cluster_id'> {
+export function pkiColumns(pki: ClusterPki, sealer: KeySealer): Omit<Selectable<ClusterPkiTable>, 'cluster_id' | 'version'> {
   return {
     ca_cert: pki.caCert,
     ca_key: sealer.seal(pki.caKey),

@@ -252,8 +252,10 @@ describeStoreContract('Store contract', (h) => {
     const c = await cluster(a.id, 'web');
     const keep = await cluster(a.id, 'keep');
     await h.store.clusters.putPki(c.id, PKI);
+    expect(await h.store.clusters.pkiVersions()).toEqual(new Map([[c.id, 1]]));
     await h.store.clusters.putPki(c.id, { ...PKI, clientSerial: '02' });
     expect(await h.store.clusters.getPki(c.id)).toEqual({ ...PKI, clientSerial: '02' });
+    expect(await h.store.clusters.pkiVersions()).toEqual(new Map([[c.id, 2]])); // each write raises it
     await expect(h.store.clusters.putPki('missing', PKI)).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
     await h.store.clusters.putPki(keep.id, PKI);
     for (const id of [c.id, keep.id]) {
@@ -264,6 +266,7 @@ describeStoreContract('Store contract', (h) => {
     await h.store.clusters.delete(c.id);
     expect(await h.store.clusters.getById(c.id)).toBeUndefined();
     expect(await h.store.clusters.getPki(c.id)).toBeUndefined();
+    expect([...(await h.store.clusters.pkiVersions()).keys()]).toEqual([keep.id]);
     expect(await h.store.clusters.listNodes(c.id)).toEqual([]);
     expect(await h.store.events.list(c.id)).toEqual([]);
     expect(await h.store.clusters.getPki(keep.id)).toEqual(PKI);

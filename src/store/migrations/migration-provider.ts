@@ -5,6 +5,7 @@ import { initialMigration } from './0001-initial.js';
 import { auditMigration } from './0002-audit.js';
 import { sessionsMigration } from './0003-sessions.js';
 import { leasesMigration } from './0004-leases.js';
+import { pkiVersionMigration } from './0005-pki-version.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -13,6 +14,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0002_audit': auditMigration(dialect),
     '0003_sessions': sessionsMigration(),
     '0004_leases': leasesMigration(),
+    '0005_pki_version': pkiVersionMigration(),
   };
 }
 

@@ -1,0 +1,82 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../core/ports.js';
+import type { Cluster, ClusterPki } from '../core/types.js';
+import { X509Pki } from '../pki/x509-pki.js';
+import { Gateway } from './gateway.js';
+
+// The gateway's sync with the store: a listener per cluster, and key material read only when it
+// changed (the store's version), not every second for every cluster.
+const issuer = new X509Pki();
+const PORT = 29_000 + (process.pid % 500);
+
+function cluster(status: Cluster['status']): Cluster {
+  return {
+    id: 'c1', accountId: 'a1', accountName: 'alice', name: 'web', flavor: 'container1-4G', nodeCount: 1, autoscale: false,
+    status, statusReason: null, port: PORT, failures: 0, createdAt: new Date(), updatedAt: new Date(),
+  };
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe('Gateway.sync', () => {
+  let pki: ClusterPki;
+  let current: Cluster = cluster('active');
+  let version = 1;
+  let pkiReads = 0;
+  const store = {
+    clusters: {
+      listAll: () => Promise.resolve([current]),
+      getById: () => Promise.resolve(current),
+      pkiVersions: () => Promise.resolve(new Map([[current.id, version]])),
+      getPki: () => {
+        pkiReads++;
+        return Promise.resolve(pki);
+      },
+    },
+    audit: { append: () => Promise.reject(new Error('no requests here')), list: () => Promise.resolve([]), pruneBefore: () => Promise.resolve(0) },
+  } as unknown as Store;
+  const gateway = new Gateway({ store, host: '127.0.0.1', socketOf: () => '/nonexistent.sock', log: () => undefined });
+
+  beforeAll(async () => {
+    pki = await issuer.createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: [], ipAddresses: ['127.0.0.1'] });
+  });
+  afterAll(() => gateway.close());
+
+  it('opens a listener for a cluster, then leaves unchanged key material unread', async () => {
+    await gateway.sync();
+    expect(await refused(PORT)).toBe(false);
+    await gateway.sync();
+    await gateway.sync();
+    expect(pkiReads).toBe(1);
+  });
+
+  it('re-reads the key material of a cluster whose version moved (a rotation by another replica)', async () => {
+    pki = { ...pki, ...(await issuer.issueClientCert(pki, 'alice')) };
+    version = 2;
+    await gateway.sync();
+    expect(pkiReads).toBe(2);
+    await gateway.sync();
+    expect(pkiReads).toBe(2);
+  });
+
+  it('a refresh reads at once, and the next sync once more to learn the version; a deleting cluster loses its listener', async () => {
+    await gateway.refresh('c1');
+    expect(pkiReads).toBe(3);
+    await gateway.sync();
+    await gateway.sync();
+    expect(pkiReads).toBe(4);
+    current = cluster('deleting');
+    await gateway.sync();
+    expect(await refused(PORT)).toBe(true);
+  });
+});
