@@ -80,7 +80,7 @@ async function until(done: () => boolean): Promise<void> {
 beforeAll(async () => {
   await new Promise<void>((resolve) => engine.listen(socketPath, resolve));
   pki = await issuer.createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: ['web.alice.carina.local'], ipAddresses: ['127.0.0.1'] });
-  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, socketPath, pki, audit: new AuditLog(repo, () => undefined) });
+  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, socketPath, pki, audit: new AuditLog(repo, () => undefined), tlsIdleMs: 300 });
   port = (await listener.listen()).port;
 });
 afterAll(async () => {
@@ -150,5 +150,18 @@ describe('ClusterListener', () => {
     expect(old.status).toBe(401);
     expect(old.text).toContain('CARINA-1092');
     expect((await request(agent(rotated), 'GET', '/_ping')).status).toBe(200);
+  });
+
+  it('drops its TLS context once idle, and makes it again for the next caller', async () => {
+    const current = { ...pki, ...(await issuer.issueClientCert(pki, 'alice')) };
+    listener.update(current);
+    const a = agent(current);
+    expect((await request(a, 'GET', '/_ping')).status).toBe(200);
+    expect(listener.tlsLoaded).toBe(true);
+    a.destroy();
+    await until(() => !listener.tlsLoaded);
+    expect(listener.tlsLoaded).toBe(false);
+    expect((await request(agent(current), 'GET', '/_ping')).status).toBe(200);
+    expect(listener.tlsLoaded).toBe(true);
   });
 });

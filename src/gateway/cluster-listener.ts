@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { PolicyCode } from '../core/policy.js';
 import type { ClusterPki } from '../core/types.js';
@@ -11,6 +11,12 @@ import { handleUpgrade } from './upgrade.js';
 
 /** Stream buffers of 256 KiB instead of 16: fewer, larger TLS writes for copies, saves and loads. */
 const STREAM_BUFFER = 256 * 1024;
+/**
+ * A listener without connections for this long drops its TLS server: the OpenSSL context with the
+ * cluster's CA and certificates costs ≈ 33 KiB, 33 MiB for 1,000 idle clusters. The next connection
+ * makes it again (about a millisecond).
+ */
+const TLS_IDLE_MS = 5 * 60_000;
 
 /** What a listener serves: one cluster, on one host address and port. */
 export interface ListenerConfig {
@@ -22,6 +28,8 @@ export interface ListenerConfig {
   readonly socketPath: string;
   readonly pki: ClusterPki;
   readonly audit: AuditLog;
+  /** How long without connections before the TLS server is dropped (default TLS_IDLE_MS). */
+  readonly tlsIdleMs?: number;
 }
 
 /**
@@ -29,7 +37,10 @@ export interface ListenerConfig {
  * cluster's *current* client certificate (by serial) gets through; a rotation cuts older ones at once.
  */
 export class ClusterListener {
-  readonly #tls: tls.Server;
+  /** Accepts TCP connections and hands them to the TLS server, made at the first one. */
+  readonly #net: net.Server;
+  #tls: tls.Server | undefined;
+  #idle: NodeJS.Timeout | undefined;
   readonly #http: http.Server;
   readonly #agent = new http.Agent({ keepAlive: true, maxFreeSockets: 32 });
   readonly #callers = new Map<TLSSocket, Caller>();
@@ -61,15 +72,41 @@ export class ClusterListener {
       }
       handleUpgrade(this.#endpoint, caller, req, socket, head);
     });
-    this.#tls = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, noDelay: true, highWaterMark: STREAM_BUFFER });
+    this.#net = net.createServer({ allowHalfOpen: true }, (raw) => this.#connected(raw));
+  }
+
+  #connected(raw: Socket): void {
     // Without TCP_NODELAY a response head flushed before its body meets the client's delayed ACK: 40 ms per request.
-    this.#tls.on('connection', (raw: Socket) => {
-      raw.setNoDelay(true);
-      this.#raw.add(raw);
-      raw.once('close', () => this.#raw.delete(raw));
+    raw.setNoDelay(true);
+    this.#raw.add(raw);
+    raw.once('close', () => {
+      this.#raw.delete(raw);
+      if (this.#raw.size === 0) this.#idleSoon();
     });
-    this.#tls.on('secureConnection', (socket) => this.#accept(socket));
-    this.#tls.on('tlsClientError', () => undefined); // a client without (or with another cluster's) certificate: the handshake already failed
+    this.#tlsServer().emit('connection', raw);
+  }
+
+  #tlsServer(): tls.Server {
+    clearTimeout(this.#idle);
+    if (this.#tls) return this.#tls;
+    const server = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, highWaterMark: STREAM_BUFFER });
+    server.on('secureConnection', (socket) => this.#accept(socket));
+    server.on('tlsClientError', () => undefined); // a client without (or with another cluster's) certificate: the handshake already failed
+    this.#tls = server;
+    return server;
+  }
+
+  /** Whether the TLS server (and its OpenSSL context) exists now. */
+  get tlsLoaded(): boolean {
+    return this.#tls !== undefined;
+  }
+
+  #idleSoon(): void {
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      if (this.#raw.size === 0) this.#tls = undefined;
+    }, this.config.tlsIdleMs ?? TLS_IDLE_MS);
+    this.#idle.unref();
   }
 
   #secureOptions(): tls.SecureContextOptions {
@@ -90,10 +127,10 @@ export class ClusterListener {
   /** Starts listening; rejects when the port cannot be bound. */
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.#tls.once('error', reject);
-      this.#tls.listen(this.config.port, this.config.host, () => {
-        this.#tls.off('error', reject);
-        resolve(this.#tls.address() as AddressInfo);
+      this.#net.once('error', reject);
+      this.#net.listen(this.config.port, this.config.host, () => {
+        this.#net.off('error', reject);
+        resolve(this.#net.address() as AddressInfo);
       });
     });
   }
@@ -102,7 +139,7 @@ export class ClusterListener {
   update(pki: ClusterPki): void {
     if (pki.caCert !== this.#pki.caCert || pki.serverCert !== this.#pki.serverCert || pki.serverKey !== this.#pki.serverKey) {
       this.#pki = pki;
-      this.#tls.setSecureContext(this.#secureOptions());
+      this.#tls?.setSecureContext(this.#secureOptions());
     }
     this.#pki = pki;
     const serial = normaliseSerial(pki.clientSerial);
@@ -113,7 +150,9 @@ export class ClusterListener {
 
   /** Stops listening and drops every connection, including hijacked streams. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#tls.close(() => resolve()));
+    clearTimeout(this.#idle);
+    this.#tls = undefined;
+    const closed = new Promise<void>((resolve) => this.#net.close(() => resolve()));
     for (const socket of this.#callers.keys()) socket.destroy();
     // A client that connected and went away before its handshake stays half-open (allowHalfOpen)
     // until the handshake timeout, 120 s, and close() would wait that long for it.
