@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import type Dockerode from 'dockerode';
 import { DEFAULT_FLAVOR } from '../../src/core/flavors.js';
 import type { Store } from '../../src/core/ports.js';
+import { X509Pki } from '../../src/pki/x509-pki.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Guard } from '../guard.js';
 import { processCpuSeconds } from '../machine.js';
@@ -165,6 +166,9 @@ export async function runApi(opts: {
     try {
       const account = await store.accounts.findByName('bench');
       if (!account) throw new Error('account bench not found in the store');
+      // Key material for every cluster, as real ones have, so the gateway holds a listener for each
+      // (one set of certificates shared by all: what a listener costs does not depend on which).
+      const pki = await new X509Pki().createClusterPki({ clusterId: 'seed', clusterName: 'seed', accountName: 'bench', dnsNames: [], ipAddresses: ['127.0.0.1'] });
       for (let i = 0; i < opts.clusters; i++) {
         if (i % 100 === 0) guard.check();
         const nodeCount = 1 + (i % 3);
@@ -181,6 +185,7 @@ export async function runApi(opts: {
             status: 'ready',
           })),
         );
+        await store.clusters.putPki(id, pki);
         await store.events.append(id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${DEFAULT_FLAVOR}`);
         const t = await store.clusters.transition(id, 'fail', { statusReason: 'seeded for the API benchmark' });
         if (!t.ok) throw new Error(`could not park seeded cluster ${id}: ${t.reason}`);
