@@ -38,6 +38,7 @@ export interface Store {
   readonly audit: AuditRepository;
   readonly sessions: SessionRepository;
   readonly leases: LeaseRepository;
+  readonly kicks: KickRepository;
   close(): Promise<void>;
 }
 
@@ -161,6 +162,14 @@ export interface LeaseRepository {
   /** Gives the lease up if `holder` holds it (a clean shutdown), so another replica need not wait. */
   release(name: string, holder: string): Promise<void>;
   get(name: string): Promise<Lease | undefined>;
+}
+
+/** Requests, from a standby replica to the leader, to work on a cluster now. */
+export interface KickRepository {
+  /** Asks for `clusterId` to be worked on (once, however often it is asked before it is taken). */
+  request(clusterId: string): Promise<void>;
+  /** The clusters asked for since the last take, removing those requests. */
+  take(): Promise<string[]>;
 }
 
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */

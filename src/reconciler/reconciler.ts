@@ -19,6 +19,8 @@ export interface ReconcilerOptions {
   readonly ipAddresses: readonly string[];
   /** How often every cluster is looked at even without a kick. */
   readonly intervalMs: number;
+  /** How often the clusters that standby replicas changed are taken from the store (default 250 ms). */
+  readonly kickPollMs?: number;
   /** Failed attempts of one step before a cluster goes to `error`. */
   readonly maxFailures: number;
   /** How long a cluster may wait for something (a node to be Ready…) before it goes to `error`. */
@@ -76,6 +78,8 @@ export class Reconciler {
   readonly #nodesWritten = new Map<string, string>();
   readonly #managerInactiveSince = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
+  #kickTimer: NodeJS.Timeout | undefined;
+  #takingKicks = false;
   #watch: { close(): void } | undefined;
   #stopped = false;
   #ticks = 0;
@@ -90,13 +94,29 @@ export class Reconciler {
     void this.tick();
     this.#timer = setInterval(() => void this.tick(), this.#o.intervalMs);
     this.#timer.unref();
+    this.#kickTimer = setInterval(() => void this.#takeKicks(), this.#o.kickPollMs ?? 250);
+    this.#kickTimer.unref();
     this.#watch = this.#o.engine.watch((clusterId) => this.kick(clusterId));
+  }
+
+  /** Works at once on the clusters standby replicas changed (their API writes cannot kick us directly). */
+  async #takeKicks(): Promise<void> {
+    if (this.#takingKicks) return;
+    this.#takingKicks = true;
+    try {
+      for (const id of await this.#o.store.kicks.take()) this.kick(id);
+    } catch (e) {
+      this.#o.log(`reconciler: reading kicks failed: ${describeCause(e)}`);
+    } finally {
+      this.#takingKicks = false;
+    }
   }
 
   /** Stops scheduling and waits for the workers in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#kickTimer) clearInterval(this.#kickTimer);
     this.#watch?.close();
     await Promise.allSettled([...this.#workers.values()]);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import { ClusterService } from '../core/cluster-service.js';
+import { describeCause } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { buildApi } from '../api/app.js';
@@ -86,7 +87,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
   const gateway = new Gateway({ store, host: config.publishAddress, socketOf: (id) => engine.managerSocket(id), log });
   // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
-  // leader through the store: its periodic pass (CARINA_RECONCILE_INTERVAL_MS) and gateway sync (1 s).
+  // leader through the store: a kick row it takes within 250 ms (else its periodic pass), and its
+  // gateway sync (1 s).
   const leads = () => leadership.role === 'leader';
   const clusters = new ClusterService({
     store,
@@ -95,6 +97,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     scheduler: {
       kick: (id) => {
         if (leads()) reconciler.kick(id);
+        else store.kicks.request(id).catch((e: unknown) => log(`kick of cluster ${id} for the leader failed (its next pass picks it up): ${describeCause(e)}`));
       },
     },
     newId: () => randomBytes(6).toString('hex'),

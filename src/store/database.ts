@@ -90,6 +90,11 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export interface KicksTable {
+  cluster_id: string;
+  at: string;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -100,6 +105,7 @@ export interface Database {
   audit: AuditTable;
   sessions: SessionsTable;
   leases: LeasesTable;
+  kicks: KicksTable;
 }
 
 /** The SQL dialects the store speaks. */

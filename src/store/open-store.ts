@@ -8,6 +8,7 @@ import { createAccountRepository } from './account-repository.js';
 import { createAuditRepository } from './audit-repository.js';
 import { createSessionRepository } from './session-repository.js';
 import { createLeaseRepository } from './lease-repository.js';
+import { createKickRepository } from './kick-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
@@ -109,6 +110,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     audit: createAuditRepository(ctx),
     sessions: createSessionRepository(ctx),
     leases: createLeaseRepository(ctx),
+    kicks: createKickRepository(ctx),
     close: () => (closing ??= db.destroy()),
   };
 }

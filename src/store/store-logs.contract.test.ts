@@ -2,8 +2,8 @@ import { expect, it } from 'vitest';
 import { ErrorCode } from '../core/errors.js';
 import { describeStoreContract } from './test-support/store-contract.js';
 
-// The store's logs and short-lived records: the gateway's audit log, portal sessions, leases.
-describeStoreContract('Store contract: audit, sessions and leases', (h) => {
+// The store's logs and short-lived records: the gateway's audit log, portal sessions, leases, kicks.
+describeStoreContract('Store contract: audit, sessions, leases and kicks', (h) => {
   const { account, cluster } = h;
 
   it('appends and lists audit entries in order, after an id and up to a limit, and deletes them with the cluster', async () => {
@@ -91,5 +91,16 @@ describeStoreContract('Store contract: audit, sessions and leases', (h) => {
     await h.store.leases.release('cp', 'b');
     expect(await h.store.leases.get('cp')).toBeUndefined();
     expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true);
+  });
+
+  it('keeps one kick per cluster until the leader takes it', async () => {
+    expect(await h.store.kicks.take()).toEqual([]);
+    await h.store.kicks.request('c1');
+    await h.store.kicks.request('c2');
+    await h.store.kicks.request('c1'); // asked twice before it was taken: worked on once
+    expect((await h.store.kicks.take()).sort()).toEqual(['c1', 'c2']);
+    expect(await h.store.kicks.take()).toEqual([]);
+    await h.store.kicks.request('c2');
+    expect(await h.store.kicks.take()).toEqual(['c2']);
   });
 });

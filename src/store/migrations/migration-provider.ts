@@ -6,6 +6,7 @@ import { auditMigration } from './0002-audit.js';
 import { sessionsMigration } from './0003-sessions.js';
 import { leasesMigration } from './0004-leases.js';
 import { pkiVersionMigration } from './0005-pki-version.js';
+import { kicksMigration } from './0006-kicks.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -15,6 +16,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0003_sessions': sessionsMigration(),
     '0004_leases': leasesMigration(),
     '0005_pki_version': pkiVersionMigration(),
+    '0006_kicks': kicksMigration(),
   };
 }
 
