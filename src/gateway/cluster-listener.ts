@@ -30,6 +30,8 @@ export interface ListenerConfig {
   readonly audit: AuditLog;
   /** How long without connections before the TLS server is dropped (default TLS_IDLE_MS). */
   readonly tlsIdleMs?: number;
+  /** Where errors of the listening socket after it is bound go (e.g. EMFILE on accept). */
+  readonly log?: (line: string) => void;
 }
 
 /**
@@ -130,6 +132,8 @@ export class ClusterListener {
       this.#net.once('error', reject);
       this.#net.listen(this.config.port, this.config.host, () => {
         this.#net.off('error', reject);
+        // Unhandled, an 'error' of the bound socket (accept failing: EMFILE…) would end the process.
+        this.#net.on('error', (e) => this.config.log?.(`gateway: ${this.config.account}/${this.config.clusterName}: listener error: ${e.message}`));
         resolve(this.#net.address() as AddressInfo);
       });
     });

@@ -110,6 +110,7 @@ export class Gateway implements EndpointNotifier {
       socketPath: this.#o.socketOf(cluster.id),
       pki,
       audit: this.#audit,
+      log: this.#o.log,
     });
     try {
       await listener.listen();

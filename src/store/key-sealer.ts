@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 
-const PREFIX = 'sealed:v1:';
+/** How every sealed value begins (no LIKE wildcard in it: queries may match on it). */
+export const SEALED_PREFIX = 'sealed:v1:';
+const PREFIX = SEALED_PREFIX;
 const ALGORITHM = 'aes-256-gcm';
 
 /** Encrypts private keys before they are stored, and decrypts them when read (AES-256-GCM). */

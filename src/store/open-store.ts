@@ -13,7 +13,7 @@ import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
 import { migrateToLatest } from './migrations/migration-provider.js';
-import { createKeySealer, isSealed, PLAINTEXT } from './key-sealer.js';
+import { createKeySealer, isSealed, PLAINTEXT, SEALED_PREFIX } from './key-sealer.js';
 
 /** Where the store lives: `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…` / `postgresql://…`. */
 export interface StoreOptions {
@@ -67,9 +67,12 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
  * conditional on the row being unchanged, so replicas opening the store together agree).
  */
 async function sealPlaintextKeys(ctx: StoreContext): Promise<void> {
-  const rows = await ctx.db.selectFrom('cluster_pki').select(['cluster_id', 'ca_key', 'server_key', 'client_key']).execute();
+  const rows = await ctx.db
+    .selectFrom('cluster_pki')
+    .select(['cluster_id', 'ca_key', 'server_key', 'client_key'])
+    .where((eb) => eb.or([eb('ca_key', 'not like', `${SEALED_PREFIX}%`), eb('server_key', 'not like', `${SEALED_PREFIX}%`), eb('client_key', 'not like', `${SEALED_PREFIX}%`)]))
+    .execute();
   for (const row of rows) {
-    if (isSealed(row.ca_key) && isSealed(row.server_key) && isSealed(row.client_key)) continue;
     const seal = (v: string) => (isSealed(v) ? v : ctx.sealer.seal(v));
     await ctx.db
       .updateTable('cluster_pki')
