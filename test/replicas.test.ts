@@ -105,6 +105,19 @@ describe.skipIf(!postgresUrl)('two control-plane replicas on one PostgreSQL stor
     expect(await countLabelled(`carina.cluster.id=${id}`)).toEqual({ containers: 0, volumes: 0, networks: 0 });
   });
 
+  it('throttles key guessing across replicas: wrong keys sent to either count together', async () => {
+    const accountId = viaA.key?.split('_')[1] ?? '';
+    const guess = (i: number) => new ApiClient(i % 2 === 0 ? a.url : b.url, `carina_${accountId}_${`guess${i}`.padEnd(32, 'x')}`).request('GET', '/v1/clusters');
+    // 5 wrong keys to each replica: neither alone has seen 10.
+    for (let i = 0; i < 10; i++) expect((await guess(i)).status).toBe(401);
+    for (const i of [10, 11]) {
+      const refused = await guess(i);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('CARINA_ERR_RATE_LIMITED');
+    }
+    expect((await viaA.request('GET', '/v1/quotas')).status).toBe(200); // the real key still works
+  });
+
   it('a clean stop of the leader hands over at once, without waiting for the lease to expire', async () => {
     await b.stop();
     const tookMs = await waitForRole(a, 'leader', LEASE_TTL_MS);

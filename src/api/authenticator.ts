@@ -8,6 +8,7 @@ const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
 /** Wrong keys allowed per client address and account in a minute, before 429 with Retry-After. */
 export const AUTH_FAILURES_PER_MINUTE = 10;
+const WINDOW_MS = 60_000;
 
 const unauthorized = (why: string) =>
   new CarinaError(ErrorCode.UNAUTHORIZED, `${why}: send "Authorization: Bearer <API key>" (or HTTP Basic with username and API key)`);
@@ -20,10 +21,12 @@ export class Authenticator {
   readonly #store: Store;
   readonly #cache = new Map<string, { accountId: string; keyHash: string; until: number }>();
   readonly #throttle: AuthThrottle;
+  readonly #now: () => number;
 
   constructor(store: Store, now: () => number = Date.now) {
     this.#store = store;
-    this.#throttle = new AuthThrottle({ maxFailures: AUTH_FAILURES_PER_MINUTE, windowMs: 60_000, now });
+    this.#now = now;
+    this.#throttle = new AuthThrottle({ maxFailures: AUTH_FAILURES_PER_MINUTE, windowMs: WINDOW_MS, now });
   }
 
   /**
@@ -47,22 +50,44 @@ export class Authenticator {
     // Bucketed by the account the key names, whatever the scheme: a key can only ever succeed for
     // that account, so alternating Bearer and Basic (or usernames) buys a guesser no extra tries.
     const who = `${client}|${accountIdOfKey(key) ?? username ?? '?'}`;
-    const wait = this.#throttle.retryAfterMs(who);
+    let wait = this.#throttle.retryAfterMs(who);
+    // A key not verified lately will cost scrypt: ask the store as well, where every replica
+    // counts. (A key verified lately is never a guess; it needs no query.)
+    if (wait === 0 && !this.#recentlyVerified(key)) wait = await this.#sharedWait(who);
     if (wait > 0) {
       const secs = Math.ceil(wait / 1000);
       throw new CarinaError(ErrorCode.RATE_LIMITED, `too many wrong API keys from your address for this account: try again in ${secs} s`, {
         details: { retryAfterSeconds: secs },
       });
     }
+    const attempt = { verified: false };
     try {
-      return await this.#byKey(key, username);
+      return await this.#byKey(key, username, attempt);
     } catch (e) {
-      if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) this.#throttle.failed(who);
+      if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) {
+        this.#throttle.failed(who);
+        // Shared only for keys that reached scrypt: the others (malformed, unknown account, another
+        // account's username) were refused for free and can never succeed.
+        if (attempt.verified) await this.#store.authFailures.record(who, new Date(this.#now()), WINDOW_MS).catch(() => undefined);
+      }
       throw e;
     }
   }
 
-  async #byKey(key: string, username: string | undefined): Promise<Account> {
+  #recentlyVerified(key: string): boolean {
+    const hit = this.#cache.get(keyFingerprint(key));
+    return hit !== undefined && hit.until > Date.now();
+  }
+
+  /** How long the bucket must wait by the count every replica shares; 0 if the store cannot say (fail open: this replica's own count still holds). */
+  async #sharedWait(who: string): Promise<number> {
+    const now = this.#now();
+    const current = await this.#store.authFailures.current(who, new Date(now), WINDOW_MS).catch(() => undefined);
+    if (!current || current.failures < AUTH_FAILURES_PER_MINUTE) return 0;
+    return current.windowStart.getTime() + WINDOW_MS - now;
+  }
+
+  async #byKey(key: string, username: string | undefined, attempt: { verified: boolean }): Promise<Account> {
     const accountId = accountIdOfKey(key);
     if (!accountId) throw unauthorized('invalid API key');
     const account = await this.#store.accounts.findById(accountId);
@@ -70,6 +95,7 @@ export class Authenticator {
     const fp = keyFingerprint(key);
     const hit = this.#cache.get(fp);
     if (hit && hit.accountId === account.id && hit.keyHash === account.keyHash && hit.until > Date.now()) return account;
+    attempt.verified = true;
     if (!(await verifyApiKey(key, account.keyHash))) throw unauthorized('invalid API key');
     if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
     this.#cache.set(fp, { accountId: account.id, keyHash: account.keyHash, until: Date.now() + CACHE_TTL_MS });

@@ -39,6 +39,7 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly leases: LeaseRepository;
   readonly kicks: KickRepository;
+  readonly authFailures: AuthFailureRepository;
   close(): Promise<void>;
 }
 
@@ -162,6 +163,14 @@ export interface LeaseRepository {
   /** Gives the lease up if `holder` holds it (a clean shutdown), so another replica need not wait. */
   release(name: string, holder: string): Promise<void>;
   get(name: string): Promise<Lease | undefined>;
+}
+
+/** Wrong API keys per bucket (client address + account) in fixed windows, shared by replicas. */
+export interface AuthFailureRepository {
+  /** Counts one failure of `bucket` at `now` (a new window begins when the last one is over). */
+  record(bucket: string, now: Date, windowMs: number): Promise<void>;
+  /** The bucket's failures in its current window, if that window is not over at `now`. */
+  current(bucket: string, now: Date, windowMs: number): Promise<{ failures: number; windowStart: Date } | undefined>;
 }
 
 /** Requests, from a standby replica to the leader, to work on a cluster now. */

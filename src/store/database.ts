@@ -95,6 +95,12 @@ export interface KicksTable {
   at: string;
 }
 
+export interface AuthFailuresTable {
+  bucket: string;
+  window_start: string;
+  failures: number;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -106,6 +112,7 @@ export interface Database {
   sessions: SessionsTable;
   leases: LeasesTable;
   kicks: KicksTable;
+  auth_failures: AuthFailuresTable;
 }
 
 /** The SQL dialects the store speaks. */

@@ -9,6 +9,7 @@ import { createAuditRepository } from './audit-repository.js';
 import { createSessionRepository } from './session-repository.js';
 import { createLeaseRepository } from './lease-repository.js';
 import { createKickRepository } from './kick-repository.js';
+import { createAuthFailureRepository } from './auth-failure-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
@@ -114,6 +115,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     sessions: createSessionRepository(ctx),
     leases: createLeaseRepository(ctx),
     kicks: createKickRepository(ctx),
+    authFailures: createAuthFailureRepository(ctx),
     close: () => (closing ??= db.destroy()),
   };
 }

@@ -103,4 +103,23 @@ describeStoreContract('Store contract: audit, sessions, leases and kicks', (h) =
     await h.store.kicks.request('c2');
     expect(await h.store.kicks.take()).toEqual(['c2']);
   });
+
+  it('counts wrong keys per bucket in fixed windows, for every replica alike', async () => {
+    const at = () => new Date(h.now());
+    const start = at();
+    expect(await h.store.authFailures.current('ip|acc', at(), 60_000)).toBeUndefined();
+    await h.store.authFailures.record('ip|acc', at(), 60_000);
+    h.advance(30_000);
+    await h.store.authFailures.record('ip|acc', at(), 60_000);
+    await h.store.authFailures.record('ip|other', at(), 60_000);
+    expect(await h.store.authFailures.current('ip|acc', at(), 60_000)).toEqual({ failures: 2, windowStart: start });
+    h.advance(30_000); // the first window is over
+    expect(await h.store.authFailures.current('ip|acc', at(), 60_000)).toBeUndefined();
+    await h.store.authFailures.record('ip|acc', at(), 60_000);
+    expect(await h.store.authFailures.current('ip|acc', at(), 60_000)).toEqual({ failures: 1, windowStart: at() });
+    expect(await h.store.authFailures.current('ip|other', at(), 60_000)).toEqual({ failures: 1, windowStart: new Date(h.now() - 30_000) });
+    h.advance(30_000);
+    await h.store.authFailures.record('ip|acc', at(), 60_000); // and buckets whose window is over are forgotten
+    expect(await h.store.authFailures.current('ip|other', new Date(h.now() - 1), 60_000)).toBeUndefined();
+  });
 });

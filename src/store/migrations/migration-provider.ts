@@ -7,6 +7,7 @@ import { sessionsMigration } from './0003-sessions.js';
 import { leasesMigration } from './0004-leases.js';
 import { pkiVersionMigration } from './0005-pki-version.js';
 import { kicksMigration } from './0006-kicks.js';
+import { authFailuresMigration } from './0007-auth-failures.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -17,6 +18,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0004_leases': leasesMigration(),
     '0005_pki_version': pkiVersionMigration(),
     '0006_kicks': kicksMigration(),
+    '0007_auth_failures': authFailuresMigration(),
   };
 }
 
