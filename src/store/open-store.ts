@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDialectConfig } from 'kysely';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import { createAccountRepository } from './account-repository.js';
@@ -60,7 +60,28 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: reusingStatements(database) });
+}
+
+/**
+ * better-sqlite3 with its prepared statements kept by SQL text: Kysely asks to prepare every query
+ * it runs, and the same few hundred texts come back all the time (a list page prepared 2 statements
+ * per request). Safe because Kysely runs one query at a time on its one connection.
+ */
+function reusingStatements(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= 1_000) statements.clear(); // `IN (…)` lists of every length: keep it bounded
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /**
