@@ -87,6 +87,7 @@ describe.skipIf(!postgresUrl)('two control-plane replicas on one PostgreSQL stor
     await a.kill();
     const tookMs = await waitForRole(b, 'leader', LEASE_TTL_MS * 3);
     console.log(`replicas: leader killed → standby leads in ${(tookMs / 1000).toFixed(1)} s (lease ${LEASE_TTL_MS / 1000} s)`);
+    expect(await b.admin('leader')).toMatch(new RegExp(`^\\S+:${b.port} leads since `));
     // The same bundle works: the new leader listens on the cluster's port.
     expect((await dockerWithBundle(bundleDir, ['node', 'ls', '--format', '{{.Status}}'])).trim()).toBe('Ready');
     expect((await viaB.request('POST', '/v1/clusters/ha/grow', { by: 1 })).status).toBe(202);

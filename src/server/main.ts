@@ -6,8 +6,9 @@ import { loadConfig } from '../config/config.js';
 import { childProcessRunner, ensureHostEngine, isDebianHost } from '../engine/host-setup.js';
 import { pingQuick } from '../engine/node-client.js';
 import { openStore } from '../store/open-store.js';
-import { loadSecretKey } from './secret-key.js';
 import { registerAccountCommands } from './accounts-command.js';
+import { describeLease } from './lease-description.js';
+import { CONTROL_PLANE_LEASE } from '../reconciler/leadership.js';
 import { hostDocker, startControlPlane } from './control-plane.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -61,7 +62,9 @@ async function main(argv: string[]): Promise<void> {
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const store = await openStore({ url: config.databaseUrl, secretKey: await loadSecretKey(config.secretKeyFile, (line) => process.stderr.write(`${line}\n`)) });
+    // Without the secret key: admin commands never touch key material, so they neither make a key
+    // file nor seal anything (a wrong data dir must not seal old plaintext keys with a new key).
+    const store = await openStore({ url: config.databaseUrl });
     try {
       return await fn(store);
     } finally {
@@ -69,6 +72,14 @@ async function main(argv: string[]): Promise<void> {
     }
   };
   registerAccountCommands(program, config, withStore, out);
+  program
+    .command('leader')
+    .description('which replica holds the control-plane lease (runs the reconciler and the gateways)')
+    .action(() =>
+      withStore(async (store) => {
+        out(describeLease(await store.leases.get(CONTROL_PLANE_LEASE), new Date()));
+      }),
+    );
 
   await program.parseAsync(argv);
 }
