@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { pidAlive } from './server.js';
 
 const run = promisify(execFile);
 
@@ -82,17 +83,8 @@ export async function purgeStaleNetns(log: (line: string) => void): Promise<void
     const name = line.split(' ')[0] ?? '';
     const prefix = NETNS_PREFIXES.find((p) => name.startsWith(p));
     const pid = prefix ? Number(name.slice(prefix.length)) : NaN;
-    if (!Number.isInteger(pid) || pid <= 0 || processExists(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || pidAlive(pid)) continue;
     await run('ip', ['netns', 'delete', name]).catch(() => undefined);
     log(`removed network namespace ${name} of a test process that is gone`);
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

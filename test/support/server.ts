@@ -152,7 +152,8 @@ export async function countLabelled(label: string): Promise<{ containers: number
 /** Instances of test and benchmark control planes end in the pid of the process that ran them. */
 const TEST_INSTANCE = /^(?:e2e|bench)-[a-z0-9-]+-(\d+)$/;
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid runs (as root, which the e2e tests are). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
