@@ -50,10 +50,11 @@ export class Authenticator {
     // Bucketed by the account the key names, whatever the scheme: a key can only ever succeed for
     // that account, so alternating Bearer and Basic (or usernames) buys a guesser no extra tries.
     const who = `${client}|${accountIdOfKey(key) ?? username ?? '?'}`;
+    const fp = keyFingerprint(key);
     let wait = this.#throttle.retryAfterMs(who);
     // A key not verified lately will cost scrypt: ask the store as well, where every replica
     // counts. (A key verified lately is never a guess; it needs no query.)
-    if (wait === 0 && !this.#recentlyVerified(key)) wait = await this.#sharedWait(who);
+    if (wait === 0 && !this.#recentlyVerified(fp)) wait = await this.#sharedWait(who);
     if (wait > 0) {
       const secs = Math.ceil(wait / 1000);
       throw new CarinaError(ErrorCode.RATE_LIMITED, `too many wrong API keys from your address for this account: try again in ${secs} s`, {
@@ -62,7 +63,7 @@ export class Authenticator {
     }
     const attempt = { verified: false };
     try {
-      return await this.#byKey(key, username, attempt);
+      return await this.#byKey(key, fp, username, attempt);
     } catch (e) {
       if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) {
         this.#throttle.failed(who);
@@ -74,8 +75,9 @@ export class Authenticator {
     }
   }
 
-  #recentlyVerified(key: string): boolean {
-    const hit = this.#cache.get(keyFingerprint(key));
+  /** `fp`: the key's fingerprint, the cache's index. */
+  #recentlyVerified(fp: string): boolean {
+    const hit = this.#cache.get(fp);
     return hit !== undefined && hit.until > Date.now();
   }
 
@@ -87,12 +89,11 @@ export class Authenticator {
     return current.windowStart.getTime() + WINDOW_MS - now;
   }
 
-  async #byKey(key: string, username: string | undefined, attempt: { verified: boolean }): Promise<Account> {
+  async #byKey(key: string, fp: string, username: string | undefined, attempt: { verified: boolean }): Promise<Account> {
     const accountId = accountIdOfKey(key);
     if (!accountId) throw unauthorized('invalid API key');
     const account = await this.#store.accounts.findById(accountId);
     if (!account || (username !== undefined && username !== account.name)) throw unauthorized('invalid username or API key');
-    const fp = keyFingerprint(key);
     const hit = this.#cache.get(fp);
     if (hit && hit.accountId === account.id && hit.keyHash === account.keyHash && hit.until > Date.now()) return account;
     attempt.verified = true;

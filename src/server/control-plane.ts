@@ -125,7 +125,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     async onElected() {
       await gateway.start();
       // Build the images now so the first create doesn't wait for them (about a minute, once).
-      loadImages().catch((e: unknown) => log(`node image: ${e instanceof Error ? e.message : String(e)}`));
+      loadImages().catch((e: unknown) => log(`node image: ${describeCause(e)}`));
       reconciler.start();
       autoscaler.start();
       retention.start();

@@ -3,7 +3,6 @@ import { CarinaError, ErrorCode } from '../core/errors.js';
 
 /** How every sealed value begins (no LIKE wildcard in it: queries may match on it). */
 export const SEALED_PREFIX = 'sealed:v1:';
-const PREFIX = SEALED_PREFIX;
 const ALGORITHM = 'aes-256-gcm';
 
 /** Encrypts private keys before they are stored, and decrypts them when read (AES-256-GCM). */
@@ -15,7 +14,7 @@ export interface KeySealer {
 
 /** True if `stored` was written by a sealer (and is not plaintext from before). */
 export function isSealed(stored: string): boolean {
-  return stored.startsWith(PREFIX);
+  return stored.startsWith(SEALED_PREFIX);
 }
 
 /**
@@ -29,11 +28,11 @@ export function createKeySealer(key: Buffer): KeySealer {
       const iv = randomBytes(12);
       const cipher = createCipheriv(ALGORITHM, key, iv);
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return `${PREFIX}${iv.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}:${body.toString('base64url')}`;
+      return `${SEALED_PREFIX}${iv.toString('base64url')}:${cipher.getAuthTag().toString('base64url')}:${body.toString('base64url')}`;
     },
     open(stored, what) {
       if (!isSealed(stored)) return stored;
-      const [iv = '', tag = '', body = ''] = stored.slice(PREFIX.length).split(':');
+      const [iv = '', tag = '', body = ''] = stored.slice(SEALED_PREFIX.length).split(':');
       try {
         const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv, 'base64url'));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));

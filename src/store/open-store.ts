@@ -112,20 +112,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const location = parseStoreUrl(options.url);
   const dialect: DialectKind = location.dialect;
   const db = new Kysely<Database>({ dialect: await createDialect(location) });
+  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT };
   try {
     await migrateToLatest(db, dialect);
+    if (options.secretKey) await sealPlaintextKeys(ctx);
   } catch (err) {
     await db.destroy();
     throw err;
-  }
-  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT };
-  if (options.secretKey) {
-    try {
-      await sealPlaintextKeys(ctx);
-    } catch (err) {
-      await db.destroy();
-      throw err;
-    }
   }
   let closing: Promise<void> | undefined;
   return {

@@ -56,8 +56,8 @@ export function createApi(options: ApiOptions): Api {
   // A read that fails to reach the server is tried again a moment later: a browser drops requests in
   // flight when the machine's network changes (Chrome's net::ERR_NETWORK_CHANGED — Wi-Fi, VPN, or a
   // Docker engine adding interfaces). Writes are not repeated: the first may have arrived.
-  const send = async (method: string, path: string, init: RequestInit): Promise<Response> => {
-    const delays = method === 'GET' ? readRetryDelays : [];
+  const fetchRetrying = async (path: string, init: RequestInit & { method: string }): Promise<Response> => {
+    const delays = init.method === 'GET' ? readRetryDelays : [];
     for (let attempt = 0; ; attempt++) {
       try {
         return await doFetch(path, init);
@@ -74,7 +74,7 @@ export function createApi(options: ApiOptions): Api {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const csrf = options.csrfToken();
     if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-    const res = await send(method, path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
+    const res = await fetchRetrying(path, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
     if (res.ok) return res;
     const error = await errorOf(res);
     if (res.status === 401 && !quietAuth) options.onUnauthorized(error);
