@@ -37,6 +37,12 @@ export const PolicyCode = Object.freeze({
   ENGINE_UNREACHABLE: 'CARINA-1093',
   /** Connection upgrade (hijacking) on an endpoint that never upgrades (400). */
   UPGRADE_NOT_ALLOWED: 'CARINA-1094',
+  /** A body that names one field twice (also in another case): Docker merges the copies, the policy would read one (400). */
+  DUPLICATE_FIELD: 'CARINA-1095',
+  /** A container or exec reference that is not a plain name or id (`parent/alias` link names, 400). */
+  AMBIGUOUS_REFERENCE: 'CARINA-1096',
+  /** HTTP framing the gateway does not forward: a body on GET/HEAD/DELETE/OPTIONS, pipelining, a transfer coding other than chunked (400). */
+  BAD_FRAMING: 'CARINA-1097',
 });
 export type PolicyCode = (typeof PolicyCode)[keyof typeof PolicyCode];
 
@@ -49,4 +55,24 @@ export interface Violation {
 /** A refusal with `code` and `message`. */
 export function violation(code: PolicyCode, message: string): Violation {
   return { code, message };
+}
+
+/** The HTTP status the gateway answers a refusal with: 400 for requests it cannot read unambiguously, 403 for the policy. */
+export function violationStatus(code: PolicyCode): number {
+  switch (code) {
+    case PolicyCode.UNREADABLE_REQUEST:
+    case PolicyCode.DUPLICATE_FIELD:
+    case PolicyCode.AMBIGUOUS_REFERENCE:
+    case PolicyCode.BAD_FRAMING:
+    case PolicyCode.UPGRADE_NOT_ALLOWED:
+      return 400;
+    case PolicyCode.BODY_TOO_LARGE:
+      return 413;
+    case PolicyCode.REVOKED_CERTIFICATE:
+      return 401;
+    case PolicyCode.ENGINE_UNREACHABLE:
+      return 502;
+    default:
+      return 403;
+  }
 }

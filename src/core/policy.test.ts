@@ -107,6 +107,17 @@ const CASES: Case[] = [
   ['buildkit session', 'POST', '/session', undefined, C.BUILDKIT],
   ['list containers', 'GET', '/containers/json', undefined, null],
   ['remove a container', 'DELETE', '/containers/abc', undefined, null],
+  // Docker routes /containers/{name:.*}/…: a legacy link's name `parent/alias` reaches the same handlers.
+  ['legacy start through a link alias', 'POST', '/containers/lnk/alias/start', { Binds: ['/:/host'], CapAdd: ['SYS_ADMIN'] }, C.AMBIGUOUS_REFERENCE],
+  ['start through a link alias without a body', 'POST', '/containers/lnk/alias/start', undefined, C.AMBIGUOUS_REFERENCE],
+  ['privileged exec through a link alias', 'POST', '/containers/lnk/alias/exec', { Cmd: ['sh'], Privileged: true }, C.AMBIGUOUS_REFERENCE],
+  ['update through a link alias', 'POST', '/containers/lnk/alias/update', { Memory: 1 }, C.AMBIGUOUS_REFERENCE],
+  ['inspect through a link alias', 'GET', '/containers/lnk/alias/json', undefined, C.AMBIGUOUS_REFERENCE],
+  ['remove through a link alias', 'DELETE', '/containers/lnk/alias', undefined, C.AMBIGUOUS_REFERENCE],
+  ['exec start with a slash', 'POST', '/exec/a/b/start', undefined, C.AMBIGUOUS_REFERENCE],
+  ['a container named like an action', 'POST', '/containers/start/start', undefined, null],
+  ['image names keep their slashes', 'POST', '/images/registry.local/alice/app/tag', undefined, null],
+  ['plugin names keep their slashes', 'DELETE', '/plugins/vieux/sshfs:latest', undefined, null],
 ];
 
 describe('policy', () => {
@@ -143,6 +154,8 @@ describe('policy', () => {
     expect(policyNeeds('POST', '/build')).toEqual({ body: false });
     expect(policyNeeds('POST', '/nodes/MyNode/update')).toEqual({ body: true, nodeRoleOf: 'MyNode' });
     expect(policyNeeds('GET', '/containers/json')).toEqual({ body: false });
+    // Refused by its reference before any body is read.
+    expect(policyNeeds('POST', '/containers/a/b/start')).toEqual({ body: false });
   });
 });
 

@@ -1,10 +1,11 @@
+import { ambiguousReference, matchRoute, routePattern, type DockerRoute } from './docker-routes.js';
 import { fieldValues, lowerString } from './json-fields.js';
 import { PolicyCode, violation, type Violation } from './policy-codes.js';
 import { containerCreateRule, execCreateRule, hostConfigRule, volumeCreateRule, type Rule } from './policy-rules.js';
 import { resolvedNetworksRule, type ResolvedNetwork } from './policy-networks.js';
 import { serviceSpecRule } from './policy-service-rules.js';
 
-export { PolicyCode, type Violation } from './policy-codes.js';
+export { PolicyCode, violationStatus, type Violation } from './policy-codes.js';
 export { networkReferences, type ResolvedNetwork } from './policy-networks.js';
 
 /** What the policy sees of one Docker API request. */
@@ -35,13 +36,10 @@ export interface PolicyNeeds {
 
 type Check = (request: PolicyRequest) => Violation | undefined;
 
-interface Route {
-  /** Upper-case method, or '*' for any. */
-  readonly method: string;
-  /** Matched against the lower-cased canonical path. */
-  readonly pattern: RegExp;
+interface Route extends DockerRoute {
   readonly check: Check;
   readonly body?: true;
+  /** The route's first variable is a node whose current role the policy needs. */
   readonly nodeRole?: true;
 }
 
@@ -65,29 +63,41 @@ const nodeUpdateCheck: Check = (request) => {
   return changed ? violation(PolicyCode.INFRASTRUCTURE, "changing a node's role (promote/demote) is not allowed: the platform manages the swarm's managers") : undefined;
 };
 
-/** The table: every endpoint the policy restricts. Anything else is allowed. */
-const ROUTES: readonly Route[] = [
-  { method: 'POST', pattern: /^\/containers\/create$/, check: withNetworks(containerCreateRule), body: true },
-  // API < 1.24 still applies a host config sent to start.
-  { method: 'POST', pattern: /^\/containers\/[^/]+\/start$/, check: onBody(hostConfigRule), body: true },
-  { method: 'POST', pattern: /^\/containers\/[^/]+\/update$/, check: onBody(hostConfigRule), body: true },
-  { method: 'POST', pattern: /^\/containers\/[^/]+\/exec$/, check: onBody(execCreateRule), body: true },
-  { method: 'POST', pattern: /^\/services\/create$/, check: withNetworks(serviceSpecRule), body: true },
-  { method: 'POST', pattern: /^\/services\/[^/]+\/update$/, check: withNetworks(serviceSpecRule), body: true },
-  { method: 'POST', pattern: /^\/volumes\/create$/, check: onBody(volumeCreateRule), body: true },
-  { method: 'POST', pattern: /^\/nodes\/[^/]+\/update$/, check: nodeUpdateCheck, body: true, nodeRole: true },
-  { method: 'DELETE', pattern: /^\/nodes\/[^/]+$/, check: deny(PolicyCode.INFRASTRUCTURE, 'removing a node is not allowed: the platform manages the nodes (shrink or rebuild the cluster instead)') },
-  { method: '*', pattern: /^\/swarm\/(init|join|leave|update)$/, check: deny(PolicyCode.INFRASTRUCTURE, 'swarm init, join, leave and update are not allowed: the platform manages the swarm') },
-  { method: '*', pattern: /^\/plugins\/(pull|create)$/, check: deny(PolicyCode.PLUGINS, 'installing plugins is not allowed') },
-  { method: '*', pattern: /^\/plugins\/.+\/(upgrade|set)$/, check: deny(PolicyCode.PLUGINS, 'upgrading or configuring plugins is not allowed') },
-  { method: 'POST', pattern: /^\/build$/, check: buildCheck },
-  { method: '*', pattern: /^\/(session|grpc)$/, check: deny(PolicyCode.BUILDKIT, 'BuildKit sessions are not allowed: build with the classic builder (DOCKER_BUILDKIT=0)') },
-];
+const SWARM = deny(PolicyCode.INFRASTRUCTURE, 'swarm init, join, leave and update are not allowed: the platform manages the swarm');
+const PLUGIN_INSTALL = deny(PolicyCode.PLUGINS, 'installing plugins is not allowed');
+const PLUGIN_CHANGE = deny(PolicyCode.PLUGINS, 'upgrading or configuring plugins is not allowed');
+const BUILDKIT = deny(PolicyCode.BUILDKIT, 'BuildKit sessions are not allowed: build with the classic builder (DOCKER_BUILDKIT=0)');
 
-function routeOf(method: string, path: string): Route | undefined {
-  const m = method.toUpperCase();
-  const p = path.toLowerCase();
-  return ROUTES.find((r) => (r.method === '*' || r.method === m) && r.pattern.test(p));
+/** The table, in the engine's own route templates: every endpoint the policy restricts. Anything else is allowed. */
+const ROUTES: readonly Route[] = [
+  { method: 'POST', template: '/containers/create', check: withNetworks(containerCreateRule), body: true },
+  // API < 1.24 still applies a host config sent to start.
+  { method: 'POST', template: '/containers/{name:.*}/start', check: onBody(hostConfigRule), body: true },
+  { method: 'POST', template: '/containers/{name:.*}/update', check: onBody(hostConfigRule), body: true },
+  { method: 'POST', template: '/containers/{name:.*}/exec', check: onBody(execCreateRule), body: true },
+  { method: 'POST', template: '/services/create', check: withNetworks(serviceSpecRule), body: true },
+  { method: 'POST', template: '/services/{id}/update', check: withNetworks(serviceSpecRule), body: true },
+  { method: 'POST', template: '/volumes/create', check: onBody(volumeCreateRule), body: true },
+  { method: 'POST', template: '/nodes/{id}/update', check: nodeUpdateCheck, body: true, nodeRole: true },
+  { method: 'DELETE', template: '/nodes/{id}', check: deny(PolicyCode.INFRASTRUCTURE, 'removing a node is not allowed: the platform manages the nodes (shrink or rebuild the cluster instead)') },
+  ...['init', 'join', 'leave', 'update'].map((verb) => ({ method: '*', template: `/swarm/${verb}`, check: SWARM })),
+  { method: '*', template: '/plugins/pull', check: PLUGIN_INSTALL },
+  { method: '*', template: '/plugins/create', check: PLUGIN_INSTALL },
+  { method: '*', template: '/plugins/{name:.*}/upgrade', check: PLUGIN_CHANGE },
+  { method: '*', template: '/plugins/{name:.*}/set', check: PLUGIN_CHANGE },
+  { method: 'POST', template: '/build', check: buildCheck },
+  { method: '*', template: '/session', check: BUILDKIT },
+  { method: '*', template: '/grpc', check: BUILDKIT },
+];
+const COMPILED = ROUTES.map((route) => ({ route, pattern: routePattern(route.template) }));
+
+/** The restricting route of a request and its variables (in the engine's matching: case aside, which only widens it). */
+function routeOf(method: string, path: string): { route: Route; vars: string[] } | undefined {
+  for (const { route, pattern } of COMPILED) {
+    const vars = matchRoute(pattern, method, route, path);
+    if (vars) return { route, vars };
+  }
+  return undefined;
 }
 
 /**
@@ -113,15 +123,18 @@ export function canonicalPath(rawPath: string): string | undefined {
 
 /** What the gateway must read or look up before it can decide on this request. */
 export function policyNeeds(method: string, path: string): PolicyNeeds {
-  const route = routeOf(method, path);
-  if (!route) return { body: false };
-  const nodeId = route.nodeRole ? path.split('/')[2] : undefined;
-  return { body: route.body === true, ...(nodeId !== undefined && { nodeRoleOf: nodeId }) };
+  const found = routeOf(method, path);
+  if (!found || ambiguousReference(method, path) !== undefined) return { body: false };
+  const nodeId = found.route.nodeRole ? found.vars[0] : undefined;
+  return { body: found.route.body === true, ...(nodeId !== undefined && { nodeRoleOf: nodeId }) };
 }
 
 /** The policy: pure and table-driven. Requests it does not restrict are allowed. */
 export function evaluatePolicy(request: PolicyRequest): PolicyDecision {
-  const found = routeOf(request.method, request.path)?.check(request);
+  const ref = ambiguousReference(request.method, request.path);
+  const found = ref !== undefined
+    ? violation(PolicyCode.AMBIGUOUS_REFERENCE, `the container or exec reference ${JSON.stringify(ref)} is not a plain name or id: use the container's own name or id`)
+    : routeOf(request.method, request.path)?.route.check(request);
   return found ? { allowed: false, violation: found } : { allowed: true };
 }
 

@@ -1,38 +1,31 @@
 import http, { type IncomingMessage } from 'node:http';
-import { isObject, pathValues } from '../core/json-fields.js';
+import { decodeJsonBody, encodeJsonBody } from '../core/json-body.js';
+import { pathValues } from '../core/json-fields.js';
 import { PolicyCode, type ResolvedNetwork } from '../core/policy.js';
 import type { Endpoint } from './proxy.js';
 
 /** The largest body the gateway buffers for the policy (container and service specs are a few KiB). */
 export const POLICY_BODY_LIMIT = 1024 * 1024;
 
-/** A body read for the policy: its bytes (re-sent unchanged) and parsed value, or why it cannot be read. */
+/** A body read for the policy: its decoded value and the bytes to forward (that value re-serialised), or why it cannot be read. */
 export type PolicyBody =
-  | { readonly ok: true; readonly raw: Buffer; readonly value: unknown }
-  | { readonly ok: false; readonly status: number; readonly code: PolicyCode; readonly message: string };
+  | { readonly ok: true; readonly value: unknown; readonly forward: Buffer }
+  | { readonly ok: false; readonly code: PolicyCode; readonly message: string };
 
-/** Reads (at most POLICY_BODY_LIMIT bytes of) a JSON body; an empty body is `undefined`. */
+/** Reads (at most POLICY_BODY_LIMIT bytes of) a JSON body, refusing repeated fields; an empty body is `undefined`. */
 export async function readPolicyBody(req: IncomingMessage): Promise<PolicyBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > POLICY_BODY_LIMIT) {
-      return { ok: false, status: 413, code: PolicyCode.BODY_TOO_LARGE, message: `a configuration body larger than ${POLICY_BODY_LIMIT} bytes is not accepted` };
+      return { ok: false, code: PolicyCode.BODY_TOO_LARGE, message: `a configuration body larger than ${POLICY_BODY_LIMIT} bytes is not accepted` };
     }
     chunks.push(chunk);
   }
-  const raw = Buffer.concat(chunks);
-  const text = raw.toString('utf8').trim();
-  if (text === '') return { ok: true, raw, value: undefined };
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value === null) return { ok: true, raw, value: undefined };
-    if (isObject(value) || Array.isArray(value)) return { ok: true, raw, value };
-  } catch {
-    /* answered below */
-  }
-  return { ok: false, status: 400, code: PolicyCode.UNREADABLE_REQUEST, message: 'the request body must be one JSON object' };
+  const decoded = decodeJsonBody(Buffer.concat(chunks).toString('utf8'));
+  if (!decoded.ok) return { ok: false, ...decoded.violation };
+  return { ok: true, value: decoded.value, forward: Buffer.from(encodeJsonBody(decoded.value), 'utf8') };
 }
 
 /** GET `path` on the manager engine: the parsed JSON of a 200 answer, undefined otherwise. */

@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, type PolicyRequest } from '../core/policy.js';
+import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, violationStatus, type PolicyRequest } from '../core/policy.js';
 import { MUTATING, type AuditLog } from './audit-log.js';
 import { pipeCoalesced } from './coalesce.js';
 import { lookupNetworks, lookupNodeRole, readPolicyBody } from './policy-inputs.js';
@@ -29,54 +29,100 @@ export function audit(ep: Endpoint, caller: Caller, method: string, target: Requ
   ep.audit.record({ clusterId: ep.clusterId, account: ep.account, method, path: redactTarget(target), status, certSerial: caller.serial, deniedCode });
 }
 
-function deny(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, status: number, code: PolicyCode, message: string): void {
+function deny(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, code: PolicyCode, message: string): void {
+  const status = violationStatus(code);
   audit(ep, caller, (req.method ?? 'GET').toUpperCase(), target, status, code);
-  // Node drains an unread body after the response; an oversized one is not worth reading: close instead.
-  sendError(res, status, code, message, status === 413);
+  // Node drains an unread body after the response; an oversized or badly framed one is not worth reading: close instead.
+  sendError(res, status, code, message, status === 413 || code === PolicyCode.BAD_FRAMING);
+}
+
+/** Requests in progress per connection: a second one arriving before the first is answered was pipelined. */
+const inFlight = new WeakMap<object, number>();
+
+/**
+ * Tracks `req` as in progress on its connection until its answer is sent; false when it was pipelined.
+ * (node:http parses a request only after the previous one's body, so the answer is what counts.)
+ */
+function admit(req: IncomingMessage, res: ServerResponse): boolean {
+  const socket = req.socket;
+  const before = inFlight.get(socket) ?? 0;
+  inFlight.set(socket, before + 1);
+  res.once('close', () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
+  return before === 0;
+}
+
+/** Whether a request is still being answered on `socket` (an upgrade request arriving now was pipelined). */
+export function pipelined(socket: object): boolean {
+  return (inFlight.get(socket) ?? 0) > 0;
 }
 
 /** Policy, then forwarding. Requests whose decision needs no body or lookup take a synchronous fast path. */
 export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse): void {
   const method = (req.method ?? 'GET').toUpperCase();
   const target = parseTarget(req.url ?? '/');
-  if (target.policyPath === undefined) {
-    deny(ep, caller, req, res, target, 400, PolicyCode.UNREADABLE_REQUEST, 'the request path cannot be decoded');
-    return;
-  }
+  const refuse = (code: PolicyCode, message: string) => deny(ep, caller, req, res, target, code, message);
+  if (!admit(req, res)) return refuse(PolicyCode.BAD_FRAMING, 'pipelined requests are not accepted: send the next request after the answer to this one');
+  const framing = bodyFraming(method, req.rawHeaders);
+  if (!framing.ok) return refuse(PolicyCode.BAD_FRAMING, framing.message);
+  if (target.policyPath === undefined) return refuse(PolicyCode.UNREADABLE_REQUEST, 'the request path cannot be decoded');
   const request: PolicyRequest = { method, path: target.policyPath, query: target.query, contentType: headerValue(req.rawHeaders, 'content-type') };
   const needs = policyNeeds(method, target.policyPath);
   if (!needs.body && needs.nodeRoleOf === undefined) {
     const decision = evaluatePolicy(request);
-    if (!decision.allowed) deny(ep, caller, req, res, target, 403, decision.violation.code, decision.violation.message);
-    else forward(ep, caller, req, res, target, undefined);
+    if (!decision.allowed) refuse(decision.violation.code, decision.violation.message);
+    else forward(ep, caller, req, res, target, framing.body);
     return;
   }
   void (async () => {
     const body = await readPolicyBody(req);
-    if (!body.ok) return deny(ep, caller, req, res, target, body.status, body.code, body.message);
+    if (!body.ok) return refuse(body.code, body.message);
     const refs = networkReferences(request.path, body.value);
     const [nodeRole, networks] = await Promise.all([
       needs.nodeRoleOf === undefined ? undefined : lookupNodeRole(ep, needs.nodeRoleOf),
       refs.length === 0 ? undefined : lookupNetworks(ep, refs),
     ]);
     const decision = evaluatePolicy({ ...request, body: body.value, nodeRole, networks });
-    if (!decision.allowed) return deny(ep, caller, req, res, target, 403, decision.violation.code, decision.violation.message);
-    forward(ep, caller, req, res, target, body.raw);
+    if (!decision.allowed) return refuse(decision.violation.code, decision.violation.message);
+    // What the policy read, re-serialised: never the client's own bytes.
+    forward(ep, caller, req, res, target, { kind: 'checked', bytes: body.forward });
   })().catch((e: unknown) => {
     if (!res.headersSent) sendError(res, 502, PolicyCode.ENGINE_UNREACHABLE, `gateway failure: ${e instanceof Error ? e.message : String(e)}`, true);
     else res.destroy();
   });
 }
 
-/** Streams the request to the manager's engine and the response back, both untouched (a buffered body is re-sent as is). */
-function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, body: Buffer | undefined): void {
+/**
+ * How a request's body is forwarded: checked (the policy's re-serialisation, with its own
+ * Content-Length), streamed with the client's length or in chunks, or none at all.
+ */
+type Body = { readonly kind: 'checked'; readonly bytes: Buffer } | { readonly kind: 'length'; readonly length: string } | { readonly kind: 'chunked' } | { readonly kind: 'none' };
+
+/** Methods whose requests never carry a body to the engine: one sent anyway would reach it unframed, as a request of its own. */
+const NO_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** The framing of a request's body as received (node:http already refuses Content-Length with Transfer-Encoding, and repeated lengths). */
+export function bodyFraming(method: string, rawHeaders: readonly string[]): { ok: true; body: Body } | { ok: false; message: string } {
+  const te = headerValue(rawHeaders, 'transfer-encoding');
+  const length = headerValue(rawHeaders, 'content-length');
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return { ok: false, message: `transfer coding ${JSON.stringify(te)} is not accepted: send the body with a Content-Length or chunked` };
+  const hasBody = te !== undefined || (length !== undefined && length.trim() !== '0');
+  if (NO_BODY.has(method)) return hasBody ? { ok: false, message: `a ${method} request must not have a body` } : { ok: true, body: { kind: 'none' } };
+  if (te !== undefined) return { ok: true, body: { kind: 'chunked' } };
+  return { ok: true, body: length === undefined ? { kind: 'none' } : { kind: 'length', length: length.trim() } };
+}
+
+/** Streams the request to the manager's engine and the response back, each request framed explicitly. */
+function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, body: Body): void {
   const method = req.method ?? 'GET';
   // No Accept-Encoding upstream: the engine would gzip archives (cp, save) at ~40 MB/s, far slower than any link.
   // No Expect either: this side already answered 100 Continue and streams the body at once.
-  const drop = ['accept-encoding', 'expect'];
-  const headers = body === undefined
-    ? requestHeaders(req.rawHeaders, drop)
-    : requestHeaders(req.rawHeaders, [...drop, 'content-length'], ['Content-Length', String(body.length)]);
+  const drop = ['accept-encoding', 'expect', 'content-length'];
+  const framing =
+    body.kind === 'checked' ? ['Content-Length', String(body.bytes.length)]
+    : body.kind === 'length' ? ['Content-Length', body.length]
+    : body.kind === 'chunked' ? ['Transfer-Encoding', 'chunked']
+    : NO_BODY.has(method.toUpperCase()) ? [] : ['Content-Length', '0'];
+  const headers = requestHeaders(req.rawHeaders, drop, framing);
   const upstream = http.request({ socketPath: ep.socketPath, agent: ep.agent, method, path: target.forward, headers });
   upstream.on('response', (up) => {
     const status = up.statusCode ?? 502;
@@ -104,6 +150,7 @@ function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: Server
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  if (body !== undefined) upstream.end(body);
+  if (body.kind === 'checked') upstream.end(body.bytes);
+  else if (body.kind === 'none') upstream.end();
   else pipeCoalesced(req, upstream);
 }

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { evaluatePolicy, PolicyCode } from '../core/policy.js';
-import { audit, type Caller, type Endpoint } from './proxy.js';
+import { evaluatePolicy, PolicyCode, violationStatus } from '../core/policy.js';
+import { audit, pipelined, type Caller, type Endpoint } from './proxy.js';
 import { filterHeaders, headerValue, parseTarget, requestHeaders } from './request-target.js';
 import { rawResponseHead, sendRawError } from './responses.js';
 
@@ -23,8 +23,9 @@ export function handleUpgrade(ep: Endpoint, caller: Caller, req: IncomingMessage
   if (target.policyPath === undefined || !UPGRADABLE.some((p) => p.test(target.policyPath ?? ''))) {
     return refuse(400, PolicyCode.UPGRADE_NOT_ALLOWED, 'connection upgrade is only possible on attach and exec start');
   }
+  if (pipelined(req.socket)) return refuse(400, PolicyCode.BAD_FRAMING, 'pipelined requests are not accepted: send the next request after the answer to this one');
   const decision = evaluatePolicy({ method, path: target.policyPath, query: target.query });
-  if (!decision.allowed) return refuse(403, decision.violation.code, decision.violation.message);
+  if (!decision.allowed) return refuse(violationStatus(decision.violation.code), decision.violation.code, decision.violation.message);
   if (headerValue(req.rawHeaders, 'transfer-encoding') !== undefined) {
     return refuse(400, PolicyCode.UNREADABLE_REQUEST, 'send the body of an upgrade request with a Content-Length');
   }

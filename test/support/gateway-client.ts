@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
+import tls from 'node:tls';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -64,6 +65,29 @@ export class GatewayClient {
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /**
+   * Sends `bytes` as they are over one mutual-TLS connection (for requests no HTTP client would
+   * frame that way) and resolves with everything the gateway answered until it closed or went quiet.
+   */
+  raw(bytes: string, quietMs = 1_500): Promise<string> {
+    const options = this.agent.options;
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ ...this.#endpoint, ca: options.ca, cert: options.cert, key: options.key }, () => socket.write(bytes));
+      let text = '';
+      let timer = setTimeout(() => socket.end(), quietMs);
+      socket.on('data', (c: Buffer) => {
+        text += c.toString('utf8');
+        clearTimeout(timer);
+        timer = setTimeout(() => socket.end(), quietMs);
+      });
+      socket.on('error', reject);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
   }
 }
 
