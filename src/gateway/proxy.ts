@@ -36,24 +36,24 @@ function deny(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerRes
   sendError(res, status, code, message, status === 413 || code === PolicyCode.BAD_FRAMING);
 }
 
-/** Requests in progress per connection: a second one arriving before the first is answered was pipelined. */
-const inFlight = new WeakMap<object, number>();
+/** The latest response on each connection. */
+const lastResponse = new WeakMap<object, ServerResponse>();
 
 /**
- * Tracks `req` as in progress on its connection until its answer is sent; false when it was pipelined.
- * (node:http parses a request only after the previous one's body, so the answer is what counts.)
+ * Whether a request arriving on `socket` now was pipelined: sent before the answer to the previous
+ * one was complete. A client that waits for answers never sees that, as the gateway has ended a
+ * response (`writableEnded`, set synchronously) before any client can have read all of it.
  */
-function admit(req: IncomingMessage, res: ServerResponse): boolean {
-  const socket = req.socket;
-  const before = inFlight.get(socket) ?? 0;
-  inFlight.set(socket, before + 1);
-  res.once('close', () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
-  return before === 0;
+export function pipelined(socket: object): boolean {
+  const previous = lastResponse.get(socket);
+  return previous !== undefined && !previous.writableEnded;
 }
 
-/** Whether a request is still being answered on `socket` (an upgrade request arriving now was pipelined). */
-export function pipelined(socket: object): boolean {
-  return (inFlight.get(socket) ?? 0) > 0;
+/** Records `res` as its connection's latest response; false when the request was pipelined. */
+function admit(req: IncomingMessage, res: ServerResponse): boolean {
+  const ok = !pipelined(req.socket);
+  lastResponse.set(req.socket, res);
+  return ok;
 }
 
 /** Policy, then forwarding. Requests whose decision needs no body or lookup take a synchronous fast path. */
