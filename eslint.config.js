@@ -45,6 +45,10 @@ export default tseslint.config(
   layer(['src/store/**', 'src/engine/**', 'src/pki/**'], [
     { group: ['**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**'], message: 'adapters must not import outer layers' },
   ]),
+  // net: limits of listening sockets, shared by the API and the gateway; it knows neither.
+  layer(['src/net/**'], [
+    { group: ['**/api/**', '**/gateway/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/pki/**'], message: 'net serves the listeners; it imports only core' },
+  ]),
   layer(['src/reconciler/**'], [
     { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', 'dockerode', 'kysely'], message: 'the reconciler works through core ports' },
   ]),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey, hashApiKey } from '../src/api/api-keys.js';
 import { buildApi } from '../src/api/app.js';
 import { defaultWebRoot } from '../src/api/portal/static-site.js';
+import { loadConfig } from '../src/config/config.js';
 import { ClusterService } from '../src/core/cluster-service.js';
 import type { Store } from '../src/core/ports.js';
 import { X509Pki } from '../src/pki/x509-pki.js';
@@ -34,7 +35,7 @@ describe('portal HTTP contract', () => {
       ipAddresses: ['127.0.0.1'],
       usage: () => Promise.resolve({ nodes: [] }),
     });
-    app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined });
+    app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits: loadConfig({}).apiLimits });
   });
   afterAll(async () => {
     await app.close();

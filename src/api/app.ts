@@ -8,6 +8,8 @@ import { Authenticator } from './authenticator.js';
 import { errorBody, httpStatusOf } from './http-errors.js';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerPortal } from './portal/portal-plugin.js';
+import { ConnectionCaps } from '../net/connection-caps.js';
+import { headTimeoutOptions } from '../net/head-timeout.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,6 +17,7 @@ declare module 'fastify' {
   }
 }
 
+/** What the API is built from. */
 export interface ApiDeps {
   readonly store: Store;
   readonly clusters: ClusterService;
@@ -24,18 +27,39 @@ export interface ApiDeps {
   readonly log: (line: string) => void;
   /** This replica's name and whether it leads (shown by /healthz); absent in tests of the API alone. */
   readonly replica?: () => { readonly id: string; readonly role: 'leader' | 'standby' };
+  readonly limits: ApiLimits;
+}
+
+/** How long a client may take and how many connections it may hold; a cap of 0 is none. */
+export interface ApiLimits {
+  /** A request's head must have arrived this long after its first byte. */
+  readonly headersTimeoutMs: number;
+  /** A whole request (head and body) must have arrived by then; a connection idle this long is closed. */
+  readonly requestTimeoutMs: number;
+  /** Connections open at once, from everyone. */
+  readonly maxConnections: number;
+  /** Connections open at once from one client address. */
+  readonly maxConnectionsPerAddress: number;
 }
 
 const BODY_LIMIT = 64 * 1024;
 
 /** Builds the HTTP API (not listening yet). */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const { limits } = deps;
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: false,
+    // Bodies are small: a client that trickles a request (or says nothing) is cut, not waited for.
+    connectionTimeout: limits.requestTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    http: { requestTimeout: limits.requestTimeoutMs, ...headTimeoutOptions(limits.headersTimeoutMs) },
     // Reject what the schemas don't describe instead of silently dropping or coercing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   });
+  const caps = new ConnectionCaps({ scope: 'the API', perAddress: limits.maxConnectionsPerAddress, total: 0, log: deps.log });
+  const admit = caps.guard(app.server, 'api', limits.maxConnections);
+  app.server.prependListener('connection', admit);
   const auth = new Authenticator(deps.store);
 
   await app.register(swagger, {

@@ -26,4 +26,15 @@ describe('server configuration', () => {
     expect(() => loadConfig({ CARINA_PORT_RANGE: '9-1' })).toThrow(/CARINA_PORT_RANGE/);
     expect(() => loadConfig({ CARINA_MAX_FAILURES: '-1' })).toThrow(/CARINA_MAX_FAILURES/);
   });
+
+  it('bounds slow and greedy clients of the API and the gateway unless told otherwise', () => {
+    const c = loadConfig({});
+    expect(c.apiLimits).toEqual({ headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 1_024, maxConnectionsPerAddress: 64 });
+    expect(c.gatewayLimits).toEqual({ headersTimeoutMs: 15_000, maxConnections: 4_096, maxConnectionsPerCluster: 512, maxConnectionsPerAddress: 256 });
+    const told = loadConfig({ CARINA_HEADERS_TIMEOUT_MS: '5000', CARINA_API_MAX_CONNECTIONS_PER_ADDRESS: '0', CARINA_GATEWAY_MAX_CONNECTIONS_PER_CLUSTER: '64' });
+    expect([told.apiLimits.headersTimeoutMs, told.gatewayLimits.headersTimeoutMs, told.apiLimits.maxConnectionsPerAddress]).toEqual([5_000, 5_000, 0]);
+    expect(told.gatewayLimits.maxConnectionsPerCluster).toBe(64);
+    expect(() => loadConfig({ CARINA_HEADERS_TIMEOUT_MS: '0' })).toThrow(/CARINA_HEADERS_TIMEOUT_MS must be a positive/);
+    expect(() => loadConfig({ CARINA_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/CARINA_API_REQUEST_TIMEOUT_MS \(30000\) must be at least CARINA_HEADERS_TIMEOUT_MS/);
+  });
 });

@@ -40,6 +40,20 @@ export interface ServerConfig {
   readonly leaseTtlMs: number;
   /** The file holding the key that seals the clusters' private keys in the store. */
   readonly secretKeyFile: string;
+  /** Time limits and connection caps of the API (caps of 0 are none). */
+  readonly apiLimits: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly maxConnectionsPerAddress: number;
+  };
+  /** Time limits and connection caps of the gateway's listeners, one per cluster (caps of 0 are none). */
+  readonly gatewayLimits: {
+    readonly headersTimeoutMs: number;
+    readonly maxConnections: number;
+    readonly maxConnectionsPerCluster: number;
+    readonly maxConnectionsPerAddress: number;
+  };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -48,6 +62,35 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
   return n;
+}
+
+/** Timeouts must be positive: 0 would mean "wait for ever" to Node, the very thing they prevent. */
+function timeout(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const ms = int(env, name, fallback);
+  if (ms === 0) throw new Error(`${name} must be a positive number of milliseconds`);
+  return ms;
+}
+
+function limits(env: NodeJS.ProcessEnv): Pick<ServerConfig, 'apiLimits' | 'gatewayLimits'> {
+  const headersTimeoutMs = timeout(env, 'CARINA_HEADERS_TIMEOUT_MS', 15_000);
+  const requestTimeoutMs = timeout(env, 'CARINA_API_REQUEST_TIMEOUT_MS', 30_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new Error(`CARINA_API_REQUEST_TIMEOUT_MS (${requestTimeoutMs}) must be at least CARINA_HEADERS_TIMEOUT_MS (${headersTimeoutMs}): a request's head is part of it`);
+  }
+  return {
+    apiLimits: Object.freeze({
+      headersTimeoutMs,
+      requestTimeoutMs,
+      maxConnections: int(env, 'CARINA_API_MAX_CONNECTIONS', 1_024),
+      maxConnectionsPerAddress: int(env, 'CARINA_API_MAX_CONNECTIONS_PER_ADDRESS', 64),
+    }),
+    gatewayLimits: Object.freeze({
+      headersTimeoutMs,
+      maxConnections: int(env, 'CARINA_GATEWAY_MAX_CONNECTIONS', 4_096),
+      maxConnectionsPerCluster: int(env, 'CARINA_GATEWAY_MAX_CONNECTIONS_PER_CLUSTER', 512),
+      maxConnectionsPerAddress: int(env, 'CARINA_GATEWAY_MAX_CONNECTIONS_PER_ADDRESS', 256),
+    }),
+  };
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
@@ -90,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     replicaId: env.CARINA_REPLICA_ID || `${hostname()}:${listenPort}`,
     leaseTtlMs: Math.max(3_000, int(env, 'CARINA_LEASE_TTL_MS', 15_000)),
     secretKeyFile: resolve(env.CARINA_SECRET_KEY_FILE || join(dataDir, 'secret.key')),
+    ...limits(env),
   });
 }

@@ -7,9 +7,11 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditRepository } from '../core/ports.js';
 import type { ClusterPki } from '../core/types.js';
+import { ConnectionCaps } from '../net/connection-caps.js';
+import { ending, rawConnect } from '../net/test-support/raw-client.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
-import { ClusterListener } from './cluster-listener.js';
+import { ClusterListener, type ListenerConfig } from './cluster-listener.js';
 
 // The gateway in front of a fake engine on a unix socket: forwarding, policy, upgrade, rotation, audit.
 const dir = mkdtempSync(join(tmpdir(), 'carina-gw-'));
@@ -44,6 +46,12 @@ const engine = http.createServer((req, res) => {
       });
       return;
     }
+    if (req.url === '/quiet') {
+      // A stream with nothing to say for a while (docker events, logs -f of a quiet container).
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).flushHeaders();
+      setTimeout(() => res.end('late\n'), 1_000);
+      return;
+    }
     res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"Id":"abc"}');
   });
 });
@@ -72,6 +80,24 @@ function request(a: https.Agent, method: string, path: string, body?: string): P
   });
 }
 
+/** A listener of cluster `name` on a free port, with generous limits unless told. */
+function listenerConfig(p: ClusterPki, over: Partial<ListenerConfig> = {}): ListenerConfig {
+  return {
+    clusterId: 'c1',
+    clusterName: 'web',
+    account: 'alice',
+    host: '127.0.0.1',
+    port: 0,
+    socketPath,
+    pki: p,
+    audit: new AuditLog(repo, () => undefined),
+    headersTimeoutMs: 15_000,
+    maxConnections: 0,
+    caps: new ConnectionCaps({ scope: 'the gateway', perAddress: 0, total: 0, log: () => undefined }),
+    ...over,
+  };
+}
+
 /** Polls `done` every 10 ms for up to 5 s. */
 async function until(done: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -80,7 +106,7 @@ async function until(done: () => boolean): Promise<void> {
 beforeAll(async () => {
   await new Promise<void>((resolve) => engine.listen(socketPath, resolve));
   pki = await issuer.createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: ['web.alice.carina.local'], ipAddresses: ['127.0.0.1'] });
-  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, socketPath, pki, audit: new AuditLog(repo, () => undefined), tlsIdleMs: 300 });
+  listener = new ClusterListener({ ...listenerConfig(pki), tlsIdleMs: 300 });
   port = (await listener.listen()).port;
 });
 afterAll(async () => {
@@ -163,5 +189,134 @@ describe('ClusterListener', () => {
     expect(listener.tlsLoaded).toBe(false);
     expect((await request(agent(current), 'GET', '/_ping')).status).toBe(200);
     expect(listener.tlsLoaded).toBe(true);
+  });
+});
+
+/** An mTLS connection from `from` (any 127.x address) to `port` as `p`'s client, once the handshake is done. */
+async function tlsConnect(p: ClusterPki, port: number, from = '127.0.0.1'): Promise<tls.TLSSocket> {
+  const raw = await rawConnect(port, from);
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ socket: raw, ca: p.caCert, cert: p.clientCert, key: p.clientKey, servername: 'localhost' });
+    socket.once('secureConnect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** `GET path` on a new mTLS connection from `from`: what came back before the connection closed. */
+async function getFrom(p: ClusterPki, port: number, path: string, from = '127.0.0.1'): Promise<string> {
+  const socket = await tlsConnect(p, port, from);
+  const end = ending(socket, 5_000);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  return (await end).received;
+}
+
+describe('ClusterListener against slow clients (head timeout 300 ms)', () => {
+  let slow: ClusterListener;
+  let slowPort = 0;
+  beforeAll(async () => {
+    slow = new ClusterListener(listenerConfig(pki, { headersTimeoutMs: 300, tlsIdleMs: 100 }));
+    slowPort = (await slow.listen()).port;
+  });
+  afterAll(() => slow.close());
+
+  it('drops a client that connects and never completes its TLS handshake', async () => {
+    const silent = await rawConnect(slowPort);
+    const halfHello = await rawConnect(slowPort);
+    const ends = [ending(silent, 3_000), ending(halfHello, 3_000)];
+    halfHello.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])); // the start of a ClientHello, and no more
+    for (const { closedAfterMs } of await Promise.all(ends)) {
+      expect(closedAfterMs).toBeGreaterThanOrEqual(250);
+      expect(closedAfterMs).toBeLessThan(1_500);
+    }
+  });
+
+  it('cuts a client whose request head is still incomplete after the timeout (408), and one that sends no request', async () => {
+    const trickling = await tlsConnect(pki, slowPort);
+    const idle = await tlsConnect(pki, slowPort);
+    const ends = [ending(trickling, 3_000), ending(idle, 3_000)] as const;
+    trickling.write('GET /_ping HTTP/1.1\r\nHost: x\r\n');
+    const timer = setInterval(() => trickling.write('X-Slow: 1\r\n'), 50);
+    expect(await getFrom(pki, slowPort, '/_ping')).toMatch(/^HTTP\/1.1 200 /); // meanwhile others are served
+    const [cut, quiet] = await Promise.all(ends);
+    clearInterval(timer);
+    expect(cut.received).toMatch(/^HTTP\/1.1 408 /);
+    for (const { closedAfterMs } of [cut, quiet]) {
+      expect(closedAfterMs).toBeGreaterThanOrEqual(250);
+      expect(closedAfterMs).toBeLessThan(1_500);
+    }
+  });
+
+  it('never cuts a stream, even one that says nothing for longer than the timeout, nor a quiet hijacked connection', async () => {
+    expect(await getFrom(pki, slowPort, '/quiet')).toMatch(/^HTTP\/1.1 200 [^]*late\n/);
+    const attach = await tlsConnect(pki, slowPort);
+    let out = '';
+    attach.on('data', (c: Buffer) => (out += c.toString()));
+    attach.write('POST /v1.41/containers/x/attach?stream=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+    await until(() => out.includes('\r\n\r\n'));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    attach.end('still here');
+    await new Promise((resolve) => attach.on('close', resolve));
+    expect(out.endsWith('\r\n\r\nSTILL HEREEOF')).toBe(true);
+  });
+
+  it('still cuts slow clients after it dropped its idle TLS context and made it again', async () => {
+    await until(() => !slow.tlsLoaded);
+    expect(slow.tlsLoaded).toBe(false);
+    const { closedAfterMs } = await ending(await tlsConnect(pki, slowPort), 3_000);
+    expect(closedAfterMs).toBeGreaterThanOrEqual(200);
+    expect(closedAfterMs).toBeLessThan(1_500);
+  });
+});
+
+describe('ClusterListener against clients holding many connections', () => {
+  let other: ClusterPki;
+  beforeAll(async () => {
+    other = await issuer.createClusterPki({ clusterId: 'c2', clusterName: 'db', accountName: 'alice', dnsNames: ['db.alice.carina.local'], ipAddresses: ['127.0.0.1'] });
+  });
+
+  /** Two clusters' listeners sharing `caps`; cluster web holds at most `maxConnections`. */
+  async function pair(caps: ConnectionCaps, maxConnections = 0) {
+    const web = new ClusterListener(listenerConfig(pki, { caps, maxConnections }));
+    const db = new ClusterListener(listenerConfig(other, { clusterId: 'c2', clusterName: 'db', caps }));
+    const ports = { web: (await web.listen()).port, db: (await db.listen()).port };
+    return { ports, close: () => Promise.all([web.close(), db.close()]) };
+  }
+  const closedAtOnce = async (port: number, from: string) => (await ending(await rawConnect(port, from), 1_000)).closedAfterMs !== undefined;
+
+  it('closes at once what one address opens over its cap, on any cluster, while another address gets through', async () => {
+    const log: string[] = [];
+    const { ports, close } = await pair(new ConnectionCaps({ scope: 'the gateway', perAddress: 3, total: 0, log: (l) => log.push(l) }));
+    const held = [await rawConnect(ports.web), await rawConnect(ports.web), await rawConnect(ports.db)];
+    expect(await closedAtOnce(ports.web, '127.0.0.1')).toBe(true);
+    expect(await closedAtOnce(ports.db, '127.0.0.1')).toBe(true);
+    expect(await getFrom(pki, ports.web, '/_ping', '127.0.0.2')).toMatch(/^HTTP\/1.1 200 /);
+    expect(log).toEqual(['gateway alice/web: closed a new connection from 127.0.0.1 at once: 127.0.0.1 holds 3 connections to the gateway already (the per-address cap)']);
+    for (const s of held) s.destroy();
+    await close();
+  });
+
+  it("closes at once what a cluster's port gets over its own cap, while another cluster still gets through", async () => {
+    const log: string[] = [];
+    const { ports, close } = await pair(new ConnectionCaps({ scope: 'the gateway', perAddress: 0, total: 0, log: (l) => log.push(l) }), 4);
+    const held = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'].map((from) => rawConnect(ports.web, from)));
+    expect(await closedAtOnce(ports.web, '127.0.0.6')).toBe(true);
+    expect(await getFrom(other, ports.db, '/_ping', '127.0.0.6')).toMatch(/^HTTP\/1.1 200 /);
+    expect(log).toEqual(['gateway alice/web: closed a new connection from 127.0.0.6 at once: gateway alice/web holds 4 connections already (its cap)']);
+    held[0]?.destroy();
+    await until(() => false === held[0]?.readable);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await getFrom(pki, ports.web, '/_ping', '127.0.0.6')).toMatch(/^HTTP\/1.1 200 /);
+    for (const s of held) s.destroy();
+    await close();
+  });
+
+  it('closes at once what all clusters together get over the total cap', async () => {
+    const { ports, close } = await pair(new ConnectionCaps({ scope: 'the gateway', perAddress: 0, total: 2, log: () => undefined }));
+    const held = [await rawConnect(ports.web, '127.0.0.2'), await rawConnect(ports.web, '127.0.0.3')];
+    expect(await closedAtOnce(ports.db, '127.0.0.4')).toBe(true);
+    for (const s of held) s.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await getFrom(other, ports.db, '/_ping', '127.0.0.4')).toMatch(/^HTTP\/1.1 200 /);
+    await close();
   });
 });

@@ -3,6 +3,8 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { PolicyCode } from '../core/policy.js';
 import type { ClusterPki } from '../core/types.js';
+import type { ConnectionCaps } from '../net/connection-caps.js';
+import { headTimeoutOptions } from '../net/head-timeout.js';
 import type { AuditLog } from './audit-log.js';
 import { audit, handleRequest, type Caller, type Endpoint } from './proxy.js';
 import { normaliseSerial, parseTarget } from './request-target.js';
@@ -32,6 +34,15 @@ export interface ListenerConfig {
   readonly tlsIdleMs?: number;
   /** Where errors of the listening socket after it is bound go (e.g. EMFILE on accept). */
   readonly log?: (line: string) => void;
+  /**
+   * A client must finish its TLS handshake this long after connecting, then start a request and
+   * send its head within this long; a whole request is not bounded (logs -f, attach, events stream).
+   */
+  readonly headersTimeoutMs: number;
+  /** Connections this cluster's port holds at once (0: no cap of its own). */
+  readonly maxConnections: number;
+  /** Caps every listener of the gateway shares: per client address and in total. */
+  readonly caps: ConnectionCaps;
 }
 
 /**
@@ -51,12 +62,17 @@ export class ClusterListener {
   #pki: ClusterPki;
   #serial: string;
   readonly #endpoint: Endpoint;
+  /** Closes a connection over a cap at once; false when it did. */
+  readonly #admit: (raw: Socket) => boolean;
 
   constructor(readonly config: ListenerConfig) {
     this.#pki = config.pki;
     this.#serial = normaliseSerial(config.pki.clientSerial);
     this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit };
-    this.#http = http.createServer({ requestTimeout: 0, noDelay: true, highWaterMark: STREAM_BUFFER }, (req, res) => {
+    // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
+    // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
+    const timeouts = { requestTimeout: 0, ...headTimeoutOptions(config.headersTimeoutMs) };
+    this.#http = http.createServer({ ...timeouts, noDelay: true, highWaterMark: STREAM_BUFFER }, (req, res) => {
       const caller = this.#callers.get(req.socket as TLSSocket);
       if (!caller || caller.serial !== this.#serial) {
         audit(this.#endpoint, caller ?? { serial: '' }, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
@@ -74,10 +90,14 @@ export class ClusterListener {
       }
       handleUpgrade(this.#endpoint, caller, req, socket, head);
     });
-    this.#net = net.createServer({ allowHalfOpen: true }, (raw) => this.#connected(raw));
+    // Not half-open before the handshake: a client that leaves then is let go at once, instead of
+    // holding its place under the caps until the handshake timeout (#accept allows it after).
+    this.#net = net.createServer({ allowHalfOpen: false }, (raw) => this.#connected(raw));
+    this.#admit = config.caps.guard(this.#net, `gateway ${config.account}/${config.clusterName}`, config.maxConnections);
   }
 
   #connected(raw: Socket): void {
+    if (!this.#admit(raw)) return;
     // Without TCP_NODELAY a response head flushed before its body meets the client's delayed ACK: 40 ms per request.
     raw.setNoDelay(true);
     this.#raw.add(raw);
@@ -91,10 +111,22 @@ export class ClusterListener {
   #tlsServer(): tls.Server {
     clearTimeout(this.#idle);
     if (this.#tls) return this.#tls;
-    const server = tls.createServer({ ...this.#secureOptions(), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true, highWaterMark: STREAM_BUFFER });
+    const server = tls.createServer({
+      ...this.#secureOptions(),
+      requestCert: true,
+      rejectUnauthorized: true,
+      allowHalfOpen: true,
+      highWaterMark: STREAM_BUFFER,
+      handshakeTimeout: this.config.headersTimeoutMs,
+    });
     server.on('secureConnection', (socket) => this.#accept(socket));
-    server.on('tlsClientError', () => undefined); // a client without (or with another cluster's) certificate: the handshake already failed
+    // A client without (or with another cluster's) certificate, or too slow: its handshake failed.
+    // Node does not close the socket of a handshake that timed out: that is done here.
+    server.on('tlsClientError', (_error, socket) => socket.destroy());
     this.#tls = server;
+    // Node checks an http.Server's head timeout only once it listens; this one never does (its
+    // connections come from the TLS server), so it is told it does while it has them to check.
+    this.#http.emit('listening');
     return server;
   }
 
@@ -106,7 +138,9 @@ export class ClusterListener {
   #idleSoon(): void {
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => {
-      if (this.#raw.size === 0) this.#tls = undefined;
+      if (this.#raw.size > 0) return;
+      this.#tls = undefined;
+      this.#http.close(); // stops the head-timeout check until the next connection
     }, this.config.tlsIdleMs ?? TLS_IDLE_MS);
     this.#idle.unref();
   }
@@ -123,6 +157,7 @@ export class ClusterListener {
     const serial = normaliseSerial(socket.getPeerCertificate().serialNumber ?? '');
     this.#callers.set(socket, { serial });
     socket.once('close', () => this.#callers.delete(socket));
+    socket.allowHalfOpen = true; // attach and exec pass a client's half-close through
     this.#http.emit('connection', socket);
   }
 
@@ -158,9 +193,9 @@ export class ClusterListener {
     this.#tls = undefined;
     const closed = new Promise<void>((resolve) => this.#net.close(() => resolve()));
     for (const socket of this.#callers.keys()) socket.destroy();
-    // A client that connected and went away before its handshake stays half-open (allowHalfOpen)
-    // until the handshake timeout, 120 s, and close() would wait that long for it.
+    // A client that is still in its handshake would keep close() waiting until the handshake timeout.
     for (const socket of this.#raw) socket.destroy();
+    this.#http.close();
     this.#agent.destroy();
     await closed;
   }

@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditRepository } from '../core/ports.js';
 import type { ClusterPki } from '../core/types.js';
+import { ConnectionCaps } from '../net/connection-caps.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener } from './cluster-listener.js';
@@ -60,7 +61,8 @@ const requestLines = () => wire.match(/^[A-Z]+ \S+ HTTP\/1\.1\r$/gm) ?? [];
 beforeAll(async () => {
   await new Promise<void>((resolve) => engine.listen(socketPath, resolve));
   pki = await new X509Pki().createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: [], ipAddresses: ['127.0.0.1'] });
-  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, socketPath, pki, audit: new AuditLog(repo, () => undefined) });
+  const caps = new ConnectionCaps({ scope: 'the gateway', perAddress: 0, total: 0, log: () => undefined });
+  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, socketPath, pki, audit: new AuditLog(repo, () => undefined), headersTimeoutMs: 15_000, maxConnections: 0, caps });
   port = (await listener.listen()).port;
 });
 beforeEach(() => {

@@ -1,6 +1,7 @@
 import { describeCause } from '../core/errors.js';
 import type { EndpointNotifier, Store } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
+import { ConnectionCaps } from '../net/connection-caps.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener } from './cluster-listener.js';
 
@@ -14,6 +15,19 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** How often listeners are reconciled with the store (creations and deletions by other processes). */
   readonly syncIntervalMs?: number;
+  readonly limits: GatewayLimits;
+}
+
+/** How long a client may take and how many connections it may hold; a cap of 0 is none. */
+export interface GatewayLimits {
+  /** For the TLS handshake, then for each request head (a whole request has no limit: streams). */
+  readonly headersTimeoutMs: number;
+  /** Connections open at once on all clusters' ports together. */
+  readonly maxConnections: number;
+  /** Connections open at once on one cluster's port. */
+  readonly maxConnectionsPerCluster: number;
+  /** Connections one client address holds at once, on all clusters' ports together. */
+  readonly maxConnectionsPerAddress: number;
 }
 
 /**
@@ -23,6 +37,8 @@ export interface GatewayOptions {
 export class Gateway implements EndpointNotifier {
   readonly #o: GatewayOptions;
   readonly #audit: AuditLog;
+  /** Shared by every listener, so a client spreading connections over many clusters' ports is still capped. */
+  readonly #caps: ConnectionCaps;
   readonly #listeners = new Map<string, ClusterListener>();
   /** Per-cluster chains, so a sync and a refresh never race on one cluster's listener. */
   readonly #chains = new Map<string, Promise<void>>();
@@ -35,6 +51,8 @@ export class Gateway implements EndpointNotifier {
   constructor(options: GatewayOptions) {
     this.#o = Object.freeze({ ...options });
     this.#audit = new AuditLog(options.store.audit, options.log);
+    const { maxConnections: total, maxConnectionsPerAddress: perAddress } = options.limits;
+    this.#caps = new ConnectionCaps({ scope: 'the gateway', perAddress, total, log: options.log });
   }
 
   /** Opens a listener for every cluster, then keeps them in step with the store. */
@@ -111,6 +129,9 @@ export class Gateway implements EndpointNotifier {
       pki,
       audit: this.#audit,
       log: this.#o.log,
+      headersTimeoutMs: this.#o.limits.headersTimeoutMs,
+      maxConnections: this.#o.limits.maxConnectionsPerCluster,
+      caps: this.#caps,
     });
     try {
       await listener.listen();

@@ -85,7 +85,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     swarmLossGraceMs: 10_000,
   });
   // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
-  const gateway = new Gateway({ store, host: config.publishAddress, socketOf: (id) => engine.managerSocket(id), log });
+  const gateway = new Gateway({ store, host: config.publishAddress, socketOf: (id) => engine.managerSocket(id), log, limits: config.gatewayLimits });
   // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
   // leader through the store: a kick row it takes within 250 ms (else its periodic pass), and its
   // gateway sync (1 s).
@@ -144,6 +144,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     version,
     log,
     replica: () => ({ id: config.replicaId, role: leadership.role }),
+    limits: config.apiLimits,
   });
   // Listening first: a second live process with this replica id fails here, before it could lead.
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
