@@ -181,7 +181,7 @@ describe('carina CLI: configuration, JSON output and errors', () => {
       const got = await json(['get', 'alpha', '--wait']);
       expect(Object.keys(got).sort()).toEqual([...CLUSTER_KEYS, 'node_details'].sort());
       expect(got).toMatchObject({ name: 'alpha', status: 'active', nodes_ready: got.nodes });
-      expect(Object.keys(got.node_details[0]).sort()).toEqual(['address', 'container_id', 'index', 'role', 'status']);
+      expect(Object.keys(got.node_details[0]).sort()).toEqual(['address', 'index', 'role', 'status']);
       expect(await json(['autoscale', 'alpha', 'on'])).toMatchObject({ name: 'alpha', autoscale: true });
       const created = await json(['create', 'golf']);
       expect(Object.keys(created).sort()).toEqual(CLUSTER_KEYS);

@@ -102,3 +102,14 @@ describe('the API against clients holding many connections', () => {
     expect(await statusLine(port, '127.0.0.4')).toBe('HTTP/1.1 200 OK');
   });
 });
+
+describe('GET /healthz', () => {
+  it('tells anyone only that the API is up', async () => {
+    const { port } = await api({});
+    const socket = await rawConnect(port);
+    const end = ending(socket, 3_000);
+    socket.write(GET);
+    const body = (await end).received.split('\r\n\r\n')[1];
+    expect(JSON.parse(body ?? '')).toEqual({ status: 'ok' });
+  });
+});

@@ -21,8 +21,9 @@ export function presentCluster(c: Cluster, nodesReady: number | null, endpointHo
   };
 }
 
+/** A node as its tenant sees it: its place, role, state and address in the cluster's network; not the host's container. */
 export function presentNode(n: ClusterNode): Json.ClusterNode {
-  return { index: n.index, role: n.role, status: n.status, address: n.address, container_id: n.containerId };
+  return { index: n.index, role: n.role, status: n.status, address: n.address };
 }
 
 export function presentEvent(e: ClusterEvent): Json.ClusterEvent {

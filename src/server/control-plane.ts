@@ -143,7 +143,6 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     advertiseAddress: config.advertiseAddress,
     version,
     log,
-    replica: () => ({ id: config.replicaId, role: leadership.role }),
     limits: config.apiLimits,
   });
   // Listening first: a second live process with this replica id fails here, before it could lead.

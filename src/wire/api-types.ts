@@ -12,8 +12,8 @@ export interface ClusterNode {
   readonly index: number;
   readonly role: string;
   readonly status: string;
+  /** Its address in the cluster's own network (as `docker node inspect` shows it). */
   readonly address: string | null;
-  readonly container_id: string | null;
 }
 
 /** A cluster (`GET /v1/clusters/{name}` adds `node_details`). */

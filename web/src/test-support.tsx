@@ -37,8 +37,8 @@ export function cluster(over: Partial<Cluster> = {}): Cluster {
     created_at: new Date(Date.now() - 5 * 60_000).toISOString(),
     updated_at: new Date().toISOString(),
     node_details: [
-      { index: 0, role: 'manager', status: 'ready', address: '172.18.0.2', container_id: 'c0' },
-      { index: 1, role: 'worker', status: 'ready', address: '172.18.0.3', container_id: 'c1' },
+      { index: 0, role: 'manager', status: 'ready', address: '172.18.0.2' },
+      { index: 1, role: 'worker', status: 'ready', address: '172.18.0.3' },
     ],
     ...over,
   };
