@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../core/errors.js';
-import { ensureHostEngine, type CommandResult, type CommandRunner, type HostSetupOptions } from './host-setup.js';
+import { childProcessRunner, ensureHostEngine, type CommandResult, type CommandRunner, type HostSetupOptions } from './host-setup.js';
 
 interface Call {
   readonly kind: 'run' | 'start';
@@ -131,5 +134,26 @@ describe('ensureHostEngine', () => {
     const outcome = await ensureHostEngine({ ...host.opts, isDebian: false });
     expect(outcome.kind === 'manual' && outcome.instructions).toContain('Install Docker Engine for your distribution');
     expect(host.calls).toEqual([]);
+  });
+});
+
+describe('childProcessRunner.startDetached', () => {
+  const mode = (path: string) => statSync(path).mode & 0o777;
+  const logged = async (path: string, text: string) => {
+    for (let i = 0; i < 200 && !readFileSync(path, 'utf8').includes(text); i++) await new Promise((r) => setTimeout(r, 10));
+    return readFileSync(path, 'utf8');
+  };
+
+  it("appends a daemon's output to a log only its user can read, also one an older version left readable", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'carina-logs-')), 'data');
+    const fresh = join(dir, 'dockerd.log');
+    await childProcessRunner().startDetached('sh', ['-c', 'echo started'], fresh);
+    expect([mode(dir), mode(fresh)]).toEqual([0o700, 0o600]);
+    expect(await logged(fresh, 'started')).toBe('started\n');
+    const old = join(dir, 'lxcfs.log');
+    writeFileSync(old, 'before\n', { mode: 0o644 });
+    await childProcessRunner().startDetached('sh', ['-c', 'echo after'], old);
+    expect(mode(old)).toBe(0o600);
+    expect(await logged(old, 'after')).toBe('before\nafter\n');
   });
 });

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../core/errors.js';
 import { clearStalePidfile } from './pidfile.js';
@@ -17,7 +17,7 @@ export interface CommandRunner {
   readonly run: (command: string, args: readonly string[], options?: { env?: Record<string, string> }) => Promise<CommandResult>;
   /** Whether a command is found on PATH. */
   readonly onPath: (command: string) => Promise<boolean>;
-  /** Starts a long-lived process in its own session, stdout and stderr appended to `logFile`; resolves once spawned. */
+  /** Starts a long-lived process in its own session, stdout and stderr appended to `logFile` (0600); resolves once spawned. */
   readonly startDetached: (command: string, args: readonly string[], logFile: string) => Promise<void>;
 }
 
@@ -122,9 +122,10 @@ export function childProcessRunner(): CommandRunner {
         execFile('sh', ['-c', 'command -v "$1"', 'sh', command], (error) => resolve(error === null));
       }),
     startDetached: (command, args, logFile) => {
-      mkdirSync(dirname(logFile), { recursive: true });
-      const fd = openSync(logFile, 'a');
+      mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+      const fd = openSync(logFile, 'a', 0o600);
       try {
+        fchmodSync(fd, 0o600); // also a log an older version left readable: what daemons log is the host's business
         const child = spawn(command, [...args], { detached: true, stdio: ['ignore', fd, fd] });
         return new Promise<void>((resolve, reject) => {
           child.once('error', reject);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +20,7 @@ import { Autoscaler } from '../reconciler/autoscaler.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
 import { openStore } from '../store/open-store.js';
+import { preparePrivateDataDir } from './data-dir.js';
 import { loadSecretKey } from './secret-key.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
@@ -40,7 +40,7 @@ export function hostDocker(dockerHost: string | undefined): Dockerode {
 
 /** Starts the control plane on `config` (the host engine must already answer). */
 export async function startControlPlane(config: ServerConfig, version: string, log: (line: string) => void): Promise<ControlPlane> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await preparePrivateDataDir(config.dataDir, log);
   const clock: Clock = { now: () => new Date() };
   const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey: await loadSecretKey(config.secretKeyFile, log) });
   const docker = hostDocker(config.dockerHost);

@@ -7,6 +7,7 @@ import { childProcessRunner, ensureHostEngine, isDebianHost } from '../engine/ho
 import { pingQuick } from '../engine/node-client.js';
 import { openStore } from '../store/open-store.js';
 import { registerAccountCommands } from './accounts-command.js';
+import { preparePrivateDataDir } from './data-dir.js';
 import { describeLease } from './lease-description.js';
 import { CONTROL_PLANE_LEASE } from '../reconciler/leadership.js';
 import { hostDocker, startControlPlane } from './control-plane.js';
@@ -21,6 +22,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('carina-server').version(version).description('Carina control plane').exitOverride();
 
   const setupHost = async () => {
+    await preparePrivateDataDir(config.dataDir, log); // before dockerd's log is written into it
     const docker = hostDocker(config.dockerHost);
     const outcome = await ensureHostEngine({
       dockerHost: config.dockerHost,
@@ -60,8 +62,7 @@ async function main(argv: string[]): Promise<void> {
   program.command('setup').description('only set up the host engine (install and start dockerd if needed)').action(setupHost);
 
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    await preparePrivateDataDir(config.dataDir, log);
     // Without the secret key: admin commands never touch key material, so they neither make a key
     // file nor seal anything (a wrong data dir must not seal old plaintext keys with a new key).
     const store = await openStore({ url: config.databaseUrl });

@@ -18,6 +18,15 @@ describe('the secret key file', () => {
     expect(lines[0]).toMatch(/made a new secret key .* \(back it up with the database\)/);
   });
 
+  it('is made 0600 when found readable by others (restored from a backup, say)', async () => {
+    const path = join(dir, 'restored.key');
+    writeFileSync(path, `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o644 });
+    const lines: string[] = [];
+    expect(await loadSecretKey(path, (l) => lines.push(l))).toEqual(Buffer.alloc(32, 7));
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(lines).toEqual([`the secret key ${path} was readable by other users: it is 0600 now`]);
+  });
+
   it('refuses a file that is not one, saying what to do', async () => {
     const path = join(dir, 'bad.key');
     writeFileSync(path, 'hello\n');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDialectConfig } from 'kysely';
@@ -55,12 +55,29 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
     const { default: pg } = await import('pg');
     return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.connectionString }) });
   }
-  if (location.path !== ':memory:') mkdirSync(dirname(location.path), { recursive: true });
+  if (location.path !== ':memory:') makePrivate(location.path);
   const database = new SqliteDatabase(location.path);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   return new SqliteDialect({ database: reusingStatements(database) });
+}
+
+/**
+ * Makes the database file 0600 before SQLite opens it (creating it so if new), and its WAL and
+ * shared-memory files if they exist: sessions, CSRF tokens and the audit log are in them. SQLite
+ * gives the -wal and -shm files it makes later the database file's mode.
+ */
+function makePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
 }
 
 /**
