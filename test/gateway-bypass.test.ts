@@ -1,7 +1,9 @@
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
-import { GatewayClient } from './support/gateway-client.js';
+import { dockerResult, GatewayClient } from './support/gateway-client.js';
 import { TestServer } from './support/server.js';
 
 // The three ways a tenant got past the gateway's policy (issue 10), each sent as the attacker sent
@@ -83,6 +85,30 @@ describe('Docker API gateway: requests that read differently to the policy and t
     expect(pipelined).toContain('CARINA-1097');
     const gzip = await client.raw('POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n');
     expect(gzip).toMatch(/^HTTP\/1\.1 400 [^]*CARINA-1097/);
+  });
+
+  // The oracle on its own: objects made behind the gateway's back, on the manager's own socket, stand
+  // for whatever a future parser difference could let through. The gateway must judge what the engine
+  // really stored, remove it, and refuse.
+  it('removes a container whose stored mounts break the policy, though its request looked allowed', async () => {
+    const id = ((await api.request('GET', '/v1/clusters/byp')).body as { id: string }).id;
+    const node = new Dockerode({ socketPath: join(server.dataDir, 'nodes', id, 'n0', 'docker.sock') });
+    await node.createContainer({ name: 'hostroot', Image: image, Cmd: ['true'], HostConfig: { Binds: ['/:/host'] } });
+    // --volumes-from is allowed on purpose (the other container passed the same checks): not this one.
+    const res = await client.request('POST', '/v1.41/containers/create?name=borrower', { Image: image, Cmd: ['true'], HostConfig: { VolumesFrom: ['hostroot'] } });
+    expect({ status: res.status, code: res.json?.code }).toEqual({ status: 403, code: 'CARINA-1002' });
+    expect((await client.request('GET', '/v1.41/containers/borrower/json')).status).toBe(404);
+    const { entries } = (await api.request('GET', '/v1/clusters/byp/audit')).body as { entries: any[] };
+    expect(entries.filter((e) => e.path === '/v1.41/containers/create?name=borrower').map((e) => [e.status, e.denied_code])).toEqual([[403, 'CARINA-1002']]);
+
+    await dockerWithBundle(bundle, ['run', '-d', '--name', 'execbase', image, 'sleep', '600']);
+    const privileged = await (await node.getContainer('execbase').exec({ Cmd: ['true'], Privileged: true })).inspect();
+    const plain = await (await node.getContainer('execbase').exec({ Cmd: ['true'] })).inspect();
+    const start = await client.request('POST', `/v1.41/exec/${privileged.ID}/start`, { Detach: true });
+    expect({ status: start.status, code: start.json?.code }).toEqual({ status: 403, code: 'CARINA-1001' });
+    expect((await node.getExec(privileged.ID).inspect()).Pid).toBe(0);
+    expect((await client.request('POST', `/v1.41/exec/${plain.ID}/start`, { Detach: true })).status).toBe(200);
+    expect((await dockerResult(bundle, ['exec', 'execbase', 'true'])).code).toBe(0);
   });
 
   it('still runs what the policy allows, sent the ordinary way', async () => {

@@ -12,6 +12,7 @@ import { ending, rawConnect } from '../net/test-support/raw-client.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener, type ListenerConfig } from './cluster-listener.js';
+import { inspectDocument } from './test-support/engine-documents.js';
 
 // The gateway in front of a fake engine on a unix socket: forwarding, policy, upgrade, rotation, audit.
 const dir = mkdtempSync(join(tmpdir(), 'carina-gw-'));
@@ -35,6 +36,8 @@ const engine = http.createServer((req, res) => {
   req.on('end', () => {
     received.push({ method: req.method ?? '', url: req.url ?? '', body });
     if (req.url === '/_ping') return res.writeHead(200, { 'Api-Version': '1.41', 'Content-Length': '2' }).end('OK');
+    const inspected = inspectDocument(req.method ?? '', req.url ?? '');
+    if (inspected !== undefined) return res.writeHead(200, { 'Content-Type': 'application/json' }).end(inspected);
     if (req.url === '/nodes/n1') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"Spec":{"Role":"worker"}}');
     if (req.url === '/stream') {
       openStreams += 1;
@@ -121,7 +124,8 @@ describe('ClusterListener', () => {
     expect(await request(a, 'GET', '/_ping')).toEqual({ status: 200, text: 'OK' });
     const body = '{"Image":"x","HostConfig":{"Binds":["data:/data"]}}';
     expect(await request(a, 'POST', '/v1.41/containers/create?name=web', body)).toEqual({ status: 201, text: '{"Id":"abc"}' });
-    expect(received.at(-1)).toEqual({ method: 'POST', url: '/v1.41/containers/create?name=web', body });
+    // The create, then the oracle's inspect of what the engine stored.
+    expect(received.slice(-2)).toEqual([{ method: 'POST', url: '/v1.41/containers/create?name=web', body }, { method: 'GET', url: '/containers/abc/json', body: '' }]);
     await until(() => audited.length > 0);
     expect(audited.map((e) => [e.method, e.path, e.status, e.deniedCode, e.certSerial])).toEqual([['POST', '/v1.41/containers/create?name=web', 201, null, pki.clientSerial]]);
   });

@@ -10,6 +10,7 @@ import { ConnectionCaps } from '../net/connection-caps.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener } from './cluster-listener.js';
+import { inspectDocument } from './test-support/engine-documents.js';
 import { bodyFraming } from './proxy.js';
 
 // What reaches the engine, byte for byte: one client request makes one upstream request, framed by
@@ -29,7 +30,7 @@ const repo: AuditRepository = {
 };
 const engine = http.createServer((req, res) => {
   req.resume();
-  req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"Id":"abc"}'));
+  req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(inspectDocument(req.method ?? '', req.url ?? '') ?? '{"Id":"abc"}'));
 });
 engine.on('connection', (socket) => socket.on('data', (c: Buffer) => (wire += c.toString('latin1'))));
 
@@ -82,7 +83,10 @@ describe('gateway framing', () => {
     const sent = '{"Image":"x","HostConfig":{"Memory":9223372036854775807}}';
     expect(wire).toContain(`Content-Length: ${sent.length}\r\n`);
     expect(wire).not.toMatch(/transfer-encoding/i);
-    expect(wire.endsWith(`\r\n\r\n${sent}`)).toBe(true);
+    const [create, ...after] = wire.split(/(?=GET \/containers\/abc\/json )/);
+    expect(create?.endsWith(`\r\n\r\n${sent}`)).toBe(true);
+    // …followed by the oracle's inspect of what the engine stored.
+    expect(after.map((r) => r.split('\r\n')[0])).toEqual(['GET /containers/abc/json HTTP/1.1']);
   });
 
   it.each(['GET', 'DELETE', 'HEAD', 'OPTIONS'])('refuses a %s with a body, and sends nothing upstream', async (method) => {

@@ -5,6 +5,8 @@ import { pipeCoalesced } from './coalesce.js';
 import { lookupNetworks, lookupNodeRole, readPolicyBody } from './policy-inputs.js';
 import { headerValue, parseTarget, redactTarget, requestHeaders, filterHeaders, type RequestTarget } from './request-target.js';
 import { sendError } from './responses.js';
+import { needsStoredCheck } from './stored-check.js';
+import { CHECKED_ANSWER_LIMIT, execStarted, verifyExec, verifyResult } from './verify-result.js';
 
 /** One cluster's endpoint as the proxy sees it. */
 export interface Endpoint {
@@ -29,8 +31,7 @@ export function audit(ep: Endpoint, caller: Caller, method: string, target: Requ
   ep.audit.record({ clusterId: ep.clusterId, account: ep.account, method, path: redactTarget(target), status, certSerial: caller.serial, deniedCode });
 }
 
-function deny(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, code: PolicyCode, message: string): void {
-  const status = violationStatus(code);
+function deny(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, code: PolicyCode, message: string, status = violationStatus(code)): void {
   audit(ep, caller, (req.method ?? 'GET').toUpperCase(), target, status, code);
   // Node drains an unread body after the response; an oversized or badly framed one is not worth reading: close instead.
   sendError(res, status, code, message, status === 413 || code === PolicyCode.BAD_FRAMING);
@@ -67,10 +68,20 @@ export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage
   if (target.policyPath === undefined) return refuse(PolicyCode.UNREADABLE_REQUEST, 'the request path cannot be decoded');
   const request: PolicyRequest = { method, path: target.policyPath, query: target.query, contentType: headerValue(req.rawHeaders, 'content-type') };
   const needs = policyNeeds(method, target.policyPath);
-  if (!needs.body && needs.nodeRoleOf === undefined) {
+  const exec = execStarted(method, target.policyPath);
+  if (!needs.body && needs.nodeRoleOf === undefined && exec === undefined) {
     const decision = evaluatePolicy(request);
     if (!decision.allowed) refuse(decision.violation.code, decision.violation.message);
     else forward(ep, caller, req, res, target, framing.body);
+    return;
+  }
+  if (exec !== undefined) {
+    const decision = evaluatePolicy(request);
+    if (!decision.allowed) return refuse(decision.violation.code, decision.violation.message);
+    void verifyExec(ep, exec).then((verdict) => {
+      if (!verdict.ok) deny(ep, caller, req, res, target, verdict.violation.code, verdict.violation.message, verdict.status);
+      else forward(ep, caller, req, res, target, framing.body);
+    });
     return;
   }
   void (async () => {
@@ -111,6 +122,29 @@ export function bodyFraming(method: string, rawHeaders: readonly string[]): { ok
   return { ok: true, body: length === undefined ? { kind: 'none' } : { kind: 'length', length: length.trim() } };
 }
 
+/** Relays the engine's answer to a create or update only once what it stored passed the oracle (see verify-result.ts). */
+async function relayVerified(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, up: IncomingMessage): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of up as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    chunks.push(chunk);
+    if (size > CHECKED_ANSWER_LIMIT) break;
+  }
+  const method = (req.method ?? 'POST').toUpperCase();
+  if (size > CHECKED_ANSWER_LIMIT) {
+    up.destroy();
+    return deny(ep, caller, req, res, target, PolicyCode.ENGINE_UNREACHABLE, 'the engine answered more than a create or update ever does', 502);
+  }
+  const answer = Buffer.concat(chunks);
+  const verdict = await verifyResult(ep, method, target.policyPath ?? '', answer);
+  if (!verdict.ok) return deny(ep, caller, req, res, target, verdict.violation.code, verdict.violation.message, verdict.status);
+  const status = up.statusCode ?? 502;
+  res.writeHead(status, up.statusMessage, filterHeaders(up.rawHeaders, ['content-length'], ['Content-Length', String(answer.length)]));
+  audit(ep, caller, method, target, status, null);
+  res.end(answer);
+}
+
 /** Streams the request to the manager's engine and the response back, each request framed explicitly. */
 function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, body: Body): void {
   const method = req.method ?? 'GET';
@@ -124,14 +158,18 @@ function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: Server
     : NO_BODY.has(method.toUpperCase()) ? [] : ['Content-Length', '0'];
   const headers = requestHeaders(req.rawHeaders, drop, framing);
   const upstream = http.request({ socketPath: ep.socketPath, agent: ep.agent, method, path: target.forward, headers });
+  const checked = target.policyPath !== undefined && needsStoredCheck(method, target.policyPath);
   upstream.on('response', (up) => {
     const status = up.statusCode ?? 502;
-    const responseHeaders = filterHeaders(up.rawHeaders);
-    res.writeHead(status, up.statusMessage, responseHeaders);
+    up.on('error', () => res.destroy());
+    if (checked && status >= 200 && status < 300) {
+      void relayVerified(ep, caller, req, res, target, up);
+      return;
+    }
+    res.writeHead(status, up.statusMessage, filterHeaders(up.rawHeaders));
     // Streams (logs -f, events, stats, attach without upgrade) must show their headers before any data.
     if (headerValue(up.rawHeaders, 'content-length') === undefined) res.flushHeaders();
     audit(ep, caller, method.toUpperCase(), target, status, null);
-    up.on('error', () => res.destroy());
     pipeCoalesced(up, res);
   });
   upstream.on('error', (e: NodeJS.ErrnoException) => {

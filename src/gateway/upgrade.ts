@@ -2,8 +2,9 @@ import http, { type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { evaluatePolicy, PolicyCode, violationStatus } from '../core/policy.js';
 import { audit, pipelined, type Caller, type Endpoint } from './proxy.js';
-import { filterHeaders, headerValue, parseTarget, requestHeaders } from './request-target.js';
+import { filterHeaders, headerValue, parseTarget, requestHeaders, type RequestTarget } from './request-target.js';
 import { rawResponseHead, sendRawError } from './responses.js';
+import { execStarted, verifyExec } from './verify-result.js';
 
 /** The only endpoints that hijack the connection: attach (also over websocket) and exec start. */
 const UPGRADABLE = [/^\/containers\/[^/]+\/attach(\/ws)?$/i, /^\/exec\/[^/]+\/start$/i];
@@ -14,12 +15,10 @@ const UPGRADABLE = [/^\/containers\/[^/]+\/attach(\/ws)?$/i, /^\/exec\/[^/]+\/st
  * each half-closing the other (stdin EOF reaches the container, output still flows back).
  */
 export function handleUpgrade(ep: Endpoint, caller: Caller, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
   const method = (req.method ?? 'GET').toUpperCase();
   const target = parseTarget(req.url ?? '/');
-  const refuse = (status: number, code: PolicyCode, message: string) => {
-    audit(ep, caller, method, target, status, code);
-    sendRawError(socket, status, code, message);
-  };
+  const refuse = refuser(ep, caller, method, target, socket);
   if (target.policyPath === undefined || !UPGRADABLE.some((p) => p.test(target.policyPath ?? ''))) {
     return refuse(400, PolicyCode.UPGRADE_NOT_ALLOWED, 'connection upgrade is only possible on attach and exec start');
   }
@@ -34,7 +33,20 @@ export function handleUpgrade(ep: Endpoint, caller: Caller, req: IncomingMessage
     return refuse(400, PolicyCode.UNREADABLE_REQUEST, 'invalid Content-Length on an upgrade request');
   }
 
-  socket.on('error', () => socket.destroy());
+  const exec = execStarted(method, target.policyPath);
+  if (exec === undefined) return connect(ep, caller, req, socket, head, length);
+  // An exec instance's stored configuration is checked before it starts: it cannot be removed if bad.
+  void verifyExec(ep, exec).then((verdict) => {
+    if (verdict.ok) connect(ep, caller, req, socket, head, length);
+    else refuse(verdict.status, verdict.violation.code, verdict.violation.message);
+  });
+}
+
+/** Replays the request to the engine and, once it switches protocols, splices the two connections. */
+function connect(ep: Endpoint, caller: Caller, req: IncomingMessage, socket: Duplex, head: Buffer, length: number): void {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const target = parseTarget(req.url ?? '/');
+  const refuse = refuser(ep, caller, method, target, socket);
   const upgradeHeaders = ['Connection', 'Upgrade', 'Upgrade', headerValue(req.rawHeaders, 'upgrade') ?? 'tcp'];
   const upstream = http.request({ socketPath: ep.socketPath, agent: false, method, path: target.forward, headers: requestHeaders(req.rawHeaders, [], upgradeHeaders) });
   let rest: Buffer = Buffer.alloc(0);
@@ -60,6 +72,14 @@ export function handleUpgrade(ep: Endpoint, caller: Caller, req: IncomingMessage
   upstream.on('error', () => {
     if (socket.writable) refuse(502, PolicyCode.ENGINE_UNREACHABLE, `the manager engine of cluster "${ep.clusterName}" is not answering`);
   });
+}
+
+/** Audits a refusal and answers it on the handed-over socket. */
+function refuser(ep: Endpoint, caller: Caller, method: string, target: RequestTarget, socket: Duplex) {
+  return (status: number, code: PolicyCode, message: string): void => {
+    audit(ep, caller, method, target, status, code);
+    sendRawError(socket, status, code, message);
+  };
 }
 
 /** Reads the `length`-byte body from `head` and then the socket; hands it to `send`, resolves with what followed it. */
