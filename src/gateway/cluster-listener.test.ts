@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, AuditRepository } from '../core/ports.js';
 import type { ClusterPki } from '../core/types.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { ending, rawConnect } from '../net/test-support/raw-client.js';
@@ -13,22 +12,14 @@ import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener, type ListenerConfig } from './cluster-listener.js';
 import { inspectDocument } from './test-support/engine-documents.js';
+import { memoryAudit } from './test-support/memory-audit.js';
 
 // The gateway in front of a fake engine on a unix socket: forwarding, policy, upgrade, rotation, audit.
 const dir = mkdtempSync(join(tmpdir(), 'carina-gw-'));
 const socketPath = join(dir, 'engine.sock');
 const received: Array<{ method: string; url: string; body: string }> = [];
 let openStreams = 0;
-const audited: AuditEntry[] = [];
-const repo: AuditRepository = {
-  append: (e) => {
-    const entry = { ...e, id: audited.length + 1, at: new Date() };
-    audited.push(entry);
-    return Promise.resolve(entry);
-  },
-  list: () => Promise.resolve(audited),
-  pruneBefore: () => Promise.resolve(0),
-};
+const { repo, entries: audited } = memoryAudit();
 
 const engine = http.createServer((req, res) => {
   let body = '';

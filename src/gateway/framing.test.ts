@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEntry, AuditRepository } from '../core/ports.js';
 import type { ClusterPki } from '../core/types.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener } from './cluster-listener.js';
 import { inspectDocument } from './test-support/engine-documents.js';
+import { memoryAudit } from './test-support/memory-audit.js';
 import { bodyFraming } from './proxy.js';
 
 // What reaches the engine, byte for byte: one client request makes one upstream request, framed by
@@ -18,16 +18,7 @@ import { bodyFraming } from './proxy.js';
 const dir = mkdtempSync(join(tmpdir(), 'carina-framing-'));
 const socketPath = join(dir, 'engine.sock');
 let wire = '';
-const audited: AuditEntry[] = [];
-const repo: AuditRepository = {
-  append: (e) => {
-    const entry = { ...e, id: audited.length + 1, at: new Date() };
-    audited.push(entry);
-    return Promise.resolve(entry);
-  },
-  list: () => Promise.resolve(audited),
-  pruneBefore: () => Promise.resolve(0),
-};
+const { repo, entries: audited } = memoryAudit();
 const engine = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(inspectDocument(req.method ?? '', req.url ?? '') ?? '{"Id":"abc"}'));
