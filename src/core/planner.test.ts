@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { plan, type ObservedCluster, type ObservedNode, type ObservedSwarmMember } from './planner.js';
-
-const node = (index: number, over: Partial<ObservedNode> = {}): ObservedNode => ({
-  index,
-  containerId: `c${index}`,
-  running: true,
-  engineUp: true,
-  swarm: 'active',
-  swarmNodeId: `s${index}`,
-  hasWorkloadImage: true,
-  procStale: false,
-  address: `10.0.0.${index + 2}`,
-  ...over,
-});
-const member = (id: string, ready = true, role: 'manager' | 'worker' = 'worker', over: Partial<ObservedSwarmMember> = {}): ObservedSwarmMember => ({
-  id,
-  ready,
-  role,
-  availability: 'active',
-  tasks: 0,
-  ...over,
-});
-const healthy = (n: number): ObservedCluster => ({
-  networkExists: true,
-  nodes: Array.from({ length: n }, (_, i) => node(i)),
-  volumes: Array.from({ length: n }, (_, i) => i),
-  members: Array.from({ length: n }, (_, i) => member(`s${i}`, true, i === 0 ? 'manager' : 'worker')),
-});
-const empty: ObservedCluster = { networkExists: false, nodes: [], volumes: [], members: null };
+import { plan } from './planner.js';
+import { empty, healthy, member, node } from './test-support/observed-cluster.js';
 
 describe('plan: create', () => {
   it('creates the network first', () => {

@@ -72,6 +72,11 @@ export type Plan =
   | { readonly kind: 'wait'; readonly reason: string }
   | { readonly kind: 'done' };
 
+/** A cluster still being built has never had a swarm: initialising one loses nothing. */
+export function formsFirstSwarm(status: ClusterStatus): boolean {
+  return status === 'new' || status === 'building';
+}
+
 const act = (actions: readonly Action[]): Plan => ({ kind: 'act', actions });
 const wait = (reason: string): Plan => ({ kind: 'wait', reason });
 const DONE: Plan = Object.freeze({ kind: 'done' });

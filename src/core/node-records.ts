@@ -1,0 +1,20 @@
+import type { ObservedCluster } from './planner.js';
+import { roleOf, type ClusterNode, type ClusterStatus } from './types.js';
+
+/**
+ * The node rows to store for what was observed of a cluster (the API shows them): stopped, starting
+ * (its engine does not answer yet), joining (not a Ready swarm member yet) or ready. Null while the
+ * cluster is being deleted: its rows go with its record.
+ */
+export function nodeRecords(cluster: { readonly id: string; readonly status: ClusterStatus }, observed: ObservedCluster): ClusterNode[] | null {
+  if (cluster.status === 'deleting') return null;
+  const ready = new Set((observed.members ?? []).filter((m) => m.ready).map((m) => m.id));
+  return observed.nodes.map((n) => ({
+    clusterId: cluster.id,
+    index: n.index,
+    role: roleOf(n.index),
+    containerId: n.containerId,
+    address: n.address,
+    status: !n.running ? 'stopped' : n.swarmNodeId && ready.has(n.swarmNodeId) ? 'ready' : n.engineUp ? 'joining' : 'starting',
+  }));
+}
