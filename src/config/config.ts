@@ -40,6 +40,21 @@ export interface ServerConfig {
   readonly leaseTtlMs: number;
   /** The file holding the key that seals the clusters' private keys in the store. */
   readonly secretKeyFile: string;
+  /**
+   * How the API and the portal are served. `files`: the operator's PEM certificate and key
+   * (CARINA_TLS_CERT / CARINA_TLS_KEY, reloaded on SIGHUP and when they change); `self-issued`: a
+   * server certificate from a platform CA kept in the data dir (the default on a non-loopback
+   * address); `http`: plain HTTP (loopback, or CARINA_INSECURE_HTTP=1 elsewhere, warned at start).
+   */
+  readonly frontDoor:
+    | { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string }
+    | { readonly kind: 'self-issued' }
+    | { readonly kind: 'http'; readonly insecure: boolean };
+  /**
+   * The TLS-terminating proxies (addresses or CIDRs, CARINA_TRUST_PROXY) whose X-Forwarded-For and
+   * X-Forwarded-Proto are believed; empty: none, the client is the peer of the connection.
+   */
+  readonly trustProxy: readonly string[];
   /** Time limits and connection caps of the API (caps of 0 are none). */
   readonly apiLimits: {
     readonly headersTimeoutMs: number;
@@ -93,6 +108,33 @@ function limits(env: NodeJS.ProcessEnv): Pick<ServerConfig, 'apiLimits' | 'gatew
   };
 }
 
+/** Whether `host` (a listen address) is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+function frontDoor(env: NodeJS.ProcessEnv, listenHost: string): ServerConfig['frontDoor'] {
+  const cert = env.CARINA_TLS_CERT || undefined;
+  const key = env.CARINA_TLS_KEY || undefined;
+  if ((cert === undefined) !== (key === undefined)) throw new Error('CARINA_TLS_CERT and CARINA_TLS_KEY go together: set both (PEM files) or neither');
+  if (cert !== undefined && key !== undefined) return Object.freeze({ kind: 'files', certFile: resolve(cert), keyFile: resolve(key) });
+  if (isLoopbackHost(listenHost)) return Object.freeze({ kind: 'http', insecure: false });
+  const insecure = env.CARINA_INSECURE_HTTP ?? '';
+  if (!['', '0', '1'].includes(insecure)) throw new Error(`CARINA_INSECURE_HTTP must be 1 or unset (got "${insecure}")`);
+  return insecure === '1' ? Object.freeze({ kind: 'http', insecure: true }) : Object.freeze({ kind: 'self-issued' });
+}
+
+function trustProxy(env: NodeJS.ProcessEnv): readonly string[] {
+  const list = (env.CARINA_TRUST_PROXY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const entry of list) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+      throw new Error(`CARINA_TRUST_PROXY lists the proxies' addresses or CIDRs, comma-separated (got "${entry}"): name them, never "trust everyone"`);
+    }
+  }
+  return Object.freeze(list);
+}
+
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   if (process.getuid?.() === 0) return '/var/lib/carina';
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'carina-server');
@@ -133,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     replicaId: env.CARINA_REPLICA_ID || `${hostname()}:${listenPort}`,
     leaseTtlMs: Math.max(3_000, int(env, 'CARINA_LEASE_TTL_MS', 15_000)),
     secretKeyFile: resolve(env.CARINA_SECRET_KEY_FILE || join(dataDir, 'secret.key')),
+    frontDoor: frontDoor(env, listenHost),
+    trustProxy: trustProxy(env),
     ...limits(env),
   });
 }

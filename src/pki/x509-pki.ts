@@ -68,6 +68,23 @@ export class X509Pki implements Pki {
     return { clientCert: certPem(client.cert), clientKey: await keyPem(client.keys), clientSerial: client.cert.serialNumber };
   }
 
+  /** A CA of its own for a server that is not a cluster (the API's HTTPS): certificate and key, PEM. */
+  async createCa(name: string): Promise<Pick<ClusterPki, 'caCert' | 'caKey'>> {
+    const ca = await this.issueCa({ clusterId: name, clusterName: name, accountName: 'platform', dnsNames: [], ipAddresses: [] });
+    return { caCert: certPem(ca.cert), caKey: await keyPem(ca.keys) };
+  }
+
+  /** A server certificate from an existing CA, for the given names and addresses (plus the loopback ones). */
+  async issueServerCert(ca: Pick<ClusterPki, 'caCert' | 'caKey'>, names: Pick<PkiSubject, 'dnsNames' | 'ipAddresses'>): Promise<{ cert: string; key: string }> {
+    const server = await this.issueLeaf(await loadCa(ca), {
+      subject: `CN=${names.dnsNames[0] ?? 'localhost'}`,
+      usage: x509.ExtendedKeyUsage.serverAuth,
+      keyUsage: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      altNames: serverAltNames({ clusterId: '', clusterName: '', accountName: '', ...names }),
+    });
+    return { cert: certPem(server.cert), key: await keyPem(server.keys) };
+  }
+
   private async issueCa(subject: PkiSubject): Promise<Issued> {
     const keys = await generateKeys();
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -144,7 +161,7 @@ function randomSerial(): string {
 }
 
 /** The cluster's CA (certificate and key pair) from its stored PEM. */
-async function loadCa(pki: ClusterPki): Promise<Issued> {
+async function loadCa(pki: Pick<ClusterPki, 'caCert' | 'caKey'>): Promise<Issued> {
   const cert = new x509.X509Certificate(pki.caCert);
   const privateKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(pki.caKey), KEY_ALGORITHM, true, ['sign']);
   const publicKey = await webcrypto.subtle.importKey('spki', cert.publicKey.rawData, KEY_ALGORITHM, true, ['verify']);
