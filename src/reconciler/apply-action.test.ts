@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { findFlavor } from '../core/flavors.js';
+import type { Action } from '../core/planner.js';
+import type { EngineCluster } from '../core/ports.js';
+import type { EventLine } from '../core/reconcile-events.js';
+import type { ClusterStatus } from '../core/types.js';
+import { applyAction } from './apply-action.js';
+import { FAKE_PKI } from './test-support/memory-store.js';
+import { reconcilerHarness } from './test-support/reconciler-harness.js';
+
+function setup(status: ClusterStatus) {
+  const h = reconcilerHarness();
+  const cluster = h.store.add({ id: 'k1', status, nodeCount: 2 });
+  const target: EngineCluster = { id: 'k1', name: 'k1', accountName: 'alice', flavor: findFlavor('container1-4G')!, port: 23760, pki: FAKE_PKI };
+  const c = h.engine.cluster('k1');
+  c.network = true;
+  for (const index of [0, 1]) c.containers.set(index, { running: index === 0, engineUp: true, procStale: false });
+  const io = { engine: h.engine, store: h.store, clock: { now: () => new Date(h.now()) }, log: (l: string) => h.logs.push(l) };
+  return { ...h, cluster, target, io };
+}
+
+// (status, action) → the engine call it makes and the event it records.
+const DISPATCH: readonly (readonly [ClusterStatus, Action, string, EventLine | null])[] = [
+  ['building', { type: 'createNetwork' }, 'createNetwork', null],
+  ['building', { type: 'createNode', index: 1, role: 'worker' }, 'createNode 1 worker', { type: 'node', message: 'node 1 (worker) started' }],
+  ['rebuilding', { type: 'startNode', index: 1 }, 'startNode 1', { type: 'node', message: 'node 1 restarted' }],
+  ['rebuilding', { type: 'restartNode', index: 0 }, 'restartNode 0', { type: 'node', message: 'node 0 restarted: its /proc files answer again' }],
+  ['shrinking', { type: 'removeNode', index: 1 }, 'removeNode 1', { type: 'node', message: 'node 1 removed' }],
+  ['deleting', { type: 'removeNode', index: 1 }, 'removeNode 1', null],
+  ['deleting', { type: 'removeVolume', index: 1 }, 'removeVolume 1', null],
+  ['deleting', { type: 'removeNetwork' }, 'removeNetwork', null],
+  ['building', { type: 'loadWorkloadImage', index: 0 }, 'loadWorkloadImage 0', null],
+  ['building', { type: 'swarmInit' }, 'swarmInit', { type: 'swarm', message: 'swarm initialised on node 0' }],
+  ['building', { type: 'swarmJoin', index: 1 }, 'swarmJoin 1', { type: 'swarm', message: 'node 1 joined the swarm' }],
+  ['rebuilding', { type: 'removeSwarmMember', memberId: 'old' }, 'removeSwarmMember old', { type: 'swarm', message: 'removed stale swarm member old' }],
+  ['shrinking', { type: 'drainNode', index: 1, memberId: 'w1' }, 'drainNode w1', { type: 'node', message: 'node 1 draining: its tasks move to other nodes' }],
+  ['shrinking', { type: 'decommissionNode', index: 1, memberId: 'w1' }, 'decommissionNode 1 w1', { type: 'node', message: 'node 1 left the swarm and was removed' }],
+];
+
+describe('applyAction: the dispatch of planned actions', () => {
+  it.each(DISPATCH)('%s: %o → %s', async (status, action, call, event) => {
+    const { io, cluster, target, engine, store } = setup(status);
+    await applyAction(io, cluster, target, action);
+    expect(engine.calls).toEqual([call]);
+    expect(store.eventsOf('k1')).toEqual(event ? [event] : []);
+  });
+
+  it('records no event when the engine call fails, and passes the failure on', async () => {
+    const { io, cluster, target, engine, store } = setup('building');
+    engine.failNext('swarmJoin', new Error('node 1 cannot reach the manager'));
+    await expect(applyAction(io, cluster, target, { type: 'swarmJoin', index: 1 })).rejects.toThrow('cannot reach the manager');
+    expect(store.eventsOf('k1')).toEqual([]);
+  });
+
+  it('markActive: the cluster becomes active, saying from what and how long it took', async () => {
+    const { io, cluster, target, engine, store, advance } = setup('building');
+    advance(2_449);
+    await applyAction(io, cluster, target, { type: 'markActive' });
+    expect(store.get('k1')?.status).toBe('active');
+    expect(store.eventsOf('k1')).toEqual([{ type: 'active', message: 'cluster active with 2 Ready node(s) (building took 2.4 s)' }]);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('markActive on a cluster already active says nothing', async () => {
+    const { io, cluster, target, store } = setup('active');
+    await applyAction(io, cluster, target, { type: 'markActive' });
+    expect(store.eventsOf('k1')).toEqual([]);
+  });
+
+  it('finalizeDelete removes the record, and the log says so', async () => {
+    const { io, cluster, target, store, logs } = setup('deleting');
+    await applyAction(io, cluster, target, { type: 'finalizeDelete' });
+    expect(store.get('k1')).toBeUndefined();
+    expect(logs).toEqual(['reconciler: cluster alice/k1 deleted']);
+  });
+});

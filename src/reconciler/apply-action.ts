@@ -1,0 +1,52 @@
+import type { Action } from '../core/planner.js';
+import type { ClusterEngine, EngineCluster } from '../core/ports.js';
+import { actionEvent, activeEvent } from '../core/reconcile-events.js';
+import type { Cluster } from '../core/types.js';
+import type { ReconcilerIo } from './reconciler-io.js';
+
+/** Performs one planned action through the engine port (or the store), then records its event. */
+export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'clock' | 'log'>, cluster: Cluster, target: EngineCluster, action: Action): Promise<void> {
+  const { store } = io;
+  if (action.type === 'markActive') {
+    const t = await store.clusters.transition(cluster.id, 'ready');
+    if (t.ok && t.from !== 'active') {
+      const e = activeEvent(cluster.nodeCount, t.from, io.clock.now().getTime() - cluster.updatedAt.getTime());
+      await store.events.append(cluster.id, e.type, e.message);
+    }
+    return;
+  }
+  if (action.type === 'finalizeDelete') {
+    await store.clusters.delete(cluster.id);
+    io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} deleted`);
+    return;
+  }
+  await callEngine(io.engine, target, action);
+  const e = actionEvent(cluster.status, action);
+  if (e) await store.events.append(cluster.id, e.type, e.message);
+}
+
+type EngineAction = Exclude<Action, { type: 'markActive' | 'finalizeDelete' }>;
+type EngineCall<A extends EngineAction> = (engine: ClusterEngine, target: EngineCluster, action: A) => Promise<void>;
+
+/** The engine call of each action (every one is idempotent on deterministic names). */
+const ENGINE_CALLS: { readonly [T in EngineAction['type']]: EngineCall<Extract<EngineAction, { type: T }>> } = Object.freeze({
+  createNetwork: (engine, target) => engine.createNetwork(target),
+  createNode: (engine, target, a) => engine.createNode(target, a.index, a.role),
+  startNode: (engine, target, a) => engine.startNode(target, a.index),
+  restartNode: (engine, target, a) => engine.restartNode(target, a.index),
+  removeNode: (engine, target, a) => engine.removeNode(target, a.index),
+  removeVolume: (engine, target, a) => engine.removeVolume(target, a.index),
+  removeNetwork: (engine, target) => engine.removeNetwork(target),
+  loadWorkloadImage: (engine, target, a) => engine.loadWorkloadImage(target, a.index),
+  swarmInit: (engine, target) => engine.swarmInit(target),
+  swarmJoin: (engine, target, a) => engine.swarmJoin(target, a.index),
+  removeSwarmMember: (engine, target, a) => engine.removeSwarmMember(target, a.memberId),
+  drainNode: (engine, target, a) => engine.drainNode(target, a.memberId),
+  decommissionNode: (engine, target, a) => engine.decommissionNode(target, a.index, a.memberId),
+});
+
+function callEngine(engine: ClusterEngine, target: EngineCluster, action: EngineAction): Promise<void> {
+  // The table is keyed by the action's own type, so the call fits it (TypeScript cannot correlate the union).
+  const call = ENGINE_CALLS[action.type] as EngineCall<EngineAction>;
+  return call(engine, target, action);
+}

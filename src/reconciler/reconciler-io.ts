@@ -1,0 +1,24 @@
+import type { Clock, ClusterEngine, ClusterRepository, EventRepository, KickRepository, Pki } from '../core/ports.js';
+import type { Cluster } from '../core/types.js';
+
+/** The parts of the store the reconciler uses: the smallest port, so its unit tests hold it in memory. */
+export interface ReconcilerStore {
+  readonly clusters: Pick<ClusterRepository, 'getById' | 'listAll' | 'transition' | 'update' | 'delete' | 'getPki' | 'putPki' | 'replaceNodes'>;
+  readonly events: Pick<EventRepository, 'append'>;
+  readonly kicks: Pick<KickRepository, 'take'>;
+}
+
+/** Everything the reconciler does IO through, wired by the entry point (tests give fakes). */
+export interface ReconcilerIo {
+  readonly store: ReconcilerStore;
+  readonly engine: ClusterEngine;
+  readonly pki: Pki;
+  readonly clock: Clock;
+  /** Waits `ms` (back-off, polling a wait): the clock's companion, so tests can move time instead. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly log: (line: string) => void;
+  /** Stable DNS names for a cluster's endpoint certificate. */
+  readonly dnsNames: (cluster: Cluster) => string[];
+  /** Addresses the endpoint is advertised on (go into the server certificate). */
+  readonly ipAddresses: readonly string[];
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { reconcilerHarness } from './test-support/reconciler-harness.js';
+
+describe('Reconciler: scheduling (fake engine, memory store)', () => {
+  it('a periodic pass works on every cluster but those in error', async () => {
+    const h = reconcilerHarness();
+    h.store.add({ id: 'fresh' });
+    h.store.add({ id: 'broken', status: 'error', statusReason: 'x' });
+    await h.reconciler.tick();
+    await h.reconciler.idle();
+    expect(h.store.get('fresh')?.status).toBe('active');
+    expect(h.store.get('broken')?.status).toBe('error');
+    expect(h.engine.calls.filter((c) => c.startsWith('createNetwork'))).toHaveLength(1);
+  });
+
+  it('removes objects whose cluster record is gone, on the first pass and every sixth', async () => {
+    const h = reconcilerHarness();
+    h.store.add({ id: 'live' });
+    h.engine.cluster('ghost').network = true;
+    await h.reconciler.tick();
+    await h.reconciler.idle();
+    expect(h.engine.calls.filter((c) => /^(listClusterIds|purgeCluster)/.test(c))).toEqual(['listClusterIds', 'purgeCluster ghost']);
+    expect(h.logs).toContain('reconciler: removing objects of unknown cluster ghost');
+    h.engine.cluster('ghost2').network = true;
+    h.engine.calls.length = 0;
+    for (let pass = 1; pass < 6; pass++) await h.reconciler.tick();
+    expect(h.engine.calls.filter((c) => c.startsWith('purgeCluster'))).toEqual([]);
+    await h.reconciler.tick();
+    await h.reconciler.idle();
+    expect(h.engine.calls.filter((c) => c.startsWith('purgeCluster'))).toEqual(['purgeCluster ghost2']);
+  });
+
+  it('does not remove the objects of a cluster a worker is still busy with', async () => {
+    const h = reconcilerHarness();
+    h.store.add({ id: 'going', status: 'deleting' });
+    h.engine.cluster('going').network = true;
+    const release = h.engine.pause('removeNetwork');
+    h.reconciler.kick('going');
+    while (!h.engine.calls.includes('removeNetwork')) await new Promise((resolve) => setImmediate(resolve));
+    await h.store.clusters.delete('going'); // its record is gone while the worker still runs
+    await h.reconciler.tick();
+    release();
+    await h.reconciler.idle();
+    expect(h.engine.calls).toEqual(['removeNetwork', 'listClusterIds']);
+  });
+
+  it('a periodic pass that cannot read the store is logged and tried again next time', async () => {
+    const h = reconcilerHarness();
+    h.store.clusters.listAll = () => Promise.reject(new Error('database is locked'));
+    await h.reconciler.tick();
+    expect(h.logs).toEqual(['reconciler: periodic pass failed: database is locked']);
+  });
+
+  it("works on the clusters a standby replica's API changed", async () => {
+    const h = reconcilerHarness();
+    h.store.add({ id: 'c1' });
+    h.store.requestKick('c1');
+    await h.reconciler.takeKicks();
+    await h.reconciler.idle();
+    expect(h.store.get('c1')?.status).toBe('active');
+  });
+
+  it('an engine event about a node kicks its cluster; after stop() nothing is scheduled', async () => {
+    const h = reconcilerHarness();
+    h.store.add({ id: 'c1', nodeCount: 2 });
+    h.reconciler.start();
+    await h.run('c1');
+    h.engine.calls.length = 0;
+    h.engine.cluster('c1').containers.delete(1);
+    h.engine.emit('c1');
+    await h.reconciler.idle();
+    expect(h.engine.calls).toEqual(['createNode 1 worker']);
+    await h.reconciler.stop();
+    h.engine.cluster('c1').containers.delete(1);
+    h.engine.emit('c1');
+    h.reconciler.kick('c1');
+    await h.reconciler.idle();
+    expect(h.engine.calls).toEqual(['createNode 1 worker']);
+  });
+
+  it('a kick while the cluster is being worked on runs it once more afterwards', async () => {
+    const h = reconcilerHarness();
+    h.store.add({ id: 'c1' });
+    h.reconciler.kick('c1');
+    await h.store.clusters.transition('c1', 'delete'); // the user deletes while the build runs
+    h.reconciler.kick('c1');
+    await h.reconciler.idle();
+    expect(h.store.get('c1')).toBeUndefined();
+    expect(h.engine.cluster('c1').containers.size).toBe(0);
+  });
+
+  it('reads usage through the engine', async () => {
+    const h = reconcilerHarness();
+    const cluster = h.store.add({ id: 'c1' });
+    expect(await h.reconciler.usage(cluster, { withStats: false })).toEqual({ nodes: [] });
+    expect(h.engine.calls).toEqual(['usage c1']);
+  });
+});
