@@ -60,21 +60,22 @@ export default tseslint.config(
     files: ['web/**'],
     ignores: ['web/src/**/*.test.{ts,tsx}', 'web/src/test-setup.ts'],
     rules: {
-      // …except the API's JSON shapes (types only), shared with the server and the CLI.
+      // …and reads the API's contract (src/wire/: shapes, codes, statuses, rules, limits), as the server and the CLI do.
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { regex: '(^|/)src/(?!wire/api-types$)', message: 'the portal talks only to the public API' },
+            { regex: '(^|/)src/(?!wire/)', message: 'the portal talks only to the public API (its contract: src/wire/)' },
             { group: ['node:*', 'fastify', 'dockerode', 'kysely'], message: 'the portal talks only to the public API' },
           ],
         },
       ],
     },
   },
-  // wire: the API's JSON shapes, shared by the server, the CLI and the portal; types only, imports nothing.
-  layer(['src/wire/**'], [{ group: ['*', '**/*', 'node:*'], message: 'wire types import nothing' }]),
+  // wire: the API's contract, shared by the server, the CLI and the portal; it imports only its own files and the schema library.
+  layer(['src/wire/**'], [{ regex: '^(?!\\./[\\w.-]+$|@sinclair/typebox$)', message: 'the contract imports nothing but its own files and @sinclair/typebox' }]),
+  // cli: a client of the public HTTP API; it knows the server only through the contract (src/wire/).
   layer(['src/cli/**'], [
-    { group: ['**/core/**', '**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**'], message: 'the CLI is a thin client of the public HTTP API' },
+    { group: ['**/core/**', '**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**', '**/gateway/**', '**/net/**', '**/config/**'], message: 'the CLI is a thin client of the public HTTP API (its contract: src/wire/)' },
   ]),
 );

@@ -5,7 +5,7 @@ import type { ClusterService } from '../core/cluster-service.js';
 import type { Store } from '../core/ports.js';
 import type { Account } from '../core/types.js';
 import { Authenticator } from './authenticator.js';
-import { errorBody, httpStatusOf } from './http-errors.js';
+import { errorBody, httpMessage, httpStatusOf } from './http-errors.js';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerPortal } from './portal/portal-plugin.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
@@ -93,20 +93,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return { status: 'ok' };
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
-  await app.register(
-    (v1, _opts, done) => {
-      v1.addHook('onRequest', requireAccount);
-      registerClusterRoutes(v1, deps);
-      done();
-    },
-    { prefix: '/v1' },
-  );
+  // An encapsulated plugin, so the account hook guards these routes only (their paths are the contract's).
+  await app.register((v1, _opts, done) => {
+    v1.addHook('onRequest', requireAccount);
+    registerClusterRoutes(v1, deps);
+    done();
+  });
   return app;
 }
 
 /** Maps any error to the status, stable code and message the client sees; never a stack trace. */
 function mapError(error: FastifyError | CarinaError): { status: number; code: string; message: string } {
-  if (error instanceof CarinaError) return { status: httpStatusOf(error.code), code: error.code, message: error.message };
+  if (error instanceof CarinaError) return { status: httpStatusOf(error.code), code: error.code, message: httpMessage(error) };
   if (error.validation) {
     const where = error.validationContext ?? 'request';
     return { status: 400, code: ErrorCode.VALIDATION, message: `invalid ${where}: ${error.message.replace(/^(body|params|querystring)\/?/, '')}` };

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../core/errors.js';
+import { ErrorCode, type CarinaError } from '../core/errors.js';
 
 /** HTTP status of each error code; only the API knows about HTTP. */
 const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
@@ -28,6 +28,18 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
 /** The HTTP status for an error code. */
 export function httpStatusOf(code: ErrorCode): number {
   return STATUS[code];
+}
+
+/** What an HTTP client does next, by code: the core's messages name no route, the API adds one. */
+const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = Object.freeze({
+  [ErrorCode.CLUSTER_NOT_FOUND]: 'list yours with GET /v1/clusters',
+  [ErrorCode.FLAVOR_NOT_FOUND]: 'list them with GET /v1/flavors',
+});
+
+/** The message an HTTP client reads: the domain's message, then the API's hint for its code. */
+export function httpMessage(error: CarinaError): string {
+  const hint = HINTS[error.code];
+  return hint === undefined ? error.message : `${error.message}: ${hint}`;
 }
 
 /** The JSON error body every failure uses. */

@@ -2,10 +2,12 @@ import { findFlavor, type Flavor } from '../core/flavors.js';
 import type { AuditEntry } from '../core/ports.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import type { Cluster, ClusterEvent, ClusterNode } from '../core/types.js';
-import type * as Json from '../wire/api-types.js';
+import type * as Json from '../wire/account-schemas.js';
+import type * as Wire from '../wire/cluster-schemas.js';
+import type * as Records from '../wire/cluster-record-schemas.js';
 
 /** The public JSON shape of a cluster (stable field names; documented in the OpenAPI document). */
-export function presentCluster(c: Cluster, nodesReady: number | null, endpointHost: string): Json.Cluster {
+export function presentCluster(c: Cluster, nodesReady: number | null, endpointHost: string): Wire.Cluster {
   return {
     id: c.id,
     name: c.name,
@@ -22,16 +24,17 @@ export function presentCluster(c: Cluster, nodesReady: number | null, endpointHo
 }
 
 /** A node as its tenant sees it: its place, role, state and address in the cluster's network; not the host's container. */
-export function presentNode(n: ClusterNode): Json.ClusterNode {
+export function presentNode(n: ClusterNode): Wire.ClusterNode {
   return { index: n.index, role: n.role, status: n.status, address: n.address };
 }
 
-export function presentEvent(e: ClusterEvent): Json.ClusterEvent {
+/** The public JSON shape of an event. */
+export function presentEvent(e: ClusterEvent): Records.ClusterEvent {
   return { id: e.id, time: e.at.toISOString(), type: e.type, message: e.message };
 }
 
 /** The public JSON shape of an audit entry. */
-export function presentAuditEntry(e: AuditEntry) {
+export function presentAuditEntry(e: AuditEntry): Records.AuditEntry {
   return {
     id: e.id,
     time: e.at.toISOString(),
@@ -44,6 +47,7 @@ export function presentAuditEntry(e: AuditEntry) {
   };
 }
 
+/** The public JSON shape of a flavor. */
 export function presentFlavor(f: Flavor): Json.Flavor {
   return { name: f.name, memory_bytes: f.memoryBytes, memory: `${f.memoryBytes / 1024 ** 3} GiB`, vcpus: f.vcpus, disk_gb: f.diskGb };
 }
@@ -52,7 +56,7 @@ export function presentFlavor(f: Flavor): Json.Flavor {
 export const flavorNamed = findFlavor;
 
 /** Usage per node and in total; CPU in vCPUs, memory in bytes; `used_*` null when not measured. */
-export function presentUsage(c: Cluster, usage: ClusterUsage): Json.Usage {
+export function presentUsage(c: Cluster, usage: ClusterUsage): Records.Usage {
   const flavor = findFlavor(c.flavor);
   const cpus = (nano: number) => Math.round(nano / 1e7) / 100;
   const nodes = usage.nodes.map((n) => ({

@@ -1,16 +1,10 @@
+import { ErrorCode } from '../wire/error-codes.js';
+import { CREATE_DEFAULTS } from '../wire/limits.js';
 import { CliCode, CliError } from './errors.js';
 import type { HttpClient } from './http-client.js';
-import type { Bundle, Cluster, ClusterEvent, ClusterList, Flavor, Quotas, Usage } from './types.js';
+import type { Bundle, Cluster, ClusterEvent, ClusterList, CreateCluster, Flavor, Quotas, Usage } from './types.js';
 
 const clusterPath = (name: string) => `/v1/clusters/${encodeURIComponent(name)}`;
-
-/** What `carina create` sends. */
-export interface CreateInput {
-  readonly name: string;
-  readonly nodes?: number | undefined;
-  readonly autoscale?: boolean | undefined;
-  readonly flavor?: string | undefined;
-}
 
 /** The public API, one method per route (the CLI never reaches the store or engine directly). */
 export class ApiClient {
@@ -20,12 +14,13 @@ export class ApiClient {
     this.#http = http;
   }
 
-  create(input: CreateInput): Promise<Cluster> {
-    const body: Record<string, unknown> = { name: input.name };
+  /** `POST /v1/clusters`; the fields left undefined are not sent (the server's defaults apply). */
+  create(input: CreateCluster): Promise<Cluster> {
+    const body: CreateCluster = { name: input.name };
     if (input.nodes !== undefined) body.nodes = input.nodes;
     if (input.autoscale !== undefined) body.autoscale = input.autoscale;
     if (input.flavor !== undefined) body.flavor = input.flavor;
-    return this.#http.json<Cluster>('POST', '/v1/clusters', body);
+    return this.#http.json<Cluster>('POST', '/v1/clusters', body, { flavor: input.flavor ?? CREATE_DEFAULTS.flavor });
   }
 
   /** Every cluster of the account, following the list's pages. */
@@ -42,28 +37,28 @@ export class ApiClient {
   }
 
   get(name: string): Promise<Cluster> {
-    return this.#http.json<Cluster>('GET', clusterPath(name));
+    return this.#cluster<Cluster>('GET', name, '');
   }
 
   /** The cluster, or undefined once it is gone (404 CLUSTER_NOT_FOUND). */
   async find(name: string): Promise<Cluster | undefined> {
     const res = await this.#http.send('GET', clusterPath(name));
     if (res.status === 200) return JSON.parse(res.body.toString('utf8')) as Cluster;
-    const error = this.#http.error(res);
-    if (error.code === 'CARINA_ERR_CLUSTER_NOT_FOUND') return undefined;
+    const error = this.#http.error(res, { cluster: name });
+    if (error.code === ErrorCode.CLUSTER_NOT_FOUND) return undefined;
     throw error;
   }
 
   grow(name: string, by: number): Promise<Cluster> {
-    return this.#http.json<Cluster>('POST', `${clusterPath(name)}/grow`, { by });
+    return this.#cluster<Cluster>('POST', name, '/grow', { by });
   }
 
   /** `PUT /v1/clusters/{name}/nodes {count}`; a server without that route gets a clear message. */
   async resize(name: string, count: number): Promise<Cluster> {
     try {
-      return await this.#http.json<Cluster>('PUT', `${clusterPath(name)}/nodes`, { count });
+      return await this.#cluster<Cluster>('PUT', name, '/nodes', { count });
     } catch (error) {
-      const missingRoute = error instanceof CliError && (error.code === 'CARINA_ERR_NOT_FOUND' || error.code === 'CARINA_ERR_METHOD_NOT_ALLOWED');
+      const missingRoute = error instanceof CliError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.METHOD_NOT_ALLOWED);
       if (!missingRoute) throw error;
       throw new CliError(
         CliCode.UNSUPPORTED,
@@ -73,15 +68,15 @@ export class ApiClient {
   }
 
   setAutoscale(name: string, enabled: boolean): Promise<Cluster> {
-    return this.#http.json<Cluster>('PUT', `${clusterPath(name)}/autoscale`, { enabled });
+    return this.#cluster<Cluster>('PUT', name, '/autoscale', { enabled });
   }
 
   rebuild(name: string): Promise<Cluster> {
-    return this.#http.json<Cluster>('POST', `${clusterPath(name)}/rebuild`);
+    return this.#cluster<Cluster>('POST', name, '/rebuild');
   }
 
   delete(name: string): Promise<Cluster> {
-    return this.#http.json<Cluster>('DELETE', clusterPath(name));
+    return this.#cluster<Cluster>('DELETE', name, '');
   }
 
   /** The credentials zip; `ifNoneMatch` (a serial) lets a server answer 304 when unchanged. */
@@ -90,18 +85,18 @@ export class ApiClient {
     if (ifNoneMatch) extra['if-none-match'] = `"${ifNoneMatch}"`;
     const res = await this.#http.send('GET', `${clusterPath(name)}/credentials`, undefined, extra);
     if (res.status === 304) return 'not-modified';
-    if (res.status !== 200) throw this.#http.error(res);
+    if (res.status !== 200) throw this.#http.error(res, { cluster: name });
     const etag = res.headers.get('etag')?.replace(/^W\//, '').replace(/"/g, '') || undefined;
     return { zip: res.body, serial: etag };
   }
 
   async events(name: string, after?: number): Promise<ClusterEvent[]> {
     const query = after === undefined ? '' : `?after=${after}`;
-    return (await this.#http.json<{ events: ClusterEvent[] }>('GET', `${clusterPath(name)}/events${query}`)).events;
+    return (await this.#cluster<{ events: ClusterEvent[] }>('GET', name, `/events${query}`)).events;
   }
 
   usage(name: string): Promise<Usage> {
-    return this.#http.json<Usage>('GET', `${clusterPath(name)}/usage`);
+    return this.#cluster<Usage>('GET', name, '/usage');
   }
 
   quotas(): Promise<Quotas> {
@@ -110,5 +105,10 @@ export class ApiClient {
 
   async flavors(): Promise<Flavor[]> {
     return (await this.#http.json<{ flavors: Flavor[] }>('GET', '/v1/flavors')).flavors;
+  }
+
+  /** A request about cluster `name` (`rest` follows its path): its errors name it as the command did. */
+  #cluster<T>(method: string, name: string, rest: string, body?: unknown): Promise<T> {
+    return this.#http.json<T>(method, `${clusterPath(name)}${rest}`, body, { cluster: name });
   }
 }

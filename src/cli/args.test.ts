@@ -9,7 +9,9 @@ describe('argument helpers', () => {
 
   it('parses counts within bounds', () => {
     expect(parseCount('3', '--nodes')).toBe(3);
-    expect(() => parseCount('0', '--nodes')).toThrow(/between 1 and 100/);
+    expect(() => parseCount('0', '--nodes')).toThrow(/between 1 and 50/);
+    expect(parseCount('50', '--nodes')).toBe(50); // the server's limit (src/wire/limits.ts), not more
+    expect(() => parseCount('51', '--nodes')).toThrow(/between 1 and 50 \(got 51\)/);
     expect(() => parseCount('2.5', '--by')).toThrow(/--by needs a whole number/);
     expect(() => parseCount('x', '--by')).toThrow(/whole number/);
   });

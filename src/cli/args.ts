@@ -1,17 +1,17 @@
+import { CLUSTER_NAME, clusterNameFault } from '../wire/cluster-name.js';
+import { NODES } from '../wire/limits.js';
 import { usageError } from './errors.js';
 
-const CLUSTER_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
-
-/** Throws a usage error unless `name` is a valid cluster name (the server's rule). */
+/** Throws a usage error unless `name` is a valid cluster name (the contract's rule). */
 export function checkClusterName(name: string): string {
-  if (name.length === 0 || name.length > 63 || !CLUSTER_NAME.test(name)) {
-    throw usageError(`invalid cluster name "${name}": start with a letter, then letters, digits, "_", "." or "-" (at most 63)`);
+  if (clusterNameFault(name) !== null) {
+    throw usageError(`invalid cluster name "${name}": start with a letter, then letters, digits, "_", "." or "-" (at most ${CLUSTER_NAME.maxLength})`);
   }
   return name;
 }
 
-/** A whole number within [min, max], from a flag's text. */
-export function parseCount(raw: string, flag: string, min = 1, max = 100): number {
+/** A whole number within [min, max] (by default the nodes one request may ask for), from a flag's text. */
+export function parseCount(raw: string, flag: string, min: number = NODES.min, max: number = NODES.max): number {
   if (!/^\d+$/.test(raw.trim())) throw usageError(`${flag} needs a whole number (got "${raw}")`);
   const n = Number(raw);
   if (n < min || n > max) throw usageError(`${flag} must be between ${min} and ${max} (got ${n})`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { CREATE_DEFAULTS, NODES } from '../wire/limits.js';
 import type { ApiClient } from './api-client.js';
 import { checkClusterName, growAmount, parseCount, parseOnOff } from './args.js';
 import { removeCredentialsDir } from './bundle-store.js';
@@ -17,9 +18,9 @@ async function finish(ctx: Context, api: ApiClient, cluster: Cluster, bound: num
 /** create, ls, get, grow, resize, autoscale, rebuild, rm. */
 export function registerClusterCommands(program: Command, make: MakeContext): void {
   withWait(program.command('create').description('create a cluster').argument('<name>', 'cluster name'), 'the cluster is active')
-    .option('--nodes <n>', 'number of nodes (default 1)')
+    .option('--nodes <n>', `number of nodes (default ${CREATE_DEFAULTS.nodes}, at most ${NODES.max})`)
     .option('--autoscale', 'let the cluster add nodes when it runs out of capacity')
-    .option('--flavor <flavor>', 'node flavor (see "carina flavors"; default container1-4G)')
+    .option('--flavor <flavor>', `node flavor (see "carina flavors"; default ${CREATE_DEFAULTS.flavor})`)
     .addOption(new Option('--template <flavor>', 'the old CLI spelling of --flavor').hideHelp())
     .action(async (name: string, o: WaitFlags & { nodes?: string; autoscale?: boolean; flavor?: string; template?: string }, cmd: Command) => {
       const ctx = make(cmd);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliCode, CliError, cliHints, errorLine, ExitCode, exitCodeOf, toCliError } from './errors.js';
+import { ErrorCode } from '../wire/error-codes.js';
+import { CliCode, CliError, errorLine, ExitCode, exitCodeOf, toCliError } from './errors.js';
 
 describe('exit codes', () => {
   it('maps the server codes to distinct documented exit codes', () => {
@@ -14,6 +15,12 @@ describe('exit codes', () => {
     expect(exitCodeOf(CliCode.NETWORK)).toBe(ExitCode.UNAVAILABLE);
     expect(exitCodeOf(CliCode.TIMEOUT)).toBe(ExitCode.TIMEOUT);
     expect(exitCodeOf(CliCode.CLUSTER_FAILED)).toBe(ExitCode.FAILED);
+  });
+
+  it('has an exit code for every code of the contract, the newest ones included', () => {
+    for (const code of Object.values(ErrorCode)) expect(exitCodeOf(code), code).not.toBe(ExitCode.FAILED);
+    expect(exitCodeOf(ErrorCode.CSRF)).toBe(ExitCode.AUTH);
+    expect(exitCodeOf(ErrorCode.GATEWAY)).toBe(ExitCode.UNAVAILABLE);
   });
 
   it('falls back on the HTTP status for unknown codes', () => {
@@ -34,12 +41,6 @@ describe('exit codes', () => {
 describe('error lines', () => {
   it('is one line ending with the code', () => {
     expect(errorLine('CARINA_ERR_X', 'first\n  second ')).toBe('carina: first second (CARINA_ERR_X)');
-  });
-
-  it('rewrites HTTP hints into commands', () => {
-    expect(cliHints('no cluster named "x": list yours with GET /v1/clusters')).toBe('no cluster named "x": list yours with "carina ls"');
-    expect(cliHints('unknown flavor "f": list them with GET /v1/flavors')).toBe('unknown flavor "f": list them with "carina flavors"');
-    expect(cliHints('see GET /v1/clusters/x')).toBe('see GET /v1/clusters/x');
   });
 
   it('wraps unexpected errors as local failures (exit 1)', () => {

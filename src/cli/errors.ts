@@ -1,3 +1,5 @@
+import { ErrorCode } from '../wire/error-codes.js';
+
 /** Exit codes of `carina` (documented in docs/cli.md); scripts may rely on them. */
 export const ExitCode = Object.freeze({
   OK: 0,
@@ -19,7 +21,7 @@ export const ExitCode = Object.freeze({
 /** One of the ExitCode values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Codes the CLI raises itself (the server's own codes are passed through unchanged). */
+/** Codes the CLI raises itself (the server's own, src/wire/error-codes.ts, are passed through unchanged). */
 export const CliCode = Object.freeze({
   USAGE: 'CARINA_ERR_USAGE',
   CONFIG: 'CARINA_ERR_CONFIG',
@@ -32,6 +34,31 @@ export const CliCode = Object.freeze({
   LOCAL: 'CARINA_ERR_LOCAL',
 });
 
+// Every server code has its exit code: the compiler says so when the contract gains one.
+const BY_SERVER_CODE: Readonly<Record<ErrorCode, ExitCode>> = Object.freeze({
+  [ErrorCode.BAD_REQUEST]: ExitCode.USAGE,
+  [ErrorCode.VALIDATION]: ExitCode.USAGE,
+  [ErrorCode.FLAVOR_NOT_FOUND]: ExitCode.USAGE,
+  [ErrorCode.PAYLOAD_TOO_LARGE]: ExitCode.USAGE,
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: ExitCode.USAGE,
+  [ErrorCode.METHOD_NOT_ALLOWED]: ExitCode.USAGE,
+  [ErrorCode.UNAUTHORIZED]: ExitCode.AUTH,
+  [ErrorCode.CSRF]: ExitCode.AUTH,
+  [ErrorCode.RATE_LIMITED]: ExitCode.AUTH,
+  [ErrorCode.NOT_FOUND]: ExitCode.NOT_FOUND,
+  [ErrorCode.CLUSTER_NOT_FOUND]: ExitCode.NOT_FOUND,
+  [ErrorCode.ACCOUNT_NOT_FOUND]: ExitCode.NOT_FOUND,
+  [ErrorCode.CLUSTER_EXISTS]: ExitCode.CONFLICT,
+  [ErrorCode.ACCOUNT_EXISTS]: ExitCode.CONFLICT,
+  [ErrorCode.QUOTA_EXCEEDED]: ExitCode.CONFLICT,
+  [ErrorCode.INVALID_STATE]: ExitCode.CONFLICT,
+  [ErrorCode.CREDENTIALS_NOT_READY]: ExitCode.CONFLICT,
+  [ErrorCode.ENGINE]: ExitCode.UNAVAILABLE,
+  [ErrorCode.PORTS_EXHAUSTED]: ExitCode.UNAVAILABLE,
+  [ErrorCode.GATEWAY]: ExitCode.UNAVAILABLE,
+  [ErrorCode.INTERNAL]: ExitCode.UNAVAILABLE,
+});
+
 const BY_CODE: Readonly<Record<string, ExitCode>> = Object.freeze({
   [CliCode.USAGE]: ExitCode.USAGE,
   [CliCode.CONFIG]: ExitCode.USAGE,
@@ -42,25 +69,7 @@ const BY_CODE: Readonly<Record<string, ExitCode>> = Object.freeze({
   [CliCode.TIMEOUT]: ExitCode.TIMEOUT,
   [CliCode.CLUSTER_FAILED]: ExitCode.FAILED,
   [CliCode.LOCAL]: ExitCode.FAILED,
-  CARINA_ERR_BAD_REQUEST: ExitCode.USAGE,
-  CARINA_ERR_VALIDATION: ExitCode.USAGE,
-  CARINA_ERR_FLAVOR_NOT_FOUND: ExitCode.USAGE,
-  CARINA_ERR_PAYLOAD_TOO_LARGE: ExitCode.USAGE,
-  CARINA_ERR_UNSUPPORTED_MEDIA_TYPE: ExitCode.USAGE,
-  CARINA_ERR_METHOD_NOT_ALLOWED: ExitCode.USAGE,
-  CARINA_ERR_UNAUTHORIZED: ExitCode.AUTH,
-  CARINA_ERR_RATE_LIMITED: ExitCode.AUTH,
-  CARINA_ERR_NOT_FOUND: ExitCode.NOT_FOUND,
-  CARINA_ERR_CLUSTER_NOT_FOUND: ExitCode.NOT_FOUND,
-  CARINA_ERR_ACCOUNT_NOT_FOUND: ExitCode.NOT_FOUND,
-  CARINA_ERR_CLUSTER_EXISTS: ExitCode.CONFLICT,
-  CARINA_ERR_ACCOUNT_EXISTS: ExitCode.CONFLICT,
-  CARINA_ERR_QUOTA_EXCEEDED: ExitCode.CONFLICT,
-  CARINA_ERR_INVALID_STATE: ExitCode.CONFLICT,
-  CARINA_ERR_CREDENTIALS_NOT_READY: ExitCode.CONFLICT,
-  CARINA_ERR_ENGINE: ExitCode.UNAVAILABLE,
-  CARINA_ERR_PORTS_EXHAUSTED: ExitCode.UNAVAILABLE,
-  CARINA_ERR_INTERNAL: ExitCode.UNAVAILABLE,
+  ...BY_SERVER_CODE,
 });
 
 /** The exit code for an error code, falling back on the HTTP status for codes this CLI doesn't know. */
@@ -94,18 +103,6 @@ export class CliError extends Error {
 /** A usage error (exit 2). */
 export function usageError(message: string): CliError {
   return new CliError(CliCode.USAGE, message);
-}
-
-// The server's hints name HTTP routes; a CLI user wants the matching command.
-const HINTS: readonly (readonly [RegExp, string])[] = [
-  [/GET \/v1\/clusters\b(?!\/)/g, '"carina ls"'],
-  [/GET \/v1\/flavors/g, '"carina flavors"'],
-  [/GET \/v1\/quotas/g, '"carina quotas"'],
-];
-
-/** Rewrites the server's HTTP-oriented hints into CLI commands. */
-export function cliHints(message: string): string {
-  return HINTS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
 }
 
 /** The single stderr line for an error: no newlines, ends with the code in parentheses. */

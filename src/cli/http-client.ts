@@ -1,5 +1,7 @@
 import { formatDuration } from './args.js';
-import { CliCode, CliError, ExitCode, cliHints } from './errors.js';
+import { ErrorCode } from '../wire/error-codes.js';
+import { cliMessage, type Subject } from './error-wording.js';
+import { CliCode, CliError, ExitCode } from './errors.js';
 import { redactHeaders, redactText, truncate } from './format.js';
 
 /** How the client reaches and authenticates to the API. */
@@ -71,16 +73,16 @@ export class HttpClient {
   }
 
   /** Sends a request and parses the JSON answer; API errors become CliErrors with the server's code. */
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async json<T>(method: string, path: string, body?: unknown, subject?: Subject): Promise<T> {
     const res = await this.send(method, path, body);
     if (res.status >= 200 && res.status < 300) return parseJson<T>(res, this.#o.endpoint);
-    throw this.error(res);
+    throw this.error(res, subject);
   }
 
-  /** The CliError for a non-2xx answer, with a CLI-oriented message for rejected credentials. */
-  error(res: RawResponse): CliError {
-    const error = apiError(res, this.#o.endpoint);
-    if (error.code !== 'CARINA_ERR_UNAUTHORIZED') return error;
+  /** The CliError for a non-2xx answer about `subject`, with a CLI-oriented message for rejected credentials. */
+  error(res: RawResponse, subject?: Subject): CliError {
+    const error = apiError(res, this.#o.endpoint, subject);
+    if (error.code !== ErrorCode.UNAUTHORIZED) return error;
     const why = error.message.split(':')[0] ?? 'invalid API key';
     return new CliError(
       error.code,
@@ -120,8 +122,8 @@ export function parseJson<T>(res: RawResponse, endpoint: string): T {
   }
 }
 
-/** The CliError for a non-2xx answer: the server's code and message, or a generic one. */
-export function apiError(res: RawResponse, endpoint: string): CliError {
+/** The CliError for a non-2xx answer: the server's code and message (in the CLI's words where it has them), or a generic one. */
+export function apiError(res: RawResponse, endpoint: string, subject?: Subject): CliError {
   let parsed: { error?: { code?: unknown; message?: unknown } } | undefined;
   try {
     parsed = JSON.parse(res.body.toString('utf8')) as typeof parsed;
@@ -131,7 +133,7 @@ export function apiError(res: RawResponse, endpoint: string): CliError {
   const code = parsed?.error?.code;
   const message = parsed?.error?.message;
   if (typeof code === 'string' && typeof message === 'string') {
-    return new CliError(code, cliHints(message), { httpStatus: res.status });
+    return new CliError(code, cliMessage(code, message, subject), { httpStatus: res.status });
   }
   const snippet = res.body.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 120);
   return new CliError(CliCode.BAD_RESPONSE, `unexpected HTTP ${res.status} from ${endpoint}${snippet ? `: ${snippet}` : ''}`, {

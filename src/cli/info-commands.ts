@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { checkClusterName } from './args.js';
 import type { MakeContext } from './command-kit.js';
 import { completionScript, COMPLETION_SHELLS, type CommandSpec } from './completion.js';
+import { ErrorCode } from '../wire/error-codes.js';
 import { CliError, usageError } from './errors.js';
 import { eventLines, flavorsTable, quotasTable, toJsonLine, usageTable } from './format.js';
 
@@ -78,7 +79,7 @@ export function registerInfoCommands(program: Command, make: MakeContext): void 
         try {
           events = await api.events(name, last);
         } catch (error) {
-          if (!(error instanceof CliError && error.code === 'CARINA_ERR_CLUSTER_NOT_FOUND')) throw error;
+          if (!(error instanceof CliError && error.code === ErrorCode.CLUSTER_NOT_FOUND)) throw error;
           ctx.io.err(`carina: cluster ${name} is gone; stopped following\n`);
           return;
         }

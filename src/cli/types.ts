@@ -1,7 +1,11 @@
-/** Shapes of the public HTTP API as the CLI reads them: the shared wire types, plus what only the CLI has. */
-export type { Cluster, ClusterEvent, ClusterList, ClusterNode, ClusterStatus, Flavor, Quotas, Usage, UsageFigures } from '../wire/api-types.js';
+/** Shapes of the public HTTP API as the CLI reads them: the contract's types, plus what only the CLI has. */
+export type { Flavor, Quotas } from '../wire/account-schemas.js';
+export type { ClusterEvent, Usage, UsageFigures } from '../wire/cluster-record-schemas.js';
+export type { Cluster, ClusterList, ClusterNode, CreateCluster } from '../wire/cluster-schemas.js';
+export type { ClusterStatus } from '../wire/cluster-status.js';
 
-import type { Cluster, ClusterStatus } from '../wire/api-types.js';
+import type { Cluster } from '../wire/cluster-schemas.js';
+import type { ClusterStatus } from '../wire/cluster-status.js';
 
 /** A cluster as the CLI shows it: after `rm --wait` its status reads "deleted", which the API never says. */
 export type ShownCluster = Omit<Cluster, 'status'> & { readonly status: ClusterStatus | 'deleted' };

@@ -4,6 +4,8 @@ import { DEFAULT_FLAVOR, findFlavor } from './flavors.js';
 import type { AuditEntry, EndpointNotifier, Pki, Store } from './ports.js';
 import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
 import { assertClusterName } from './validation.js';
+import type { CreateCluster } from '../wire/cluster-schemas.js';
+import { CREATE_DEFAULTS } from '../wire/limits.js';
 
 /** Something that gets a cluster worked on soon (the reconciler). */
 export interface Scheduler {
@@ -24,13 +26,6 @@ export interface ClusterServiceDeps {
   readonly endpoints?: EndpointNotifier;
 }
 
-export interface CreateClusterInput {
-  readonly name: string;
-  readonly nodes?: number | undefined;
-  readonly autoscale?: boolean | undefined;
-  readonly flavor?: string | undefined;
-}
-
 /** The use cases of an authenticated account on its clusters. Transport-agnostic. */
 export class ClusterService {
   readonly #d: ClusterServiceDeps;
@@ -39,15 +34,15 @@ export class ClusterService {
     this.#d = Object.freeze({ ...deps });
   }
 
-  async create(account: Account, input: CreateClusterInput): Promise<Cluster> {
+  async create(account: Account, input: CreateCluster): Promise<Cluster> {
     assertClusterName(input.name);
     const flavor = input.flavor ?? DEFAULT_FLAVOR;
     if (!findFlavor(flavor)) {
-      throw new CarinaError(ErrorCode.FLAVOR_NOT_FOUND, `unknown flavor "${flavor}": list them with GET /v1/flavors`);
+      throw new CarinaError(ErrorCode.FLAVOR_NOT_FOUND, `unknown flavor "${flavor}"`, { details: { flavor } });
     }
-    const nodeCount = input.nodes ?? 1;
+    const nodeCount = input.nodes ?? CREATE_DEFAULTS.nodes;
     const cluster = await this.#d.store.clusters.createWithinQuota(
-      { id: this.#d.newId(), accountId: account.id, name: input.name, flavor, nodeCount, autoscale: input.autoscale ?? false },
+      { id: this.#d.newId(), accountId: account.id, name: input.name, flavor, nodeCount, autoscale: input.autoscale ?? CREATE_DEFAULTS.autoscale },
       this.#d.portRange,
     );
     const pki = await this.#d.pki.createClusterPki({
@@ -76,7 +71,7 @@ export class ClusterService {
   async get(account: Account, name: string): Promise<Cluster> {
     const cluster = await this.#d.store.clusters.get(account.id, name);
     if (!cluster) {
-      throw new CarinaError(ErrorCode.CLUSTER_NOT_FOUND, `no cluster named "${name}": list yours with GET /v1/clusters`);
+      throw new CarinaError(ErrorCode.CLUSTER_NOT_FOUND, `no cluster named "${name}"`, { details: { cluster: name } });
     }
     return cluster;
   }

@@ -1,13 +1,11 @@
+import { ACTION_TRANSITIONS, CLUSTER_STATUSES, CONVERGING_STATUSES, type ClusterAction } from '../wire/cluster-status.js';
 import type { ClusterStatus } from './types.js';
 
-/** Something that moves a cluster between statuses. */
+/** Something that moves a cluster between statuses: a client's action (the contract's), or Carina's own. */
 export type ClusterTrigger =
+  | ClusterAction // grow, shrink, rebuild, delete: what the user asked for
   | 'start' // the reconciler picked up a new cluster
   | 'ready' // the manager reports every wanted node Ready
-  | 'grow' // the user asked for more nodes
-  | 'shrink' // the user asked for fewer nodes (drain, then remove workers)
-  | 'rebuild' // the user asked to re-create the management plane
-  | 'delete' // the user asked to delete
   | 'repair' // the reconciler found an active cluster drifted (a node died, left the swarm…)
   | 'fail'; // an operation kept failing
 
@@ -16,17 +14,24 @@ export type TransitionResult =
   | { readonly ok: true; readonly status: ClusterStatus }
   | { readonly ok: false; readonly reason: string };
 
+type Row = Readonly<Partial<Record<ClusterTrigger, ClusterStatus>>>;
+
+/** from → Carina's own trigger → to; the user's actions come from the contract (ACTION_TRANSITIONS). */
+const OWN: Readonly<Record<ClusterStatus, Row>> = {
+  new: { start: 'building', fail: 'error' },
+  building: { ready: 'active', fail: 'error' },
+  active: { repair: 'rebuilding', fail: 'error', ready: 'active' },
+  growing: { ready: 'active', fail: 'error' },
+  shrinking: { ready: 'active', fail: 'error' },
+  rebuilding: { ready: 'active', fail: 'error' },
+  deleting: { fail: 'error' },
+  error: { fail: 'error' },
+};
+
 /** from → trigger → to. Anything missing here is refused. */
-const TABLE: Readonly<Record<ClusterStatus, Partial<Record<ClusterTrigger, ClusterStatus>>>> = Object.freeze({
-  new: { start: 'building', grow: 'new', delete: 'deleting', fail: 'error' },
-  building: { ready: 'active', grow: 'building', delete: 'deleting', fail: 'error' },
-  active: { grow: 'growing', shrink: 'shrinking', rebuild: 'rebuilding', repair: 'rebuilding', delete: 'deleting', fail: 'error', ready: 'active' },
-  growing: { ready: 'active', grow: 'growing', delete: 'deleting', fail: 'error' },
-  shrinking: { ready: 'active', shrink: 'shrinking', delete: 'deleting', fail: 'error' },
-  rebuilding: { ready: 'active', delete: 'deleting', fail: 'error' },
-  deleting: { delete: 'deleting', fail: 'error' },
-  error: { rebuild: 'rebuilding', delete: 'deleting', fail: 'error' },
-});
+const TABLE = Object.freeze(
+  Object.fromEntries(CLUSTER_STATUSES.map((s) => [s, Object.freeze({ ...ACTION_TRANSITIONS[s], ...OWN[s] })])) as Record<ClusterStatus, Row>,
+);
 
 const HINTS: Readonly<Partial<Record<ClusterTrigger, string>>> = Object.freeze({
   grow: 'wait until the cluster is active, or rebuild it if it is in error',
@@ -45,5 +50,5 @@ export function transition(from: ClusterStatus, trigger: ClusterTrigger): Transi
 
 /** True while the reconciler has work to do toward the desired state. */
 export function isConverging(status: ClusterStatus): boolean {
-  return status === 'new' || status === 'building' || status === 'growing' || status === 'shrinking' || status === 'rebuilding' || status === 'deleting';
+  return CONVERGING_STATUSES.has(status);
 }

@@ -1,8 +1,7 @@
-/** Lifecycle of a cluster. `status_reason` is set whenever the status is `error`. */
-export const CLUSTER_STATUSES = ['new', 'building', 'active', 'growing', 'shrinking', 'rebuilding', 'deleting', 'error'] as const;
-export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+import type { ClusterStatus, NodeRole } from '../wire/cluster-status.js';
 
-export type NodeRole = 'manager' | 'worker';
+// Statuses and roles are facts a client knows too: they live in the contract.
+export { CLUSTER_STATUSES, type ClusterStatus, type NodeRole } from '../wire/cluster-status.js';
 
 /** An account (tenant). The API key itself is never stored, only its scrypt hash. */
 export interface Account {

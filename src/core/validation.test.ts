@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountNameProblem, assertClusterName, clusterNameProblem, PAGE_LIMIT, parsePageLimit } from './validation.js';
+import { PAGE_LIMIT } from '../wire/limits.js';
+import { accountNameProblem, assertClusterName, clusterNameProblem, parsePageLimit } from './validation.js';
 import { CarinaError } from './errors.js';
 
 describe('cluster names', () => {

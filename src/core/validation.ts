@@ -1,16 +1,20 @@
+import { CLUSTER_NAME, clusterNameFault, type ClusterNameFault } from '../wire/cluster-name.js';
+import { PAGE_LIMIT } from '../wire/limits.js';
 import { CarinaError, ErrorCode } from './errors.js';
 
-const CLUSTER_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
 const ACCOUNT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
-/** Returns null when `name` is a valid cluster name, else why not. */
+const NAME_PROBLEM: Readonly<Record<ClusterNameFault, (name: string) => string>> = Object.freeze({
+  empty: () => 'cluster name must not be empty',
+  'too-long': (name) => `cluster name must be at most ${CLUSTER_NAME.maxLength} characters (got ${name.length})`,
+  'first-character': () => 'cluster name must start with a letter and contain only letters, digits, "_", "." and "-"',
+  characters: () => 'cluster name must start with a letter and contain only letters, digits, "_", "." and "-"',
+});
+
+/** Returns null when `name` is a valid cluster name (the contract's rule), else why not. */
 export function clusterNameProblem(name: string): string | null {
-  if (name.length === 0) return 'cluster name must not be empty';
-  if (name.length > 63) return `cluster name must be at most 63 characters (got ${name.length})`;
-  if (!CLUSTER_NAME.test(name)) {
-    return 'cluster name must start with a letter and contain only letters, digits, "_", "." and "-"';
-  }
-  return null;
+  const fault = clusterNameFault(name);
+  return fault === null ? null : NAME_PROBLEM[fault](name);
 }
 
 /** Throws a validation error unless `name` is a valid cluster name. */
@@ -18,9 +22,6 @@ export function assertClusterName(name: string): void {
   const problem = clusterNameProblem(name);
   if (problem) throw new CarinaError(ErrorCode.VALIDATION, problem, { details: { field: 'name' } });
 }
-
-/** Most clusters one page of the cluster list holds, and how many it holds unless asked. */
-export const PAGE_LIMIT = Object.freeze({ max: 500, default: 100 });
 
 /** The page size a `limit` query parameter asks for (a decimal string; absent = the default), or a validation error. */
 export function parsePageLimit(raw: string | undefined): number {

@@ -37,9 +37,6 @@ export const STATUS_TEXT: Readonly<Record<ClusterStatus, string>> = Object.freez
   error: 'Error',
 });
 
-/** Statuses in which Carina is still working on the cluster. */
-export const BUSY: ReadonlySet<ClusterStatus> = new Set(['new', 'building', 'growing', 'shrinking', 'rebuilding', 'deleting']);
-
 /** "just now", "5 min ago". */
 export function ago(iso: string, now: number = Date.now()): string {
   const a = age(iso, now);

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { vi } from 'vitest';
+import { ErrorCode } from '../../src/wire/error-codes';
 import { ApiError, type Api } from './api';
 import { PortalContext } from './portal-context';
 import type { Cluster } from './types';
@@ -7,7 +8,7 @@ import type { Cluster } from './types';
 /** An Api whose calls are spies; `send` resolves unless told otherwise. */
 export function fakeApi(overrides: Partial<Api> = {}): Api & { [K in keyof Api]: ReturnType<typeof vi.fn> } {
   return {
-    get: vi.fn(() => Promise.reject(new ApiError(404, 'CARINA_ERR_NOT_FOUND', 'no such endpoint'))),
+    get: vi.fn(() => Promise.reject(new ApiError(404, ErrorCode.NOT_FOUND, 'no such endpoint'))),
     send: vi.fn(() => Promise.resolve({})),
     download: vi.fn(() => Promise.resolve(new Blob(['zip']))),
     signIn: vi.fn(),

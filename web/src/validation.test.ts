@@ -28,6 +28,12 @@ describe('create form problems', () => {
     expect(createProblems({ name: 'web', nodes: '1.5' }, quotas).nodes).toMatch(/whole number/);
     expect(createProblems({ name: 'web', nodes: '' }, quotas).nodes).toMatch(/whole number/);
   });
+  it("keeps within the server's limit when the quota is higher", () => {
+    const generous = { ...quotas, max_nodes_per_cluster: 80 };
+    expect(createProblems({ name: 'web', nodes: '50' }, generous)).toEqual({});
+    expect(createProblems({ name: 'web', nodes: '51' }, generous).nodes).toBe('A cluster is created with at most 50 nodes.');
+    expect(growProblem('51', 1, generous)).toBe('Add at most 50 nodes at a time.');
+  });
   it('flags a name already in use', () => {
     expect(createProblems({ name: 'web', nodes: '1' }, quotas, ['web']).name).toMatch(/already have a cluster named "web"/);
   });

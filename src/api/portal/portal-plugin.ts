@@ -6,8 +6,8 @@ import type { Account } from '../../core/types.js';
 import type { Authenticator } from '../authenticator.js';
 import { parseCookies, sessionCookie } from './cookies.js';
 import { SessionStore, type Session } from './session-store.js';
-import type * as Json from '../../wire/api-types.js';
-import { signInSchema, signOutSchema, whoAmISchema } from './session-schemas.js';
+import type * as Json from '../../wire/account-schemas.js';
+import { wireRoute } from '../wire-route.js';
 import { defaultWebRoot, registerStaticSite } from './static-site.js';
 
 export const SESSION_COOKIE = 'carina_session';
@@ -69,38 +69,47 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
     return { session, account };
   };
 
-  app.post<{ Body: { username: string; apikey: string } }>('/v1/session', { schema: signInSchema }, async (request, reply) => {
-    const { username, apikey } = request.body;
-    // HTTP Basic semantics: the key must belong to the account named `username`.
-    const account = await deps.auth.authenticate(`Basic ${Buffer.from(`${username}:${apikey}`).toString('base64')}`, request.ip).catch((e: unknown) => {
-      if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) {
-        throw new CarinaError(ErrorCode.UNAUTHORIZED, 'that username and API key do not match: check both (an admin prints a new key with `carina-server accounts rotate-key NAME`)');
+  app.route<{ Body: Json.SignIn }>({
+    ...wireRoute('signIn'),
+    handler: async (request, reply) => {
+      const { username, apikey } = request.body;
+      // HTTP Basic semantics: the key must belong to the account named `username`.
+      const account = await deps.auth.authenticate(`Basic ${Buffer.from(`${username}:${apikey}`).toString('base64')}`, request.ip).catch((e: unknown) => {
+        if (e instanceof CarinaError && e.code === ErrorCode.UNAUTHORIZED) {
+          throw new CarinaError(ErrorCode.UNAUTHORIZED, 'that username and API key do not match: check both (an admin prints a new key with `carina-server accounts rotate-key NAME`)');
+        }
+        throw e;
+      });
+      const old = cookieOf(request);
+      if (old) await sessions.delete(old);
+      const { id, session } = await sessions.create(account.id, account.keyHash);
+      setCookie(request, reply, id, SESSION_TTL_MS);
+      return reply.header('cache-control', 'no-store').send(present(account, session));
+    },
+  });
+
+  app.route({
+    ...wireRoute('whoAmI'),
+    handler: async (request, reply) => {
+      const id = cookieOf(request);
+      const found = id === undefined ? undefined : await live(id);
+      if (!found) throw new CarinaError(ErrorCode.UNAUTHORIZED, 'not signed in: POST /v1/session with your username and API key');
+      return reply.header('cache-control', 'no-store').send(present(found.account, found.session));
+    },
+  });
+
+  app.route({
+    ...wireRoute('signOut'),
+    handler: async (request, reply) => {
+      const id = cookieOf(request);
+      const found = id === undefined ? undefined : await live(id);
+      if (found && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
+        throw new CarinaError(ErrorCode.CSRF, 'sign-out needs the X-CSRF-Token header of the session');
       }
-      throw e;
-    });
-    const old = cookieOf(request);
-    if (old) await sessions.delete(old);
-    const { id, session } = await sessions.create(account.id, account.keyHash);
-    setCookie(request, reply, id, SESSION_TTL_MS);
-    return reply.header('cache-control', 'no-store').send(present(account, session));
-  });
-
-  app.get('/v1/session', { schema: whoAmISchema }, async (request, reply) => {
-    const id = cookieOf(request);
-    const found = id === undefined ? undefined : await live(id);
-    if (!found) throw new CarinaError(ErrorCode.UNAUTHORIZED, 'not signed in: POST /v1/session with your username and API key');
-    return reply.header('cache-control', 'no-store').send(present(found.account, found.session));
-  });
-
-  app.delete('/v1/session', { schema: signOutSchema }, async (request, reply) => {
-    const id = cookieOf(request);
-    const found = id === undefined ? undefined : await live(id);
-    if (found && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
-      throw new CarinaError(ErrorCode.CSRF, 'sign-out needs the X-CSRF-Token header of the session');
-    }
-    if (id !== undefined) await sessions.delete(id);
-    setCookie(request, reply, '', 0);
-    return reply.status(204).send();
+      if (id !== undefined) await sessions.delete(id);
+      setCookie(request, reply, '', 0);
+      return reply.status(204).send();
+    },
   });
 
   registerStaticSite(app, deps.webRoot ?? defaultWebRoot());

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { ErrorCode } from '../../../src/wire/error-codes';
 import { clusterPath, type ApiError } from '../api';
 import { AlertLine } from '../components/field';
 import { sentence } from '../components/notice';
@@ -68,7 +69,7 @@ export function AccessPanel({ cluster }: { readonly cluster: Cluster }) {
       const err = e as ApiError;
       setState({
         kind: 'error',
-        message: err.code === 'CARINA_ERR_CREDENTIALS_NOT_READY' ? 'The credentials are not ready yet: try again in a few seconds.' : sentence(err.message),
+        message: err.code === ErrorCode.CREDENTIALS_NOT_READY ? 'The credentials are not ready yet: try again in a few seconds.' : sentence(err.message),
       });
     }
   };

@@ -1,11 +1,12 @@
 import { useId, useState } from 'react';
+import { allows } from '../../../src/wire/cluster-status';
 import { clusterPath, type ApiError } from '../api';
 import { Dialog } from '../components/dialog';
 import { AlertLine } from '../components/field';
 import { sentence } from '../components/notice';
 import { usePortal } from '../portal-context';
 import { navigate } from '../router';
-import type { Cluster, Quotas } from '../types';
+import type { Cluster, ClusterStatus, Quotas } from '../types';
 import { growProblem } from '../validation';
 
 type Open = 'grow' | 'rebuild' | 'delete' | null;
@@ -17,15 +18,12 @@ export interface ClusterActionsProps {
   readonly onChanged: () => void;
 }
 
-const CAN_GROW = new Set(['new', 'building', 'active', 'growing']);
-const CAN_REBUILD = new Set(['active', 'error']);
-
-/** Why an action is unavailable in a status, or null. */
-export function blockedBecause(action: 'grow' | 'rebuild', status: string): string | null {
-  if (action === 'grow' && !CAN_GROW.has(status)) {
+/** Why an action is unavailable in a status (the contract's transitions), or null. */
+export function blockedBecause(action: 'grow' | 'rebuild', status: ClusterStatus): string | null {
+  if (action === 'grow' && !allows(status, 'grow')) {
     return status === 'error' ? 'Rebuild the cluster first: nodes can be added once it is active again.' : `Nodes can be added again once the cluster is active (it is ${status} now).`;
   }
-  if (action === 'rebuild' && !CAN_REBUILD.has(status)) return `Rebuild is offered when the cluster is active or in error (it is ${status} now).`;
+  if (action === 'rebuild' && !allows(status, 'rebuild')) return `Rebuild is offered when the cluster is active or in error (it is ${status} now).`;
   return null;
 }
 

@@ -3,7 +3,9 @@ import { clusterPath, ApiError } from '../api';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading } from '../components/notice';
 import { StatusBadge } from '../components/status-badge';
-import { ago, BUSY, flavorSize, readyText, when } from '../format';
+import { CONVERGING_STATUSES } from '../../../src/wire/cluster-status';
+import { ErrorCode } from '../../../src/wire/error-codes';
+import { ago, flavorSize, readyText, when } from '../format';
 import { usePortal } from '../portal-context';
 import type { Cluster, ClusterEvent, Flavor, Quotas } from '../types';
 import { parseUsage, parseUsageTotal, type NodeUsage } from '../usage';
@@ -39,7 +41,7 @@ export const BUSY_TEXT: Readonly<Record<string, string>> = Object.freeze({
 /** The cluster's page body, from loaded data (testable without a server). */
 export function ClusterView({ data, onChanged, now }: { readonly data: ClusterData; readonly onChanged: () => void; readonly now?: number }) {
   const { cluster, events, usage, quotas, flavor } = data;
-  const busy = BUSY.has(cluster.status);
+  const busy = CONVERGING_STATUSES.has(cluster.status);
   return (
     <>
       <div className="page-head">
@@ -132,7 +134,7 @@ export function ClusterPage({ name }: { readonly name: string }) {
         const body = await api.get<unknown>(clusterPath(name, '/usage'));
         return { nodes: parseUsage(body), total: parseUsageTotal(body) };
       } catch (e) {
-        if (e instanceof ApiError && e.code === 'CARINA_ERR_NOT_FOUND') c.usage = false;
+        if (e instanceof ApiError && e.code === ErrorCode.NOT_FOUND) c.usage = false;
         return undefined;
       }
     },
@@ -167,7 +169,7 @@ export function ClusterPage({ name }: { readonly name: string }) {
     if (nodeSet) refreshUsage();
   }, [nodeSet, refreshUsage]);
 
-  const gone = polled.error?.code === 'CARINA_ERR_CLUSTER_NOT_FOUND';
+  const gone = polled.error?.code === ErrorCode.CLUSTER_NOT_FOUND;
   return (
     <main id="main" className="page">
       <p className="crumbs">

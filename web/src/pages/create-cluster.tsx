@@ -1,4 +1,7 @@
 import { useState, type FormEvent } from 'react';
+import { CLUSTER_NAME } from '../../../src/wire/cluster-name';
+import { ErrorCode } from '../../../src/wire/error-codes';
+import { CREATE_DEFAULTS, NODES } from '../../../src/wire/limits';
 import { listClusters, type ApiError } from '../api';
 import { AlertLine, Field } from '../components/field';
 import { Link } from '../components/link';
@@ -6,17 +9,13 @@ import { ErrorNotice, Loading, sentence } from '../components/notice';
 import { flavorSize } from '../format';
 import { usePortal } from '../portal-context';
 import { clusterHref, navigate } from '../router';
-import type { Cluster, Flavor, Quotas } from '../types';
+import type { Cluster, CreateCluster, Flavor, Quotas } from '../types';
 import { usePoll } from '../use-poll';
-import { createProblems, type CreateProblems } from '../validation';
+import { createProblems, maxNodes, type CreateProblems } from '../validation';
 import { quotaFull } from './clusters-page';
 
-export interface CreateRequest {
-  readonly name: string;
-  readonly nodes: number;
-  readonly autoscale: boolean;
-  readonly flavor: string;
-}
+/** What the form sends: the contract's create input, every field filled in. */
+export type CreateRequest = Required<CreateCluster>;
 
 export interface CreateFormProps {
   readonly quotas: Quotas;
@@ -29,18 +28,18 @@ export interface CreateFormProps {
 
 /** Where a server error belongs: a field, or the whole form. */
 function placeServerError(error: ApiError, name: string): { field?: keyof CreateProblems; message: string } {
-  if (error.code === 'CARINA_ERR_CLUSTER_EXISTS') return { field: 'name', message: `You already have a cluster named "${name}". Pick another name.` };
-  if (error.code === 'CARINA_ERR_VALIDATION' && /name/i.test(error.message)) return { field: 'name', message: sentence(error.message) };
-  if (error.code === 'CARINA_ERR_VALIDATION' && /nodes/i.test(error.message)) return { field: 'nodes', message: sentence(error.message) };
+  if (error.code === ErrorCode.CLUSTER_EXISTS) return { field: 'name', message: `You already have a cluster named "${name}". Pick another name.` };
+  if (error.code === ErrorCode.VALIDATION && /name/i.test(error.message)) return { field: 'name', message: sentence(error.message) };
+  if (error.code === ErrorCode.VALIDATION && /nodes/i.test(error.message)) return { field: 'nodes', message: sentence(error.message) };
   return { message: sentence(error.message) };
 }
 
 /** The create form: name checked as the API does (inline), node count bounded by the quota, autoscale, flavor with its size. */
 export function CreateForm({ quotas, flavors, existingNames, onSubmit, onCancel }: CreateFormProps) {
   const [name, setName] = useState('');
-  const [nodes, setNodes] = useState('1');
-  const [autoscale, setAutoscale] = useState(false);
-  const [flavor, setFlavor] = useState(flavors[0]?.name ?? 'container1-4G');
+  const [nodes, setNodes] = useState(String(CREATE_DEFAULTS.nodes));
+  const [autoscale, setAutoscale] = useState<boolean>(CREATE_DEFAULTS.autoscale);
+  const [flavor, setFlavor] = useState(flavors[0]?.name ?? CREATE_DEFAULTS.flavor);
   const [touched, setTouched] = useState<{ name?: boolean; nodes?: boolean }>({});
   const [server, setServer] = useState<{ field?: keyof CreateProblems; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -52,7 +51,7 @@ export function CreateForm({ quotas, flavors, existingNames, onSubmit, onCancel 
     ...(server?.field ? { [server.field]: server.message } : {}),
   };
   const full = quotaFull(quotas);
-  const max = quotas.max_nodes_per_cluster;
+  const max = maxNodes(quotas);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -76,7 +75,7 @@ export function CreateForm({ quotas, flavors, existingNames, onSubmit, onCancel 
   return (
     <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Create a cluster">
       {full ? <p className="notice notice-info">{full}</p> : null}
-      <Field id="create-name" label="Name" hint={'Starts with a letter; letters, digits, "_", "." and "-"; at most 63 characters.'} error={shown.name}>
+      <Field id="create-name" label="Name" hint={`Starts with a letter; letters, digits, "_", "." and "-"; at most ${CLUSTER_NAME.maxLength} characters.`} error={shown.name}>
         {(control) => (
           <input
             {...control}
@@ -95,7 +94,7 @@ export function CreateForm({ quotas, flavors, existingNames, onSubmit, onCancel 
         )}
       </Field>
 
-      <Field id="create-nodes" label="Nodes" hint={`1 to ${max} (your quota per cluster). The first node manages the swarm; you can add nodes later.`} error={shown.nodes}>
+      <Field id="create-nodes" label="Nodes" hint={`1 to ${max} (${quotas.max_nodes_per_cluster <= NODES.max ? 'your quota per cluster' : 'the most a cluster is created with'}). The first node manages the swarm; you can add nodes later.`} error={shown.nodes}>
         {(control) => (
           <input
             {...control}

@@ -1,0 +1,139 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { FlavorList, Quotas, Session, SignIn } from './account-schemas.js';
+import { AuditList, AuditQuery, EventList, EventsQuery, RotatedCredentials, Usage } from './cluster-record-schemas.js';
+import { Cluster, ClusterList, ClusterNameParams, CreateCluster, GrowCluster, ListClustersQuery, ResizeCluster, SetAutoscale } from './cluster-schemas.js';
+import { ErrorBody } from './schema-kit.js';
+
+/** One route of the public API: what Fastify validates and serialises with, and what OpenAPI documents. */
+export interface RouteContract {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Fastify's spelling (`:name`); OpenAPI shows `{name}`. */
+  readonly path: string;
+  readonly schema: {
+    readonly summary: string;
+    readonly description?: string;
+    /** `[]`: no credentials needed (the portal's session routes). */
+    readonly security?: readonly never[];
+    readonly params?: TSchema;
+    readonly querystring?: TSchema;
+    readonly body?: TSchema;
+    /** Status → body; a status missing here is sent unchecked (the credentials zip, 413, 429, 5xx). */
+    readonly response: Readonly<Record<number, TSchema>>;
+  };
+}
+
+const failures = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } as const;
+const params = ClusterNameParams;
+
+/** Every route of the public API, by name. */
+export const ROUTES = Object.freeze({
+  signIn: {
+    method: 'POST',
+    path: '/v1/session',
+    schema: {
+      summary: 'Sign in to the portal: exchanges username + API key for an HttpOnly session cookie',
+      security: [],
+      body: SignIn,
+      response: { 200: Session, 400: ErrorBody, 401: ErrorBody },
+    },
+  },
+  whoAmI: {
+    method: 'GET',
+    path: '/v1/session',
+    schema: { summary: 'Who is signed in to the portal (by session cookie)', security: [], response: { 200: Session, 401: ErrorBody } },
+  },
+  signOut: {
+    method: 'DELETE',
+    path: '/v1/session',
+    schema: { summary: 'Sign out of the portal (needs X-CSRF-Token when the session is live)', security: [], response: { 204: Type.Null(), 403: ErrorBody } },
+  },
+  createCluster: {
+    method: 'POST',
+    path: '/v1/clusters',
+    schema: { summary: 'Create a cluster', body: CreateCluster, response: { 202: Cluster, ...failures } },
+  },
+  listClusters: {
+    method: 'GET',
+    path: '/v1/clusters',
+    schema: {
+      summary: 'List your clusters, by name, a page at a time',
+      description: 'Pass the `next` of a page as `after` to get the following one; `next` is null on the last page.',
+      querystring: ListClustersQuery,
+      response: { 200: ClusterList, ...failures },
+    },
+  },
+  getCluster: { method: 'GET', path: '/v1/clusters/:name', schema: { summary: 'Get a cluster with its nodes', params, response: { 200: Cluster, ...failures } } },
+  growCluster: {
+    method: 'POST',
+    path: '/v1/clusters/:name/grow',
+    schema: { summary: 'Add nodes to a cluster', params, body: GrowCluster, response: { 202: Cluster, ...failures } },
+  },
+  resizeCluster: {
+    method: 'PUT',
+    path: '/v1/clusters/:name/nodes',
+    schema: {
+      summary: 'Set the number of nodes (fewer: drains and removes the highest-numbered workers; never the manager)',
+      params,
+      body: ResizeCluster,
+      response: { 202: Cluster, ...failures },
+    },
+  },
+  rebuildCluster: {
+    method: 'POST',
+    path: '/v1/clusters/:name/rebuild',
+    schema: { summary: 'Re-create the management plane of a cluster', params, response: { 202: Cluster, ...failures } },
+  },
+  setAutoscale: {
+    method: 'PUT',
+    path: '/v1/clusters/:name/autoscale',
+    schema: { summary: 'Turn autoscale on or off', params, body: SetAutoscale, response: { 200: Cluster, ...failures } },
+  },
+  deleteCluster: {
+    method: 'DELETE',
+    path: '/v1/clusters/:name',
+    schema: { summary: 'Delete a cluster and everything in it', params, response: { 202: Cluster, ...failures } },
+  },
+  credentials: {
+    method: 'GET',
+    path: '/v1/clusters/:name/credentials',
+    schema: { summary: 'Download the credentials bundle (zip: ca.pem, cert.pem, key.pem, docker.env, …)', params, response: failures },
+  },
+  rotateCredentials: {
+    method: 'POST',
+    path: '/v1/clusters/:name/credentials/rotate',
+    schema: {
+      summary: 'Issue a new client certificate; the previous one is refused at once (download a new bundle)',
+      params,
+      response: { 200: RotatedCredentials, ...failures },
+    },
+  },
+  audit: {
+    method: 'GET',
+    path: '/v1/clusters/:name/audit',
+    schema: {
+      summary: "The cluster's Docker API audit log (mutating and refused requests; no bodies, secrets redacted)",
+      params,
+      querystring: AuditQuery,
+      response: { 200: AuditList, ...failures },
+    },
+  },
+  events: {
+    method: 'GET',
+    path: '/v1/clusters/:name/events',
+    schema: { summary: "A cluster's event log", params, querystring: EventsQuery, response: { 200: EventList, ...failures } },
+  },
+  usage: {
+    method: 'GET',
+    path: '/v1/clusters/:name/usage',
+    schema: {
+      summary: 'Reserved and used CPU and memory per node and in total (what the autoscaler looks at)',
+      params,
+      response: { 200: Usage, ...failures },
+    },
+  },
+  quotas: { method: 'GET', path: '/v1/quotas', schema: { summary: "Your account's quotas and usage", response: { 200: Quotas, ...failures } } },
+  flavors: { method: 'GET', path: '/v1/flavors', schema: { summary: 'Node flavors', response: { 200: FlavorList } } },
+} as const satisfies Record<string, RouteContract>);
+
+/** The name of a route in ROUTES. */
+export type RouteName = keyof typeof ROUTES;
