@@ -34,14 +34,20 @@ export const CliCode = Object.freeze({
   LOCAL: 'CARINA_ERR_LOCAL',
 });
 
-// Every server code has its exit code: the compiler says so when the contract gains one.
-const BY_SERVER_CODE: Readonly<Record<ErrorCode, ExitCode>> = Object.freeze({
+/** One of the CliCode values. */
+export type CliCode = (typeof CliCode)[keyof typeof CliCode];
+
+// Every code, the CLI's and the server's, has its exit code: the compiler says so when the contract gains one.
+const BY_CODE: Readonly<Record<CliCode | ErrorCode, ExitCode>> = Object.freeze({
+  [CliCode.USAGE]: ExitCode.USAGE,
+  [CliCode.CONFIG]: ExitCode.USAGE,
   [ErrorCode.BAD_REQUEST]: ExitCode.USAGE,
   [ErrorCode.VALIDATION]: ExitCode.USAGE,
   [ErrorCode.FLAVOR_NOT_FOUND]: ExitCode.USAGE,
   [ErrorCode.PAYLOAD_TOO_LARGE]: ExitCode.USAGE,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: ExitCode.USAGE,
   [ErrorCode.METHOD_NOT_ALLOWED]: ExitCode.USAGE,
+  [CliCode.NO_CREDENTIALS]: ExitCode.AUTH,
   [ErrorCode.UNAUTHORIZED]: ExitCode.AUTH,
   [ErrorCode.CSRF]: ExitCode.AUTH,
   [ErrorCode.RATE_LIMITED]: ExitCode.AUTH,
@@ -53,28 +59,21 @@ const BY_SERVER_CODE: Readonly<Record<ErrorCode, ExitCode>> = Object.freeze({
   [ErrorCode.QUOTA_EXCEEDED]: ExitCode.CONFLICT,
   [ErrorCode.INVALID_STATE]: ExitCode.CONFLICT,
   [ErrorCode.CREDENTIALS_NOT_READY]: ExitCode.CONFLICT,
+  [CliCode.NETWORK]: ExitCode.UNAVAILABLE,
+  [CliCode.BAD_RESPONSE]: ExitCode.UNAVAILABLE,
+  [CliCode.UNSUPPORTED]: ExitCode.UNAVAILABLE,
   [ErrorCode.ENGINE]: ExitCode.UNAVAILABLE,
   [ErrorCode.PORTS_EXHAUSTED]: ExitCode.UNAVAILABLE,
   [ErrorCode.GATEWAY]: ExitCode.UNAVAILABLE,
   [ErrorCode.INTERNAL]: ExitCode.UNAVAILABLE,
-});
-
-const BY_CODE: Readonly<Record<string, ExitCode>> = Object.freeze({
-  [CliCode.USAGE]: ExitCode.USAGE,
-  [CliCode.CONFIG]: ExitCode.USAGE,
-  [CliCode.NO_CREDENTIALS]: ExitCode.AUTH,
-  [CliCode.NETWORK]: ExitCode.UNAVAILABLE,
-  [CliCode.BAD_RESPONSE]: ExitCode.UNAVAILABLE,
-  [CliCode.UNSUPPORTED]: ExitCode.UNAVAILABLE,
   [CliCode.TIMEOUT]: ExitCode.TIMEOUT,
   [CliCode.CLUSTER_FAILED]: ExitCode.FAILED,
   [CliCode.LOCAL]: ExitCode.FAILED,
-  ...BY_SERVER_CODE,
 });
 
 /** The exit code for an error code, falling back on the HTTP status for codes this CLI doesn't know. */
 export function exitCodeOf(code: string, httpStatus?: number): ExitCode {
-  const known = BY_CODE[code];
+  const known = (BY_CODE as Readonly<Record<string, ExitCode | undefined>>)[code];
   if (known !== undefined) return known;
   if (httpStatus === undefined) return ExitCode.FAILED;
   if (httpStatus === 401 || httpStatus === 403) return ExitCode.AUTH;
