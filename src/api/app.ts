@@ -26,6 +26,10 @@ export interface ApiDeps {
   readonly version: string;
   readonly log: (line: string) => void;
   readonly limits: ApiLimits;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; none by default. */
+  readonly trustProxy?: readonly string[] | undefined;
 }
 
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
@@ -45,13 +49,18 @@ const BODY_LIMIT = 64 * 1024;
 /** Builds the HTTP API (not listening yet). */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { limits } = deps;
+  const serverOptions = { requestTimeout: limits.requestTimeoutMs, ...headTimeoutOptions(limits.headersTimeoutMs) };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: false,
     // Bodies are small: a client that trickles a request (or says nothing) is cut, not waited for.
     connectionTimeout: limits.requestTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
-    http: { requestTimeout: limits.requestTimeoutMs, ...headTimeoutOptions(limits.headersTimeoutMs) },
+    ...(deps.tls
+      ? { https: { ...serverOptions, cert: deps.tls.cert, key: deps.tls.key, minVersion: 'TLSv1.2' as const, handshakeTimeout: limits.headersTimeoutMs } }
+      : { http: serverOptions }),
+    // Client addresses (the key-guessing throttle) and the scheme come from the proxies named, from no one else.
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     // Reject what the schemas don't describe instead of silently dropping or coercing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   });
@@ -70,6 +79,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('account', undefined);
+  // Over HTTPS (directly, or through a trusted proxy), browsers are told never to try plain HTTP again.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000');
+  });
   app.setErrorHandler((error: FastifyError | CarinaError, request, reply) => {
     const { status, code, message } = mapError(error);
     if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error.stack ?? error.message}`);

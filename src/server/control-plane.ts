@@ -21,6 +21,7 @@ import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
 import { openStore } from '../store/open-store.js';
 import { preparePrivateDataDir } from './data-dir.js';
+import { openFrontDoor, reloadOnChange } from './front-door.js';
 import { loadSecretKey } from './secret-key.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
@@ -42,7 +43,9 @@ export function hostDocker(dockerHost: string | undefined): Dockerode {
 export async function startControlPlane(config: ServerConfig, version: string, log: (line: string) => void): Promise<ControlPlane> {
   await preparePrivateDataDir(config.dataDir, log);
   const clock: Clock = { now: () => new Date() };
-  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey: await loadSecretKey(config.secretKeyFile, log) });
+  const secretKey = await loadSecretKey(config.secretKeyFile, log);
+  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey });
+  const door = await openFrontDoor(config, secretKey, log);
   const docker = hostDocker(config.dockerHost);
   const pki = new X509Pki();
   let images: Promise<NodeImages> | undefined;
@@ -144,7 +147,10 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     version,
     log,
     limits: config.apiLimits,
+    tls: door.tls,
+    trustProxy: config.trustProxy,
   });
+  const stopReloading = reloadOnChange(door, api, log);
   // Listening first: a second live process with this replica id fails here, before it could lead.
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
   await leadership.start();
@@ -152,6 +158,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     api,
     url: address,
     async close() {
+      stopReloading();
       await api.close();
       await leadership.stop();
       await store.close();

@@ -1,5 +1,8 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
+import { unwatchFile, watchFile } from 'node:fs';
 import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +24,31 @@ export interface FrontDoor {
   readonly reload?: () => Promise<TlsMaterial>;
   /** The files whose changes call for a reload. */
   readonly watched: readonly string[];
+}
+
+/**
+ * Takes the operator's certificate and key anew on SIGHUP and when either file changes (polled every
+ * second: editors and cert managers replace files rather than write them in place). Connections
+ * already open keep the old certificate; the API never stops listening. Returns the way to stop.
+ */
+export function reloadOnChange(door: FrontDoor, api: FastifyInstance, log: (line: string) => void): () => void {
+  const reload = door.reload;
+  if (!reload) return () => undefined;
+  const apply = () => {
+    reload().then(
+      (tls) => {
+        (api.server as unknown as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
+        log(`reloaded the API's certificate from ${door.watched.join(' and ')}`);
+      },
+      (e: unknown) => log(`could not reload the API's certificate (keeping the current one): ${e instanceof Error ? e.message : String(e)}`),
+    );
+  };
+  process.on('SIGHUP', apply);
+  for (const file of door.watched) watchFile(file, { interval: 1_000 }, apply);
+  return () => {
+    process.off('SIGHUP', apply);
+    for (const file of door.watched) unwatchFile(file, apply);
+  };
 }
 
 /** The platform CA of the API's self-issued certificates: `<data dir>/api-ca.pem` for clients to trust. */
