@@ -22,7 +22,9 @@ describe('portal (real browser, real server)', () => {
     server = new TestServer('portal', { host: network?.hostAddress });
     await server.start();
     key = await server.createAccount('alice');
-    b = await launchBrowser({ network, secureOrigin: network ? server.url : undefined });
+    // On the veth's address the server serves HTTPS with its own CA; the browser trusts that key only.
+    const https = server.url.startsWith('https:');
+    b = await launchBrowser({ network, secureOrigin: network && !https ? server.url : undefined, spkiPins: https ? [await server.spkiPin()] : [] });
   });
   afterAll(async () => {
     await b?.close();
@@ -36,6 +38,7 @@ describe('portal (real browser, real server)', () => {
     const headers = res?.headers() ?? {};
     expect(headers['content-security-policy']).toContain("default-src 'self'");
     expect(headers['x-frame-options']).toBe('DENY');
+    if (server.url.startsWith('https:')) expect(headers['strict-transport-security']).toBe('max-age=31536000');
     await b.page.getByLabel('Username').waitFor();
   });
 
@@ -58,7 +61,7 @@ describe('portal (real browser, real server)', () => {
     expect(await page.getByTestId('username').textContent()).toBe('alice');
     const cookies = await b.context.cookies(server.url);
     const session = cookies.find((c) => c.name === 'carina_session');
-    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/', secure: server.url.startsWith('https:') });
     expect(await page.evaluate('document.cookie')).toBe('');
     await b.screenshot('02-clusters-empty');
   });

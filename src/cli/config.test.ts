@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carinaHome, DEFAULT_ENDPOINT, normaliseEndpoint, parseProfiles, resolveSettings } from './config.js';
+import { carinaHome, checkTransport, DEFAULT_ENDPOINT, isLoopbackEndpoint, normaliseEndpoint, parseProfiles, resolveSettings } from './config.js';
 import type { CliError } from './errors.js';
 
 const PATH = '/h/.carina/config.toml';
@@ -104,5 +104,35 @@ describe('normaliseEndpoint', () => {
     expect(normaliseEndpoint('http://h:8080/', 'flags')).toBe('http://h:8080');
     expect(() => normaliseEndpoint('h:8080', 'flags')).toThrow(/must start with http/);
     expect(() => normaliseEndpoint('not a url', 'environment')).toThrow(/from environment\) is not a URL/);
+  });
+});
+
+describe('HTTPS settings', () => {
+  const withCa = parseProfiles('[self]\nendpoint = "https://10.0.0.5:8443"\ncacert = "/etc/carina/api-ca.pem"\napikey = "k"\n', PATH);
+
+  it('takes the CA with the endpoint it vouches for', () => {
+    expect(resolveSettings({ profile: 'self' }, {}, withCa, PATH).cacert).toBe('/etc/carina/api-ca.pem');
+    expect(resolveSettings({ cacert: '/flag.pem' }, { CARINA_CACERT: '/env.pem' }, {}, PATH).cacert).toBe('/flag.pem');
+    expect(resolveSettings({}, { CARINA_ENDPOINT: 'https://x', CARINA_CACERT: '/env.pem' }, {}, PATH).cacert).toBe('/env.pem');
+    // An endpoint from a flag is not vouched for by the profile's CA, which belongs to another endpoint.
+    expect(resolveSettings({ endpoint: 'https://other:443', profile: 'self' }, {}, withCa, PATH).cacert).toBeUndefined();
+  });
+
+  it.each([
+    ['http://127.0.0.1:8080', false, true],
+    ['http://localhost:8080', false, true],
+    ['http://[::1]:8080', false, true],
+    ['https://10.0.0.5:8443', false, true],
+    ['http://10.0.0.5:8080', false, false],
+    ['http://carina.example.com', false, false],
+    ['http://10.0.0.5:8080', true, true],
+  ])('%s (insecure-http %s) may carry a key: %s', (endpoint, insecure, allowed) => {
+    const check = () => checkTransport(endpoint, insecure);
+    if (allowed) expect(check).not.toThrow();
+    else expect(check).toThrow(/^refusing to send your API key to .* in clear text: use its https:\/\/ address/);
+  });
+
+  it('knows loopback endpoints', () => {
+    expect([isLoopbackEndpoint('http://127.1.2.3:1'), isLoopbackEndpoint('http://10.0.0.1:1')]).toEqual([true, false]);
   });
 });

@@ -10,16 +10,19 @@ export interface Profile {
   readonly endpoint?: string;
   readonly username?: string;
   readonly apikey?: string;
+  /** A PEM file of the CA that signed the endpoint's HTTPS certificate (e.g. the server's api-ca.pem). */
+  readonly cacert?: string;
 }
 
 /** A profile as written: each value literal, or the name of an environment variable holding it. */
-export type RawProfile = Partial<Record<'endpoint' | 'username' | 'apikey', { readonly value: string } | { readonly variable: string }>>;
+export type RawProfile = Partial<Record<'endpoint' | 'username' | 'apikey' | 'cacert', { readonly value: string } | { readonly variable: string }>>;
 
 /** What the command line says (undefined when a flag is absent). */
 export interface ConfigFlags {
   readonly endpoint?: string | undefined;
   readonly username?: string | undefined;
   readonly apikey?: string | undefined;
+  readonly cacert?: string | undefined;
   readonly profile?: string | undefined;
 }
 
@@ -28,13 +31,15 @@ export interface Settings {
   readonly endpoint: string;
   readonly username: string | undefined;
   readonly apikey: string | undefined;
+  /** The CA file to trust for an https:// endpoint (else the system's CAs). */
+  readonly cacert: string | undefined;
   readonly profile: string | undefined;
   readonly sources: { readonly endpoint: string; readonly username: string | undefined; readonly apikey: string | undefined };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Layer = { readonly source: string } & Profile;
-const FIELDS = ['endpoint', 'username', 'apikey'] as const;
+const FIELDS = ['endpoint', 'username', 'apikey', 'cacert'] as const;
 
 /** `CARINA_HOME`, else `$XDG_DATA_HOME/carina`, else `~/.carina`. */
 export function carinaHome(env: Env, homeDir: string): string {
@@ -124,10 +129,10 @@ export function normaliseEndpoint(raw: string, source: string): string {
  * username is never taken from a layer below the one that gave the API key.
  */
 export function resolveSettings(flags: ConfigFlags, env: Env, profiles: Record<string, RawProfile>, path: string): Settings {
-  const layers: Layer[] = [{ source: 'flags', endpoint: flags.endpoint, username: flags.username, apikey: flags.apikey }];
+  const layers: Layer[] = [{ source: 'flags', endpoint: flags.endpoint, username: flags.username, apikey: flags.apikey, cacert: flags.cacert }];
   const selected = flags.profile || env.CARINA_PROFILE || undefined;
   if (flags.profile) layers.push(pick(profiles, flags.profile, env, path, `profile "${flags.profile}"`));
-  layers.push({ source: 'environment', endpoint: env.CARINA_ENDPOINT, username: env.CARINA_USERNAME, apikey: env.CARINA_APIKEY });
+  layers.push({ source: 'environment', endpoint: env.CARINA_ENDPOINT, username: env.CARINA_USERNAME, apikey: env.CARINA_APIKEY, cacert: env.CARINA_CACERT });
   if (!flags.profile && env.CARINA_PROFILE) layers.push(pick(profiles, env.CARINA_PROFILE, env, path, `profile "${env.CARINA_PROFILE}" (CARINA_PROFILE)`));
   const keyed = layers.some((l) => l.apikey);
   let profile = selected;
@@ -145,9 +150,28 @@ export function resolveSettings(flags: ConfigFlags, env: Env, profiles: Record<s
     endpoint: normaliseEndpoint(endpointLayer?.endpoint ?? DEFAULT_ENDPOINT, endpointSource),
     username: userLayer?.username,
     apikey: keyLayer?.apikey,
+    // The CA goes with the endpoint it vouches for: from the layer that named the endpoint, or any above it.
+    cacert: layers.slice(0, endpointLayer ? layers.indexOf(endpointLayer) + 1 : layers.length).find((l) => l.cacert)?.cacert,
     profile,
     sources: { endpoint: endpointSource, username: userLayer?.source, apikey: keyLayer?.source },
   };
+}
+
+/** Whether an endpoint's host is this machine (a key sent there in clear text never crosses a network). */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Refuses to send an API key in clear text over a network: an http:// endpoint that is not this
+ * machine needs `--insecure-http`, said in one line with what to do instead.
+ */
+export function checkTransport(endpoint: string, insecureHttp: boolean): void {
+  if (insecureHttp || !endpoint.startsWith('http:') || isLoopbackEndpoint(endpoint)) return;
+  throw configError(
+    `refusing to send your API key to ${endpoint} in clear text: use its https:// address (with --cacert / CARINA_CACERT if the server issued its own certificate), or pass --insecure-http if the network is yours alone`,
+  );
 }
 
 /** The one-line explanation given when no API key was found anywhere. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiClient } from './api-client.js';
 import { parseDuration } from './args.js';
-import { carinaHome, noCredentialsError, parseProfiles, resolveSettings, type RawProfile, type Settings } from './config.js';
+import { carinaHome, checkTransport, noCredentialsError, parseProfiles, resolveSettings, type RawProfile, type Settings } from './config.js';
 import { CliCode, CliError } from './errors.js';
 import { toJson } from './format.js';
 import { HttpClient } from './http-client.js';
@@ -24,6 +24,8 @@ export interface GlobalOptions {
   readonly username?: string;
   readonly apikey?: string;
   readonly profile?: string;
+  readonly cacert?: string;
+  readonly insecureHttp?: boolean;
   readonly json?: boolean;
   readonly debug?: boolean;
 }
@@ -80,7 +82,7 @@ export class Context {
       }
     }
     const g = this.#g;
-    const s = resolveSettings({ endpoint: g.endpoint, username: g.username, apikey: g.apikey, profile: g.profile }, this.io.env, profiles, this.configPath);
+    const s = resolveSettings({ endpoint: g.endpoint, username: g.username, apikey: g.apikey, cacert: g.cacert, profile: g.profile }, this.io.env, profiles, this.configPath);
     this.debug(`config: ${this.configPath}; endpoint ${s.endpoint} from ${s.sources.endpoint}; username from ${s.sources.username ?? 'nowhere'}; API key from ${s.sources.apikey ?? 'nowhere'}`);
     this.#settings = s;
     return s;
@@ -90,6 +92,8 @@ export class Context {
   async api(): Promise<ApiClient> {
     const s = await this.settings();
     if (!s.apikey) throw noCredentialsError(this.configPath);
+    checkTransport(s.endpoint, this.#g.insecureHttp === true);
+    const ca = s.cacert === undefined ? undefined : await readCa(s.cacert);
     const raw = this.io.env.CARINA_HTTP_TIMEOUT;
     const timeoutMs = raw ? parseDuration(raw, 'CARINA_HTTP_TIMEOUT') : DEFAULT_HTTP_TIMEOUT_MS;
     const sources = `API key from ${s.sources.apikey ?? '?'}${s.username ? `, username "${s.username}" from ${s.sources.username ?? '?'}` : ''}`;
@@ -100,6 +104,7 @@ export class Context {
       apikey: s.apikey,
       credentialSources: sources,
       timeoutMs,
+      ca,
       userAgent: `carina-cli/${this.version}`,
       debug: this.#g.debug ? (line) => this.io.err(`debug: ${line}\n`) : undefined,
     });
@@ -111,4 +116,15 @@ export class Context {
     const s = await this.settings();
     return credentialsDir(this.home, credentialsUser(s.username, s.apikey), cluster);
   }
+}
+
+/** The PEM text of a CA file to trust, or a one-line configuration error. */
+async function readCa(path: string): Promise<string> {
+  try {
+    const text = await readFile(path, 'utf8');
+    if (text.includes('-----BEGIN CERTIFICATE-----')) return text;
+  } catch (error) {
+    throw new CliError(CliCode.CONFIG, `cannot read the CA certificate ${path} (--cacert / CARINA_CACERT): ${(error as Error).message}`);
+  }
+  throw new CliError(CliCode.CONFIG, `${path} (--cacert / CARINA_CACERT) holds no PEM certificate: give the server's api-ca.pem`);
 }

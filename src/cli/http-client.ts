@@ -1,3 +1,4 @@
+import { Agent } from 'undici';
 import { formatDuration } from './args.js';
 import { ErrorCode } from '../wire/error-codes.js';
 import { cliMessage, type Subject } from './error-wording.js';
@@ -15,6 +16,8 @@ export interface ClientOptions {
   readonly credentialSources: string;
   /** Bound on every request, connection to last byte. */
   readonly timeoutMs: number;
+  /** A CA (PEM) to trust for an https:// endpoint besides the system's; undefined: the system's only. */
+  readonly ca?: string | undefined;
   readonly userAgent: string;
   readonly debug: ((line: string) => void) | undefined;
 }
@@ -34,14 +37,24 @@ const REASONS: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
+  // HTTPS: the server's certificate is not one this client trusts.
+  DEPTH_ZERO_SELF_SIGNED_CERT: "its certificate is self-signed: trust it with --cacert FILE (CARINA_CACERT)",
+  SELF_SIGNED_CERT_IN_CHAIN: "its certificate comes from a CA this client does not trust: pass that CA with --cacert FILE (CARINA_CACERT; the server's own is <data dir>/api-ca.pem)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "its certificate comes from a CA this client does not trust: pass that CA with --cacert FILE (CARINA_CACERT; the server's own is <data dir>/api-ca.pem)",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "its certificate comes from a CA this client does not trust: pass that CA with --cacert FILE (CARINA_CACERT; the server's own is <data dir>/api-ca.pem)",
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate is for another name: use the address the certificate names',
+  CERT_HAS_EXPIRED: 'its certificate has expired',
 };
 
 /** HTTP with a deadline, authentication, --debug tracing and one-line errors. */
 export class HttpClient {
   readonly #o: ClientOptions;
+  /** Connections that trust the given CA (fetch's default trusts the system's CAs only). */
+  readonly #dispatcher: Agent | undefined;
 
   constructor(options: ClientOptions) {
     this.#o = options;
+    this.#dispatcher = options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } });
   }
 
   get endpoint(): string {
@@ -61,7 +74,8 @@ export class HttpClient {
     this.#trace(`> ${method} ${url}`, Object.entries(headers), payload);
     const started = Date.now();
     try {
-      const res = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(o.timeoutMs), redirect: 'error' });
+      const init = { method, headers, body: payload, signal: AbortSignal.timeout(o.timeoutMs), redirect: 'error' as const, dispatcher: this.#dispatcher };
+      const res = await fetch(url, init);
       const buf = Buffer.from(await res.arrayBuffer());
       const type = res.headers.get('content-type') ?? '';
       const shown = /json|text/.test(type) ? buf.toString('utf8') : buf.length > 0 ? `<${buf.length} bytes of ${type || 'data'}>` : undefined;

@@ -67,7 +67,7 @@ describe('carina command line', () => {
     expect(byName.flavors?.aliases).toEqual(['templates']);
     expect(byName.get?.takesCluster).toBe(true);
     expect(byName.quotas?.takesCluster).toBe(false);
-    expect(byName['']?.valueOptions).toEqual(['--endpoint', '--username', '--apikey', '--profile']);
+    expect(byName['']?.valueOptions).toEqual(['--endpoint', '--username', '--apikey', '--profile', '--cacert']);
     expect(byName.create?.options).toEqual(['--wait', '--timeout', '--nodes', '--autoscale', '--flavor']);
   });
 });

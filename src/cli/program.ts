@@ -20,6 +20,8 @@ export function buildProgram(io: Io, version: string): Command {
     .option('--apikey <key>', 'API key (env CARINA_APIKEY; alias --api-key)')
     .addOption(new Option('--api-key <key>', 'alias of --apikey').hideHelp())
     .option('--profile <name>', 'profile of $CARINA_HOME/config.toml to use (env CARINA_PROFILE)')
+    .option('--cacert <file>', "CA certificate (PEM) to trust for an https:// endpoint, e.g. the server's api-ca.pem (env CARINA_CACERT)")
+    .option('--insecure-http', 'send the API key to a non-loopback http:// endpoint anyway (clear text)')
     .option('--json', 'print machine-readable JSON instead of tables and text')
     .option('--debug', 'print the HTTP exchange on stderr (secrets redacted)');
   const make: MakeContext = (command) => {

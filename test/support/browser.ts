@@ -43,6 +43,8 @@ export interface LaunchOptions {
    * with a console error, and APIs for secure contexts only, like the clipboard, are missing.)
    */
   readonly secureOrigin?: string;
+  /** Public-key pins (base64 SHA-256 of the SPKI) of HTTPS servers to trust, as a CA the machine trusts would be. */
+  readonly spkiPins?: readonly string[];
 }
 
 /** Starts chromium with a fresh --user-data-dir and one page. */
@@ -53,7 +55,11 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: options.network?.launcher ?? CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_ARGS, ...(options.secureOrigin ? [`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigin}`] : [])],
+    args: [
+      ...CHROMIUM_ARGS,
+      ...(options.secureOrigin ? [`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigin}`] : []),
+      ...(options.spkiPins?.length ? [`--ignore-certificate-errors-spki-list=${options.spkiPins.join(',')}`] : []),
+    ],
     acceptDownloads: true,
     viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
     timeout: 30_000,

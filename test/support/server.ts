@@ -1,10 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
+import { Agent } from 'undici';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -37,7 +41,10 @@ export class TestServer {
     this.dataDir = of?.dataDir ?? mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
     this.port = 18000 + slot;
     this.instance = of?.instance ?? `e2e-${name}-${process.pid}`;
-    this.url = `http://${host}:${this.port}`;
+    // A non-loopback address is served over HTTPS with the server's own CA (src/server/front-door.ts).
+    const plain = /^(127\.|localhost$|::1$)/.test(host) || options.env?.CARINA_INSECURE_HTTP === '1';
+    // Listening on every address, it is reached here on loopback (which its certificate names too).
+    this.url = `${plain ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
     this.logFile = join(this.dataDir, of ? `server-${this.port}.log` : 'server.log');
     const portBase = 30000 + slot * 20;
     this.env = {
@@ -61,13 +68,35 @@ export class TestServer {
     while (Date.now() < deadline) {
       if (this.#child.exitCode !== null) throw new Error(`carina-server exited with ${this.#child.exitCode}; see ${this.logFile}`);
       try {
-        if ((await fetch(`${this.url}/healthz`)).ok) return;
+        if ((await this.fetch(`${this.url}/healthz`)).ok) return;
       } catch {
         /* not listening yet */
       }
       await sleep(100);
     }
     throw new Error(`carina-server did not answer within 30 s; see ${this.logFile}`);
+  }
+
+  /** The CA file an HTTPS server issued its certificate from (clients trust it). */
+  get caFile(): string {
+    return join(this.dataDir, 'api-ca.pem');
+  }
+
+  /** fetch() that trusts this server's own CA once it exists (plain fetch for an http:// server). */
+  fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    if (!this.url.startsWith('https:') || !existsSync(this.caFile)) return fetch(url, init);
+    return fetch(url, { ...init, dispatcher: new Agent({ connect: { ca: readFileSync(this.caFile) } }) });
+  }
+
+  /** The base64 SHA-256 of the public key the HTTPS server presents (Chromium's --ignore-certificate-errors-spki-list). */
+  async spkiPin(): Promise<string> {
+    const { hostname, port } = new URL(this.url);
+    const socket = tls.connect({ host: hostname, port: Number(port), rejectUnauthorized: false });
+    await once(socket, 'secureConnect');
+    const cert = new X509Certificate(socket.getPeerCertificate().raw);
+    socket.destroy();
+    // (getPeerCertificate().pubkey is the bare EC point, not the SubjectPublicKeyInfo Chromium hashes.)
+    return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
   }
 
   /** kill -9: the crash the control plane must survive. */
