@@ -8,6 +8,8 @@ const layer = (files, patterns) => ({
   rules: { 'no-restricted-imports': ['error', { patterns }] },
 });
 const adapters = ['**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/config/**'];
+/** What the gateway may never import (the PKI: its tests only). */
+const gatewayOuter = ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/reconciler/**', '**/config/**', 'dockerode', 'kysely'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'bin/**', 'test-artifacts/**', '.data/**'] },
@@ -52,9 +54,20 @@ export default tseslint.config(
   layer(['src/reconciler/**'], [
     { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', 'dockerode', 'kysely'], message: 'the reconciler works through core ports' },
   ]),
+  // api: parses, calls core's services, presents. It reaches the store and the PKI only through them (core ports).
   layer(['src/api/**'], [
-    { group: ['**/cli/**', '**/server/**', '**/engine/**', 'dockerode'], message: 'api works through core ports' },
+    { group: ['**/cli/**', '**/server/**', '**/engine/**', '**/store/**', '**/pki/**', '**/reconciler/**', '**/gateway/**', 'dockerode', 'kysely'], message: 'api works through core services and ports' },
   ]),
+  // …its tests build the API on a real in-memory SQLite store (openStore), as the store's own tests do: no mock stores.
+  layer(['src/api/**/*.test.ts'], [
+    { group: ['**/cli/**', '**/server/**', '**/engine/**', '**/pki/**', '**/reconciler/**', '**/gateway/**', 'dockerode', 'kysely'], message: 'api works through core services and ports' },
+  ]),
+  // gateway: the Docker API proxy in front of each cluster; it works through core (policy, ports) and net (listener limits).
+  layer(['src/gateway/**'], [
+    { group: [...gatewayOuter, '**/pki/**'], message: 'the gateway imports only core and net' },
+  ]),
+  // …its tests issue real cluster certificates with the PKI to speak mutual TLS to it.
+  layer(['src/gateway/**/*.test.ts', 'src/gateway/test-support/**'], [{ group: gatewayOuter, message: 'the gateway imports only core and net (its tests: the PKI too)' }]),
   // web: the portal is a browser client of the public HTTP API (its tests may compare with src/).
   {
     files: ['web/**'],

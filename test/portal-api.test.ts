@@ -8,6 +8,7 @@ import { defaultWebRoot } from '../src/api/portal/static-site.js';
 import { loadConfig } from '../src/config/config.js';
 import { ClusterService } from '../src/core/cluster-service.js';
 import type { Store } from '../src/core/ports.js';
+import { buildBundle } from '../src/pki/bundle.js';
 import { X509Pki } from '../src/pki/x509-pki.js';
 import { openStore } from '../src/store/open-store.js';
 import { TestServer } from './support/server.js';
@@ -34,6 +35,8 @@ describe('portal HTTP contract', () => {
       dnsNames: () => ['x.carina.local'],
       ipAddresses: ['127.0.0.1'],
       usage: () => Promise.resolve({ nodes: [] }),
+      bundles: { zip: buildBundle },
+      endpointHost: '127.0.0.1',
     });
     app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits: loadConfig({}).apiLimits });
   });

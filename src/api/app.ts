@@ -2,7 +2,9 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import swagger from '@fastify/swagger';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { ClusterService } from '../core/cluster-service.js';
+import { checkHealth } from '../core/health.js';
 import type { Store } from '../core/ports.js';
+import { SESSION_LIMITS, SessionService } from '../core/session-service.js';
 import type { Account } from '../core/types.js';
 import { Authenticator } from './authenticator.js';
 import { errorBody, httpMessage, httpStatusOf } from './http-errors.js';
@@ -19,6 +21,7 @@ declare module 'fastify' {
 
 /** What the API is built from. */
 export interface ApiDeps {
+  /** The port the API's own services are built on (authentication, portal sessions, the health check); no route reads it. */
   readonly store: Store;
   readonly clusters: ClusterService;
   /** Host written into endpoints and bundles. */
@@ -95,14 +98,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // The portal: sessions, the web app at `/`, and the session cookie as an alternative credential.
-  const portal = registerPortal(app, { store: deps.store, auth });
+  const sessions = new SessionService({ repository: deps.store.sessions, accounts: deps.store.accounts, ...SESSION_LIMITS, now: Date.now });
+  const portal = registerPortal(app, { sessions, auth });
   const requireAccount = async (request: FastifyRequest): Promise<void> => {
     request.account = (await portal.sessionAccount(request)) ?? (await auth.authenticate(request.headers.authorization, request.ip));
   };
 
   // Anyone may ask, so it says nothing but "up" (which replica leads: carina-server leader).
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.store.accounts.findById('healthcheck');
+    await checkHealth(deps.store);
     return { status: 'ok' };
   });
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());

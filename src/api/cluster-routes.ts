@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FLAVORS } from '../core/flavors.js';
 import type { Account } from '../core/types.js';
-import { buildBundle } from '../pki/bundle.js';
 import type { ApiDeps } from './app.js';
-import { presentAuditEntry, presentCluster, presentEvent, presentFlavor, presentNode, presentUsage } from './presenters.js';
+import { presentAuditEntry, presentCluster, presentEvent, presentFlavor, presentNode, presentQuotas, presentUsage } from './presenters.js';
 import { parsePageLimit } from '../core/validation.js';
 import type { FlavorList, Quotas } from '../wire/account-schemas.js';
 import type { AuditList, AuditQuery, EventList, EventsQuery, RotatedCredentials, Usage } from '../wire/cluster-record-schemas.js';
@@ -17,9 +16,17 @@ const accountOf = (request: FastifyRequest): Account => {
   return request.account;
 };
 
+/** The entity tags of an If-None-Match header (weak or strong alike), unquoted: the client serials of the bundles a client holds. */
+const heldTags = (header: string | undefined): string[] =>
+  (header ?? '')
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .filter((t) => t.length >= 2 && t.startsWith('"') && t.endsWith('"'))
+    .map((t) => t.slice(1, -1));
+
 /** `/v1/clusters…`, `/v1/quotas`, `/v1/flavors`: the contract's routes (src/wire/routes.ts) over the cluster service. */
 export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const { clusters, store, advertiseAddress: host } = deps;
+  const { clusters, advertiseAddress: host } = deps;
 
   app.route<{ Body: CreateCluster; Reply: Cluster }>({
     ...wireRoute('createCluster'),
@@ -33,18 +40,15 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     ...wireRoute('listClusters'),
     handler: async (req): Promise<ClusterList> => {
       const page = await clusters.list(accountOf(req), { after: req.query.after, limit: parsePageLimit(req.query.limit) });
-      const ready = await store.clusters.countReadyNodes(page.clusters.map((c) => c.id));
-      return { clusters: page.clusters.map((c) => presentCluster(c, ready.get(c.id) ?? 0, host)), next: page.next };
+      return { clusters: page.clusters.map(({ cluster, readyNodes }) => presentCluster(cluster, readyNodes, host)), next: page.next };
     },
   });
 
   app.route<Named>({
     ...wireRoute('getCluster'),
     handler: async (req): Promise<Cluster> => {
-      const cluster = await clusters.get(accountOf(req), req.params.name);
-      const nodes = await store.clusters.listNodes(cluster.id);
-      const ready = nodes.filter((n) => n.status === 'ready').length;
-      return { ...presentCluster(cluster, ready, host), node_details: nodes.map(presentNode) };
+      const { cluster, readyNodes, nodes } = await clusters.detail(accountOf(req), req.params.name);
+      return { ...presentCluster(cluster, readyNodes, host), node_details: nodes.map(presentNode) };
     },
   });
 
@@ -88,18 +92,15 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
   app.route<Named>({
     ...wireRoute('credentials'),
     handler: async (req, reply) => {
-      const { cluster, pki } = await clusters.credentials(accountOf(req), req.params.name);
-      const etag = `"${pki.clientSerial}"`;
-      if ((req.headers['if-none-match'] ?? '').split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
-        return reply.status(304).header('etag', etag).header('cache-control', 'no-store').send();
-      }
-      const zip = await buildBundle({ pki, clusterName: cluster.name, host, port: cluster.port });
+      const bundle = await clusters.credentialsBundle(accountOf(req), req.params.name, heldTags(req.headers['if-none-match']));
+      const etag = `"${bundle.clientSerial}"`;
+      if (bundle.kind === 'unchanged') return reply.status(304).header('etag', etag).header('cache-control', 'no-store').send();
       return reply
         .header('content-type', 'application/zip')
-        .header('content-disposition', `attachment; filename="${cluster.name}.zip"`)
-        .header('etag', `"${pki.clientSerial}"`)
+        .header('content-disposition', `attachment; filename="${bundle.cluster.name}.zip"`)
+        .header('etag', etag)
         .header('cache-control', 'no-store')
-        .send(zip);
+        .send(bundle.archive);
     },
   });
 
@@ -146,10 +147,7 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
 
   app.route({
     ...wireRoute('quotas'),
-    handler: async (req): Promise<Quotas> => {
-      const account = accountOf(req);
-      return { max_clusters: account.quotaClusters, max_nodes_per_cluster: account.quotaNodes, clusters: await store.clusters.countByAccount(account.id) };
-    },
+    handler: async (req): Promise<Quotas> => presentQuotas(await clusters.quotas(accountOf(req))),
   });
 
   app.route({ ...wireRoute('flavors'), handler: (): FlavorList => ({ flavors: FLAVORS.map(presentFlavor) }) });

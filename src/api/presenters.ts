@@ -1,6 +1,7 @@
 import { findFlavor, type Flavor } from '../core/flavors.js';
 import type { AuditEntry } from '../core/ports.js';
 import type { ClusterUsage } from '../core/autoscale.js';
+import type { QuotaUse } from '../core/cluster-service.js';
 import type { Cluster, ClusterEvent, ClusterNode } from '../core/types.js';
 import type * as Json from '../wire/account-schemas.js';
 import type * as Wire from '../wire/cluster-schemas.js';
@@ -45,6 +46,11 @@ export function presentAuditEntry(e: AuditEntry): Records.AuditEntry {
     cert_serial: e.certSerial,
     denied_code: e.deniedCode,
   };
+}
+
+/** An account's quotas and the clusters it has. */
+export function presentQuotas(q: QuotaUse): Json.Quotas {
+  return { max_clusters: q.maxClusters, max_nodes_per_cluster: q.maxNodesPerCluster, clusters: q.clusters };
 }
 
 /** The public JSON shape of a flavor. */

@@ -1,7 +1,7 @@
 import type { ClusterUsage } from './autoscale.js';
 import { CarinaError, ErrorCode } from './errors.js';
 import { DEFAULT_FLAVOR, findFlavor } from './flavors.js';
-import type { AuditEntry, EndpointNotifier, Pki, Store } from './ports.js';
+import type { AuditEntry, CredentialsBundler, EndpointNotifier, Pki, Store } from './ports.js';
 import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
 import { assertClusterName } from './validation.js';
 import type { CreateCluster } from '../wire/cluster-schemas.js';
@@ -24,7 +24,29 @@ export interface ClusterServiceDeps {
   readonly usage: (cluster: Cluster) => Promise<ClusterUsage>;
   /** The gateway, refreshed when a cluster's key material changes. */
   readonly endpoints?: EndpointNotifier;
+  /** Packs the credentials bundle. */
+  readonly bundles: CredentialsBundler;
+  /** Host the bundle's docker client calls (the advertised address). */
+  readonly endpointHost: string;
 }
+
+/** A cluster and how many of its nodes are Ready. */
+export interface ClusterSummary {
+  readonly cluster: Cluster;
+  readonly readyNodes: number;
+}
+
+/** An account's quotas and how much of its cluster quota it uses. */
+export interface QuotaUse {
+  readonly maxClusters: number;
+  readonly maxNodesPerCluster: number;
+  readonly clusters: number;
+}
+
+/** A credentials bundle, or `unchanged` when the caller already holds the one of the current client certificate. */
+export type CredentialsBundle =
+  | { readonly kind: 'unchanged'; readonly cluster: Cluster; readonly clientSerial: string }
+  | { readonly kind: 'bundle'; readonly cluster: Cluster; readonly clientSerial: string; readonly archive: Uint8Array };
 
 /** The use cases of an authenticated account on its clusters. Transport-agnostic. */
 export class ClusterService {
@@ -60,11 +82,15 @@ export class ClusterService {
   }
 
   /** A page of the account's clusters by name, and the cursor of the next page (null on the last). */
-  async list(account: Account, page: { after?: string | undefined; limit: number }): Promise<{ clusters: Cluster[]; next: string | null }> {
+  async list(account: Account, page: { after?: string | undefined; limit: number }): Promise<{ clusters: ClusterSummary[]; next: string | null }> {
     // One more than asked for tells whether another page follows.
     const rows = await this.#d.store.clusters.listByAccount(account.id, { after: page.after, limit: page.limit + 1 });
     const clusters = rows.slice(0, page.limit);
-    return { clusters, next: rows.length > page.limit ? (clusters.at(-1)?.name ?? null) : null };
+    const ready = await this.#d.store.clusters.countReadyNodes(clusters.map((c) => c.id));
+    return {
+      clusters: clusters.map((cluster) => ({ cluster, readyNodes: ready.get(cluster.id) ?? 0 })),
+      next: rows.length > page.limit ? (clusters.at(-1)?.name ?? null) : null,
+    };
   }
 
   /** The cluster, or CLUSTER_NOT_FOUND — also for another account's cluster, which must not be revealed. */
@@ -76,8 +102,17 @@ export class ClusterService {
     return cluster;
   }
 
-  async nodes(account: Account, name: string): Promise<ClusterNode[]> {
-    return this.#d.store.clusters.listNodes((await this.get(account, name)).id);
+  /** The cluster with its nodes as last observed. */
+  async detail(account: Account, name: string): Promise<ClusterSummary & { nodes: ClusterNode[] }> {
+    const cluster = await this.get(account, name);
+    const nodes = await this.#d.store.clusters.listNodes(cluster.id);
+    return { cluster, nodes, readyNodes: nodes.filter((n) => n.status === 'ready').length };
+  }
+
+  /** The account's quotas and the clusters it has. */
+  async quotas(account: Account): Promise<QuotaUse> {
+    const clusters = await this.#d.store.clusters.countByAccount(account.id);
+    return { maxClusters: account.quotaClusters, maxNodesPerCluster: account.quotaNodes, clusters };
   }
 
   async grow(account: Account, name: string, by: number): Promise<Cluster> {
@@ -127,8 +162,20 @@ export class ClusterService {
     return outcome.cluster;
   }
 
+  /**
+   * The cluster's credentials bundle for the docker client; `unchanged` (and no archive built) when
+   * `heldSerials` names the current client certificate, whose bundle the caller already has.
+   */
+  async credentialsBundle(account: Account, name: string, heldSerials: readonly string[] = []): Promise<CredentialsBundle> {
+    const { cluster, pki } = await this.#credentials(account, name);
+    const clientSerial = pki.clientSerial;
+    if (heldSerials.includes(clientSerial)) return { kind: 'unchanged', cluster, clientSerial };
+    const archive = await this.#d.bundles.zip({ pki, clusterName: cluster.name, host: this.#d.endpointHost, port: cluster.port });
+    return { kind: 'bundle', cluster, clientSerial, archive };
+  }
+
   /** Key material for the credentials bundle. */
-  async credentials(account: Account, name: string): Promise<{ cluster: Cluster; pki: ClusterPki }> {
+  async #credentials(account: Account, name: string): Promise<{ cluster: Cluster; pki: ClusterPki }> {
     const cluster = await this.get(account, name);
     if (cluster.status === 'deleting') {
       throw new CarinaError(ErrorCode.INVALID_STATE, `cluster "${name}" is being deleted: its credentials are no longer offered`);
@@ -143,7 +190,7 @@ export class ClusterService {
    * before returning; the account downloads a new bundle afterwards.
    */
   async rotateCredentials(account: Account, name: string): Promise<{ cluster: Cluster; clientSerial: string }> {
-    const { cluster, pki } = await this.credentials(account, name);
+    const { cluster, pki } = await this.#credentials(account, name);
     const client = await this.#d.pki.issueClientCert(pki, account.name);
     await this.#d.store.clusters.putPki(cluster.id, { ...pki, ...client });
     await this.#d.endpoints?.refresh(cluster.id);

@@ -207,6 +207,20 @@ export interface Pki {
   issueClientCert(pki: ClusterPki, accountName: string): Promise<Pick<ClusterPki, 'clientCert' | 'clientKey' | 'clientSerial'>>;
 }
 
+/** What a credentials bundle is built from: the cluster's key material and the endpoint its docker client calls. */
+export interface BundleInput {
+  readonly pki: ClusterPki;
+  readonly clusterName: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Packs a cluster's credentials bundle: CA and client certificates, client key, docker environment scripts. */
+export interface CredentialsBundler {
+  /** The bundle as a zip archive (never the CA or server keys). */
+  zip(input: BundleInput): Promise<Uint8Array>;
+}
+
 // ---------------------------------------------------------------- clock
 
 export interface Clock {

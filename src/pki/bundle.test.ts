@@ -7,8 +7,9 @@ import { text } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { fromBufferPromise } from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BundleInput } from '../core/ports.js';
 import type { ClusterPki } from '../core/types.js';
-import { type BundleInput, buildBundle, bundleFiles } from './bundle.js';
+import { buildBundle, bundleFiles } from './bundle.js';
 
 const run = promisify(execFile);
 

@@ -1,13 +1,5 @@
 import { ZipFile } from 'yazl';
-import type { ClusterPki } from '../core/types.js';
-
-/** What a credentials bundle is built from. */
-export interface BundleInput {
-  readonly pki: ClusterPki;
-  readonly clusterName: string;
-  readonly host: string;
-  readonly port: number;
-}
+import type { BundleInput } from '../core/ports.js';
 
 /** One file of a bundle: its text and its POSIX permission bits. */
 export interface BundleFile {
@@ -33,7 +25,7 @@ export function bundleFiles(input: BundleInput): Record<string, BundleFile> {
   };
 }
 
-/** Zips the bundle files (key.pem with mode 0600) into an in-memory archive. */
+/** Zips the bundle files (key.pem with mode 0600) into an in-memory archive (the `CredentialsBundler` port's `zip`). */
 export async function buildBundle(input: BundleInput): Promise<Buffer> {
   const zip = new ZipFile();
   const mtime = new Date();

@@ -14,6 +14,7 @@ import { ensureImages } from '../engine/node-image.js';
 import { childProcessRunner } from '../engine/host-setup.js';
 import { lxcfsKeeper } from '../engine/lxcfs.js';
 import { Gateway } from '../gateway/gateway.js';
+import { buildBundle } from '../pki/bundle.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Autoscaler } from '../reconciler/autoscaler.js';
@@ -108,6 +109,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     dnsNames,
     ipAddresses,
     usage: (c) => reconciler.usage(c, { withStats: true }),
+    bundles: { zip: buildBundle },
+    endpointHost: config.advertiseAddress,
   });
   const autoscaler = new Autoscaler({
     store,

@@ -1,27 +1,22 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CarinaError, ErrorCode } from '../../core/errors.js';
-import type { Store } from '../../core/ports.js';
 import type { Account } from '../../core/types.js';
+import { SESSION_LIMITS, type Session, type SessionService } from '../../core/session-service.js';
 import type { Authenticator } from '../authenticator.js';
 import { parseCookies, sessionCookie } from './cookies.js';
-import { SessionStore, type Session } from './session-store.js';
 import type * as Json from '../../wire/account-schemas.js';
 import { wireRoute } from '../wire-route.js';
 import { defaultWebRoot, registerStaticSite } from './static-site.js';
 
 export const SESSION_COOKIE = 'carina_session';
-const SESSION_TTL_MS = 12 * 60 * 60_000;
-/** Sessions one account may have at once (browsers, tabs after sign-outs that never reached us). */
-const MAX_SESSIONS_PER_ACCOUNT = 50;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface PortalDeps {
-  readonly store: Store;
+  readonly sessions: SessionService;
   readonly auth: Authenticator;
   /** The built app (default: this package's web/dist). */
   readonly webRoot?: string;
-  readonly now?: () => number;
 }
 
 /** What the API's auth hook asks the portal. */
@@ -45,8 +40,7 @@ function sameToken(sent: string | string[] | undefined, expected: string): boole
 
 /** Sessions at `/v1/session`, cookie authentication for `/v1/*`, and the portal app at `/`. */
 export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
-  const now = deps.now ?? Date.now;
-  const sessions = new SessionStore({ repository: deps.store.sessions, ttlMs: SESSION_TTL_MS, maxPerAccount: MAX_SESSIONS_PER_ACCOUNT, now });
+  const { sessions } = deps;
 
   const cookieOf = (request: FastifyRequest) => parseCookies(request.headers.cookie).get(SESSION_COOKIE);
   const setCookie = (request: FastifyRequest, reply: FastifyReply, value: string, maxAgeMs: number) =>
@@ -56,18 +50,6 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
     csrf_token: session.csrfToken,
     expires_at: new Date(session.expiresAt).toISOString(),
   });
-
-  /** The live session of a request and its account, or undefined; a dead session is forgotten. */
-  const live = async (id: string): Promise<{ session: Session; account: Account } | undefined> => {
-    const session = await sessions.get(id);
-    if (!session) return undefined;
-    const account = await deps.store.accounts.findById(session.accountId);
-    if (!account || account.keyHash !== session.keyHash) {
-      await sessions.delete(id);
-      return undefined;
-    }
-    return { session, account };
-  };
 
   app.route<{ Body: Json.SignIn }>({
     ...wireRoute('signIn'),
@@ -80,10 +62,8 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
         }
         throw e;
       });
-      const old = cookieOf(request);
-      if (old) await sessions.delete(old);
-      const { id, session } = await sessions.create(account.id, account.keyHash);
-      setCookie(request, reply, id, SESSION_TTL_MS);
+      const { id, session } = await sessions.signIn(account, cookieOf(request));
+      setCookie(request, reply, id, SESSION_LIMITS.ttlMs);
       return reply.header('cache-control', 'no-store').send(present(account, session));
     },
   });
@@ -92,7 +72,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
     ...wireRoute('whoAmI'),
     handler: async (request, reply) => {
       const id = cookieOf(request);
-      const found = id === undefined ? undefined : await live(id);
+      const found = id === undefined ? undefined : await sessions.live(id);
       if (!found) throw new CarinaError(ErrorCode.UNAUTHORIZED, 'not signed in: POST /v1/session with your username and API key');
       return reply.header('cache-control', 'no-store').send(present(found.account, found.session));
     },
@@ -102,11 +82,11 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
     ...wireRoute('signOut'),
     handler: async (request, reply) => {
       const id = cookieOf(request);
-      const found = id === undefined ? undefined : await live(id);
+      const found = id === undefined ? undefined : await sessions.live(id);
       if (found && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
         throw new CarinaError(ErrorCode.CSRF, 'sign-out needs the X-CSRF-Token header of the session');
       }
-      if (id !== undefined) await sessions.delete(id);
+      if (id !== undefined) await sessions.signOut(id);
       setCookie(request, reply, '', 0);
       return reply.status(204).send();
     },
@@ -124,7 +104,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
       if (request.headers.authorization !== undefined) return undefined;
       const id = cookieOf(request);
       if (id === undefined) return undefined;
-      const found = await live(id);
+      const found = await sessions.live(id);
       if (!found) throw signInAgain('your portal session has expired, was signed out, or your API key was rotated');
       if (!SAFE_METHODS.has(request.method) && !sameToken(request.headers['x-csrf-token'], found.session.csrfToken)) {
         throw new CarinaError(ErrorCode.CSRF, 'cookie-authenticated writes need the X-CSRF-Token header that POST /v1/session returned: reload the portal');
