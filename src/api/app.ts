@@ -99,7 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   // The portal: sessions, the web app at `/`, and the session cookie as an alternative credential.
   const sessions = new SessionService({ repository: deps.store.sessions, accounts: deps.store.accounts, ...SESSION_LIMITS, now: Date.now });
-  const portal = registerPortal(app, { sessions, auth });
+  const portal = await registerPortal(app, { sessions, auth });
   const requireAccount = async (request: FastifyRequest): Promise<void> => {
     request.account = (await portal.sessionAccount(request)) ?? (await auth.authenticate(request.headers.authorization, request.ip));
   };

@@ -1,15 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
+import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CarinaError, ErrorCode } from '../../core/errors.js';
 import type { Account } from '../../core/types.js';
 import { SESSION_LIMITS, type Session, type SessionService } from '../../core/session-service.js';
 import type { Authenticator } from '../authenticator.js';
-import { parseCookies, sessionCookie } from './cookies.js';
 import type * as Json from '../../wire/account-schemas.js';
 import { wireRoute } from '../wire-route.js';
 import { defaultWebRoot, registerStaticSite } from './static-site.js';
 
 export const SESSION_COOKIE = 'carina_session';
+/** The session cookie: for the whole site, unreadable by scripts (HttpOnly), never sent by other sites (SameSite=Strict), Secure when the request came over HTTPS. */
+const SESSION_COOKIE_FLAGS: Readonly<CookieSerializeOptions> = Object.freeze({ path: '/', httpOnly: true, sameSite: 'strict', secure: 'auto' });
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface PortalDeps {
@@ -39,12 +41,14 @@ function sameToken(sent: string | string[] | undefined, expected: string): boole
 }
 
 /** Sessions at `/v1/session`, cookie authentication for `/v1/*`, and the portal app at `/`. */
-export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
+export async function registerPortal(app: FastifyInstance, deps: PortalDeps): Promise<Portal> {
   const { sessions } = deps;
+  // Parses every request's Cookie header (first value of a name wins) and serialises Set-Cookie for all routes, /v1 included.
+  await app.register(fastifyCookie);
 
-  const cookieOf = (request: FastifyRequest) => parseCookies(request.headers.cookie).get(SESSION_COOKIE);
-  const setCookie = (request: FastifyRequest, reply: FastifyReply, value: string, maxAgeMs: number) =>
-    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, value, { maxAgeSeconds: maxAgeMs / 1000, secure: request.protocol === 'https' }));
+  const cookieOf = (request: FastifyRequest) => request.cookies[SESSION_COOKIE];
+  const setCookie = (reply: FastifyReply, value: string, maxAgeMs: number) =>
+    reply.setCookie(SESSION_COOKIE, value, { ...SESSION_COOKIE_FLAGS, maxAge: Math.max(0, Math.floor(maxAgeMs / 1000)) });
   const present = (account: Account, session: Session): Json.Session => ({
     username: account.name,
     csrf_token: session.csrfToken,
@@ -63,7 +67,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
         throw e;
       });
       const { id, session } = await sessions.signIn(account, cookieOf(request));
-      setCookie(request, reply, id, SESSION_LIMITS.ttlMs);
+      setCookie(reply, id, SESSION_LIMITS.ttlMs);
       return reply.header('cache-control', 'no-store').send(present(account, session));
     },
   });
@@ -87,12 +91,12 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): Portal {
         throw new CarinaError(ErrorCode.CSRF, 'sign-out needs the X-CSRF-Token header of the session');
       }
       if (id !== undefined) await sessions.signOut(id);
-      setCookie(request, reply, '', 0);
+      setCookie(reply, '', 0);
       return reply.status(204).send();
     },
   });
 
-  registerStaticSite(app, deps.webRoot ?? defaultWebRoot());
+  await registerStaticSite(app, deps.webRoot ?? defaultWebRoot());
   // API answers too: a browser must never guess another type for a JSON or zip body.
   app.addHook('onSend', async (_request, reply, payload) => {
     if (!reply.hasHeader('x-content-type-options')) void reply.header('x-content-type-options', 'nosniff');

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Headers of every portal page and asset: no inline script or style, no framing, no sniffing. */
@@ -23,18 +24,6 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fr
   'cross-origin-opener-policy': 'same-origin',
 });
 
-const TYPES: Readonly<Record<string, string>> = Object.freeze({
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.woff2': 'font/woff2',
-});
-
 /** Paths that belong to the API: never answered with the app's index.html. */
 const API_PATH = /^\/(v1|healthz)(\/|$)/;
 
@@ -52,19 +41,31 @@ export function defaultWebRoot(): string {
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Carina</title>
 <h1>The Carina portal is not built</h1><p>Run <code>npm run build</code> (or <code>npm run build:web</code>) and reload. The API under <code>/v1</code> works without it.</p>`;
 
-/** Serves the built single-page app from `root` at `/`, with index.html for client-side routes. */
-export function registerStaticSite(app: FastifyInstance, root: string): void {
+/**
+ * Serves the built single-page app from `root` at `/`, with index.html for client-side routes.
+ * This decides which file answers a path; @fastify/static sends it (type, length, ETag, ranges).
+ */
+export async function registerStaticSite(app: FastifyInstance, root: string): Promise<void> {
   const base = resolve(root);
+  await app.register(fastifyStatic, {
+    root: base,
+    // The routes below choose the file: only portal paths, and index.html for the app's own routes.
+    serve: false,
+    // Set per file below: hashed assets forever, the rest revalidated at every load.
+    cacheControl: false,
+    suppressWarning: true, // web/dist may be built after the server starts (until then: 503 below)
+    setHeaders: (reply, path) => {
+      // RFC 9239's type for JavaScript (the mime table @fastify/send reads still says application/javascript).
+      if (extname(path) === '.js') void reply.header('content-type', 'text/javascript; charset=utf-8');
+    },
+  });
 
-  const send = async (reply: FastifyReply, file: string, status = 200) => {
-    const body = await readFile(file);
+  const send = (reply: FastifyReply, file: string) => {
     const immutable = file.startsWith(join(base, 'assets') + sep);
     return reply
-      .status(status)
       .headers(PAGE_SECURITY_HEADERS)
-      .header('content-type', TYPES[extname(file)] ?? 'application/octet-stream')
       .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-      .send(body);
+      .sendFile(relative(base, file).split(sep).join('/'));
   };
 
   const isFile = async (path: string) => (await stat(path).catch(() => undefined))?.isFile() === true;
