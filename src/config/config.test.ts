@@ -14,6 +14,14 @@ describe('server configuration', () => {
     expect(c.leaseTtlMs).toBe(15_000);
   });
 
+  it('runs nodes on the userns node engine when root, on the host engine otherwise, unless told', () => {
+    expect(loadConfig({}, true)).toMatchObject({ nodeEngine: 'userns', nodeEngineHost: 'unix:///run/carina-nodes/docker.sock' });
+    expect(loadConfig({}, false).nodeEngine).toBe('host');
+    expect(loadConfig({ CARINA_NODE_ENGINE: 'host' }, true).nodeEngine).toBe('host');
+    expect(loadConfig({ CARINA_NODE_ENGINE: 'userns', CARINA_NODE_ENGINE_HOST: 'unix:///tmp/n.sock' }, false)).toMatchObject({ nodeEngine: 'userns', nodeEngineHost: 'unix:///tmp/n.sock' });
+    expect(() => loadConfig({ CARINA_NODE_ENGINE: 'rootless' })).toThrow(/CARINA_NODE_ENGINE/);
+  });
+
   it('names a replica by its host and API port unless told, and keeps the lease at 3 s or more', () => {
     expect(loadConfig({ CARINA_LISTEN: '0.0.0.0:9090' }).replicaId).toBe(`${hostname()}:9090`);
     expect(loadConfig({ CARINA_REPLICA_ID: 'cp-2', CARINA_LEASE_TTL_MS: '500' })).toMatchObject({ replicaId: 'cp-2', leaseTtlMs: 3_000 });

@@ -9,6 +9,14 @@ export interface ServerConfig {
   readonly listenHost: string;
   readonly listenPort: number;
   readonly dockerHost: string | undefined;
+  /**
+   * Where node containers run: `userns`, on Carina's node engine (a dockerd with --userns-remap in
+   * a network namespace of its own, so root in a node is an unprivileged host user), or `host`, on
+   * the host engine itself (root in a node is root on the host).
+   */
+  readonly nodeEngine: NodeEngineMode;
+  /** The node engine's socket in `userns` mode (Carina starts one itself only at the default). */
+  readonly nodeEngineHost: string;
   /** Host address node endpoints are published on. */
   readonly publishAddress: string;
   /** Address written into bundles (DOCKER_HOST) and certificates. */
@@ -69,6 +77,20 @@ export interface ServerConfig {
     readonly maxConnectionsPerCluster: number;
     readonly maxConnectionsPerAddress: number;
   };
+}
+
+/** Which engine runs node containers (see ServerConfig.nodeEngine). */
+export type NodeEngineMode = 'userns' | 'host';
+
+/** The socket of the node engine Carina starts itself (`carina-server up` / `setup`). */
+export const DEFAULT_NODE_ENGINE_HOST = 'unix:///run/carina-nodes/docker.sock';
+
+function nodeEngineMode(env: NodeJS.ProcessEnv, isRoot: boolean): NodeEngineMode {
+  const raw = env.CARINA_NODE_ENGINE;
+  // Only root can start the node engine and hand nodes their cgroups: elsewhere the host engine.
+  if (raw === undefined || raw === '') return isRoot ? 'userns' : 'host';
+  if (raw !== 'userns' && raw !== 'host') throw new Error(`CARINA_NODE_ENGINE must be userns or host (got "${raw}")`);
+  return raw;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -141,7 +163,7 @@ function defaultDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** Reads the configuration from `env` (defaults: local engine, SQLite under the data directory). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0): ServerConfig {
   const dataDir = resolve(env.CARINA_DATA_DIR || defaultDataDir(env));
   const [listenHost = '127.0.0.1', listenPortRaw = '8080'] = (env.CARINA_LISTEN || '127.0.0.1:8080').split(/:(?=[^:]*$)/);
   const listenPort = Number(listenPortRaw);
@@ -155,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     listenHost,
     listenPort,
     dockerHost: env.DOCKER_HOST || undefined,
+    nodeEngine: nodeEngineMode(env, isRoot),
+    nodeEngineHost: env.CARINA_NODE_ENGINE_HOST || DEFAULT_NODE_ENGINE_HOST,
     publishAddress,
     advertiseAddress: env.CARINA_ADVERTISE_ADDRESS || publishAddress,
     portRange: Object.freeze({ from: Number(range[1]), to: Number(range[2]) }),

@@ -16,6 +16,7 @@ import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
 import { NODE_SECURITY } from './node-security.js';
+import type { CgroupDelegation } from './cgroup-delegation.js';
 
 /** Images a node needs; built on first use. */
 export interface NodeImages {
@@ -25,8 +26,12 @@ export interface NodeImages {
 }
 
 export interface DockerEngineOptions {
-  /** The host engine. */
+  /** The engine that runs node containers: Carina's userns node engine, or the host engine. */
   readonly docker: Dockerode;
+  /** Set when that engine remaps users: nodes' directories and cgroups are handed to their root at every start. */
+  readonly delegation?: CgroupDelegation | undefined;
+  /** Where failures of background work (delegation after an event) are reported. */
+  readonly log?: ((line: string) => void) | undefined;
   /** Host directory for node sockets and TLS files (bind-mounted into nodes). */
   readonly dataDir: string;
   /** Label value that marks this control plane's objects (several planes may share an engine). */
@@ -122,6 +127,8 @@ export class DockerEngine implements ClusterEngine {
     const { nodeImage } = await this.#o.images();
     const dir = this.#nodeDir(c.id, index);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    // The inner engine makes its socket here as the node's root, an unprivileged host user in userns mode.
+    await guard(`create node ${index}`, async () => this.#o.delegation?.ownDir(dir));
     const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
     const lxcfs = await this.#o.lxcfs?.();
     if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
@@ -158,8 +165,9 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async startNode(c: EngineCluster, index: number): Promise<void> {
-    await guard(`start node ${index}`, async () => {
-      const container = this.#o.docker.getContainer(names.container(c.id, index));
+    const operation = `start node ${index}`;
+    const container = this.#o.docker.getContainer(names.container(c.id, index));
+    await guard(operation, async () => {
       try {
         await container.start();
       } catch (e) {
@@ -178,7 +186,13 @@ export class DockerEngine implements ClusterEngine {
         throw e;
       }
     });
-    await this.#engineAnswers(c, index, `start node ${index}`);
+    await guard(operation, () => this.#delegate(container.id));
+    await this.#engineAnswers(c, index, operation);
+  }
+
+  /** In userns mode, hands a started node its cgroups (its nested containers cannot start before). */
+  async #delegate(containerId: string): Promise<void> {
+    await this.#o.delegation?.delegate(containerId);
   }
 
   /** Waits until node `index`'s inner engine answers; an EngineError naming `operation` after ENGINE_START_TIMEOUT_MS. */
@@ -196,7 +210,11 @@ export class DockerEngine implements ClusterEngine {
     if (this.#o.lxcfs && !(await this.#o.lxcfs())) {
       throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
     }
-    await guard(operation, () => this.#o.docker.getContainer(names.container(c.id, index)).restart({ t: 10 }));
+    await guard(operation, async () => {
+      const container = this.#o.docker.getContainer(names.container(c.id, index));
+      await container.restart({ t: 10 });
+      await this.#delegate(container.id);
+    });
     const inner = await this.#engineAnswers(c, index, operation);
     // Restarting again would not help a node whose /proc still doesn't answer: fail, so the cluster says why.
     const info = (await guard(operation, () => inner.info())) as { MemTotal?: number };
@@ -320,7 +338,26 @@ export class DockerEngine implements ClusterEngine {
   }
 
   watch(onChange: (clusterId: string) => void): { close(): void } {
-    return watchNodeEvents(this.#o.docker, this.#o.instance, onChange);
+    const delegate = (containerId: string) =>
+      this.#delegate(containerId).catch((e: unknown) => this.#o.log?.(`could not hand node ${containerId.slice(0, 12)} its cgroups: ${describeCause(e)}`));
+    return watchNodeEvents(
+      this.#o.docker,
+      this.#o.instance,
+      (event) => {
+        // Restarted by the engine (its restart policy, or the engine itself restarting): cgroups first, then repair.
+        if (event.action === 'start' && this.#o.delegation) void delegate(event.containerId).finally(() => onChange(event.clusterId));
+        else onChange(event.clusterId);
+      },
+      () => {
+        // Nodes started while no stream was connected (the control plane or the engine was down) had no event.
+        if (!this.#o.delegation) return;
+        const filters = { label: [`${LABEL.instance}=${this.#o.instance}`], status: ['running'] };
+        this.#o.docker.listContainers({ filters }).then(
+          (running) => running.forEach((n) => void delegate(n.Id)),
+          (e: unknown) => this.#o.log?.(`could not list nodes to hand them their cgroups: ${describeCause(e)}`),
+        );
+      },
+    );
   }
 
   async purgeCluster(clusterId: string): Promise<void> {

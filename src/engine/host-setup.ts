@@ -80,24 +80,48 @@ export async function ensureHostEngine(opts: HostSetupOptions): Promise<SetupOut
 
   const logFile = join(opts.dataDir, 'dockerd.log');
   opts.log(`starting dockerd at ${DEFAULT_DOCKER_SOCKET} (log: ${logFile})…`);
+  await launchDockerd(opts, {
+    command: 'dockerd',
+    args: dockerdArgs(opts.dataDir),
+    logFile,
+    socket: DEFAULT_DOCKER_SOCKET,
+    // dockerd's own containerd (exec root /var/run/docker): a stale pidfile makes dockerd wait for it in vain.
+    pidfiles: [[join(opts.dataDir, 'dockerd.pid'), 'dockerd'], [CONTAINERD_PIDFILE, 'containerd']],
+  });
+  return { kind: 'ready', started: true };
+}
+
+/** One dockerd to start: the command line (dockerd, or nsenter … dockerd), its log, socket and pidfiles. */
+export interface DockerdLaunch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly logFile: string;
+  readonly socket: string;
+  /** Pidfiles (and the process name each must name) removed first if stale: dockerd refuses to start, or waits in vain, otherwise. */
+  readonly pidfiles: ReadonlyArray<readonly [path: string, name: string]>;
+}
+
+/** Starts a dockerd detached and waits until `ping` answers (an EngineError naming the log otherwise). */
+export async function launchDockerd(
+  opts: Pick<HostSetupOptions, 'log' | 'run' | 'ping' | 'readyTimeoutMs' | 'clearPidfile'>,
+  launch: DockerdLaunch,
+): Promise<void> {
   const clear = opts.clearPidfile ?? clearStalePidfile;
-  if (clear(join(opts.dataDir, 'dockerd.pid'), 'dockerd')) opts.log('removed the pidfile of a dockerd that is no longer running');
-  // dockerd's own containerd (exec root /var/run/docker): a stale pidfile makes dockerd wait for it in vain.
-  if (clear(CONTAINERD_PIDFILE, 'containerd')) opts.log('removed the pidfile of a containerd that is no longer running');
-  try {
-    await opts.run.startDetached('dockerd', dockerdArgs(opts.dataDir), logFile);
-  } catch (cause) {
-    throw new EngineError(`start dockerd (see ${logFile})`, cause);
+  for (const [path, name] of launch.pidfiles) {
+    if (clear(path, name)) opts.log(`removed the pidfile of a ${name} that is no longer running (${path})`);
   }
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  try {
+    await opts.run.startDetached(launch.command, launch.args, launch.logFile);
+  } catch (cause) {
+    throw new EngineError(`start dockerd (see ${launch.logFile})`, cause);
+  }
+  const timeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    if (await opts.ping()) return { kind: 'ready', started: true };
+    if (await opts.ping()) return;
   }
-  throw new EngineError(
-    'start dockerd',
-    `the engine did not answer at ${DEFAULT_DOCKER_SOCKET} within ${Math.round((opts.readyTimeoutMs ?? 60_000) / 1000)} s; read ${logFile}`,
-  );
+  throw new EngineError('start dockerd', `the engine did not answer at ${launch.socket} within ${Math.round(timeoutMs / 1000)} s; read ${launch.logFile}`);
 }
 
 /** Whether this machine runs Debian (or a derivative): /etc/debian_version exists. */
@@ -164,7 +188,8 @@ function manualInstructions(opts: HostSetupOptions): string {
   ].join('\n');
 }
 
-async function mustSucceed(run: CommandRunner, command: string, args: string[], env: Record<string, string>): Promise<void> {
+/** Runs a command that must succeed; an EngineError with the tail of its output otherwise. */
+export async function mustSucceed(run: CommandRunner, command: string, args: string[], env: Record<string, string>): Promise<void> {
   const operation = `${command} ${args.join(' ')}`;
   let result: CommandResult;
   try {

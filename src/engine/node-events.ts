@@ -3,12 +3,26 @@ import { LABEL } from './labels.js';
 
 const RECONNECT_MS = 1_000;
 
+/** One event of a node container: its cluster, the container's id and what happened (die, stop, destroy, start). */
+export interface NodeEvent {
+  readonly clusterId: string;
+  readonly containerId: string;
+  readonly action: string;
+}
+
 /**
- * Follows the host engine's event stream for this instance's node containers and reports the
- * cluster of any that dies, stops or is removed, so repair starts at once instead of at the next
- * periodic pass. Reconnects when the stream ends (e.g. the engine restarted).
+ * Follows the node engine's event stream for this instance's node containers and reports each
+ * event (a node that dies, stops or is removed kicks repair at once instead of at the next periodic
+ * pass; a start is when a node in a user namespace gets its cgroups). `onConnect` runs each time
+ * the stream is (re)connected, for what happened while it was not. Reconnects when the stream ends
+ * (e.g. the engine restarted).
  */
-export function watchNodeEvents(docker: Dockerode, instance: string, onChange: (clusterId: string) => void): { close(): void } {
+export function watchNodeEvents(
+  docker: Dockerode,
+  instance: string,
+  onEvent: (event: NodeEvent) => void,
+  onConnect: () => void = () => undefined,
+): { close(): void } {
   let closed = false;
   let current: NodeJS.ReadableStream | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -20,6 +34,7 @@ export function watchNodeEvents(docker: Dockerode, instance: string, onChange: (
       (err, stream) => {
         if (err || !stream) return retry();
         current = stream;
+        onConnect();
         let buffer = '';
         stream.on('data', (chunk: Buffer) => {
           buffer += chunk.toString('utf8');
@@ -27,8 +42,8 @@ export function watchNodeEvents(docker: Dockerode, instance: string, onChange: (
           while ((nl = buffer.indexOf('\n')) >= 0) {
             const line = buffer.slice(0, nl);
             buffer = buffer.slice(nl + 1);
-            const id = clusterOf(line);
-            if (id) onChange(id);
+            const event = nodeEventOf(line);
+            if (event) onEvent(event);
           }
         });
         stream.on('end', retry);
@@ -54,11 +69,12 @@ export function watchNodeEvents(docker: Dockerode, instance: string, onChange: (
   };
 }
 
-/** The cluster id in one line of the engine's JSON event stream, if any. */
-export function clusterOf(line: string): string | undefined {
+/** The node event in one line of the engine's JSON event stream, if it is one. */
+export function nodeEventOf(line: string): NodeEvent | undefined {
   try {
-    const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
-    return event.Actor?.Attributes?.[LABEL.clusterId];
+    const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    const clusterId = event.Actor?.Attributes?.[LABEL.clusterId];
+    return clusterId ? { clusterId, containerId: event.Actor?.ID ?? '', action: event.Action ?? '' } : undefined;
   } catch {
     return undefined;
   }

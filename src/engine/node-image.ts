@@ -63,6 +63,8 @@ export interface EnsureImagesOptions {
   readonly log: (line: string) => void;
   /** The busybox-static binary (default /bin/busybox). */
   readonly busybox?: string;
+  /** Another engine (the host's, for the userns node engine) whose node image is copied (save → load) rather than built again. */
+  readonly source?: Dockerode | undefined;
 }
 
 /** `carina/node:<12 hex of sha256(recipe)>`: any change to the recipe gives a new tag. */
@@ -103,6 +105,11 @@ async function ensureNodeImage(docker: Dockerode, cacheDir: string, opts: Ensure
   const tag = nodeImageTag();
   if (await imageExists(docker, tag)) return tag;
   const started = Date.now();
+  if (opts.source && (await imageExists(opts.source, tag).catch(() => false))) {
+    await copyImage(opts.source, docker, tag);
+    opts.log(`node image ${tag} copied from the host engine in ${seconds(started)} s`);
+    return tag;
+  }
   opts.log(`building node image ${tag} (first use, about a minute)…`);
   const rootfs = join(cacheDir, `rootfs-${tag.split(':')[1] ?? ''}.tmp`);
   await removeTree(rootfs);
@@ -191,6 +198,16 @@ function imageExists(docker: Dockerode, tag: string): Promise<boolean> {
     () => true,
     (cause: unknown) => ((cause as { statusCode?: unknown }).statusCode === 404 ? false : Promise.reject(new EngineError(`inspect image ${tag}`, cause))),
   );
+}
+
+/** `docker save REF | docker load` between two engines. */
+async function copyImage(from: Dockerode, to: Dockerode, ref: string): Promise<void> {
+  try {
+    const loaded = await to.loadImage(await from.getImage(ref).get(), { quiet: true });
+    await new Promise<void>((ok, fail) => to.modem.followProgress(loaded, (error) => (error ? fail(error) : ok())));
+  } catch (cause) {
+    throw new EngineError(`copy image ${ref} to the node engine`, cause);
+  }
 }
 
 /** Streams `tar -C dir -c .` into the engine's image import, applying Dockerfile-style `changes`. */

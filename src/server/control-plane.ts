@@ -13,6 +13,7 @@ import { debianMirror } from '../engine/apt-mirror.js';
 import { ensureImages } from '../engine/node-image.js';
 import { childProcessRunner } from '../engine/host-setup.js';
 import { lxcfsKeeper } from '../engine/lxcfs.js';
+import { CgroupDelegation } from '../engine/cgroup-delegation.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildBundle } from '../pki/bundle.js';
 import { X509Pki } from '../pki/x509-pki.js';
@@ -47,7 +48,17 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const secretKey = await loadSecretKey(config.secretKeyFile, log);
   const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey });
   const door = await openFrontDoor(config, secretKey, log);
-  const docker = hostDocker(config.dockerHost);
+  const host = hostDocker(config.dockerHost);
+  // Nodes run on the node engine in userns mode (their root is an unprivileged host user), else on the host engine.
+  const userns = config.nodeEngine === 'userns';
+  const docker = userns ? hostDocker(config.nodeEngineHost) : host;
+  const delegation = userns ? new CgroupDelegation(docker) : undefined;
+  if (delegation) {
+    delegation.root().then(
+      ({ uid }) => log(`nodes run in a user namespace on the node engine at ${config.nodeEngineHost} (root in a node is host uid ${uid})`),
+      (e: unknown) => log(`node engine: ${describeCause(e)}`),
+    );
+  }
   const pki = new X509Pki();
   let images: Promise<NodeImages> | undefined;
   const loadImages = (): Promise<NodeImages> => {
@@ -55,6 +66,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       cacheDir: join(config.dataDir, 'images'),
       mirror: config.debianMirror ?? debianMirror(),
       log,
+      // The host engine may have the node image already (a minute's build): copied rather than built again.
+      source: userns ? host : undefined,
     }).catch((e: unknown) => {
       images = undefined; // retry on the next use
       throw e;
@@ -68,6 +81,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const engine = new DockerEngine({
     lxcfs,
     docker,
+    delegation,
+    log,
     dataDir: config.dataDir,
     instance: config.instance,
     nodeSubnetPool: config.nodeSubnetPool,

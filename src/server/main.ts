@@ -5,6 +5,7 @@ import type { Store } from '../core/ports.js';
 import { loadConfig } from '../config/config.js';
 import { childProcessRunner, ensureHostEngine, isDebianHost } from '../engine/host-setup.js';
 import { pingQuick } from '../engine/node-client.js';
+import { ensureNodeEngine } from '../engine/node-engine.js';
 import { openStore } from '../store/open-store.js';
 import { registerAccountCommands } from './accounts-command.js';
 import { preparePrivateDataDir } from './data-dir.js';
@@ -23,21 +24,22 @@ async function main(argv: string[]): Promise<void> {
 
   const setupHost = async () => {
     await preparePrivateDataDir(config.dataDir, log); // before dockerd's log is written into it
+    const common = { dataDir: config.dataDir, log, isRoot: process.getuid?.() === 0, isDebian: isDebianHost(), run: childProcessRunner() };
     const docker = hostDocker(config.dockerHost);
-    const outcome = await ensureHostEngine({
-      dockerHost: config.dockerHost,
-      dataDir: config.dataDir,
-      log,
-      isRoot: process.getuid?.() === 0,
-      isDebian: isDebianHost(),
-      run: childProcessRunner(),
-      ping: () => pingQuick(docker),
-    });
+    const outcome = await ensureHostEngine({ ...common, dockerHost: config.dockerHost, ping: () => pingQuick(docker) });
     if (outcome.kind === 'manual') {
       process.stderr.write(`carina-server: no Docker engine answers.\n${outcome.instructions}\n`);
       process.exit(3);
     }
     if (outcome.started) log(`started dockerd (log: ${config.dataDir}/dockerd.log)`);
+    if (config.nodeEngine !== 'userns') return;
+    const nodes = hostDocker(config.nodeEngineHost);
+    const node = await ensureNodeEngine({ ...common, engineHost: config.nodeEngineHost, ping: () => pingQuick(nodes) });
+    if (node.kind === 'manual') {
+      process.stderr.write(`carina-server: no node engine answers (CARINA_NODE_ENGINE=userns).\n${node.instructions}\n`);
+      process.exit(3);
+    }
+    if (node.started) log(`started the node engine (log: ${config.dataDir}/node-engine.log)`);
   };
 
   program
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
       process.once('SIGTERM', stop);
     });
 
-  program.command('setup').description('only set up the host engine (install and start dockerd if needed)').action(setupHost);
+  program.command('setup').description('only set up the host engine and the node engine (install and start them if needed)').action(setupHost);
 
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
     await preparePrivateDataDir(config.dataDir, log);
