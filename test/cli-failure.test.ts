@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import Dockerode from 'dockerode';
 import { CARINA_BIN, CliSandbox, disposeServer, rowOf } from './support/cli.js';
-import { TestServer } from './support/server.js';
+import { nodeDocker, TestServer } from './support/server.js';
 
 // An operation that ends in `error`: the server carves node networks out of a pool that a Docker
 // network of the test already occupies, so creating the cluster network fails (once is enough:
@@ -11,7 +10,7 @@ const BLOCKED_POOL = '10.252.0.0/16';
 
 describe('carina CLI: a cluster operation that fails', () => {
   const server = new TestServer('clifail');
-  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+  const docker = nodeDocker; // the pool is blocked where node networks are made
   const blockerName = `clitest-pool-${process.pid}`;
   let cli: CliSandbox;
   let reason = '';

@@ -4,22 +4,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { ApiClient } from './support/api-client.js';
 import { OwnEngine } from './support/own-engine.js';
-import { TestServer } from './support/server.js';
+import { hostDocker, nodeDocker, TestServer } from './support/server.js';
 
-// kind and k3d clusters don't survive a host restart; Carina's must. This test owns its engine.
-describe('surviving a restart of the host engine', () => {
-  const engine = new OwnEngine();
+// kind and k3d clusters don't survive a host restart; Carina's must. This test owns its engine: the
+// one nodes run on (a userns engine, like Carina's node engine, unless CARINA_NODE_ENGINE=host).
+const userns = nodeDocker !== hostDocker;
+describe('surviving a restart of the engine the nodes run on', () => {
+  const engine = new OwnEngine({ userns });
   const server = new TestServer('restart');
   let api: ApiClient;
   let id = '';
 
   beforeAll(async () => {
     await engine.create();
-    const main = new Dockerode({ socketPath: '/var/run/docker.sock' });
+    const main = hostDocker;
     const refs = (await main.listImages()).flatMap((i) => i.RepoTags ?? []).filter((t) => /^carina\/(node|busybox):/.test(t));
     expect(refs.some((r) => r.startsWith('carina/node:'))).toBe(true); // built by earlier tests or `up`
     await engine.copyImages(main, refs);
-    await server.start({ DOCKER_HOST: `unix://${engine.socket}` });
+    await server.start({ DOCKER_HOST: `unix://${engine.socket}`, CARINA_NODE_ENGINE_HOST: `unix://${engine.socket}` });
     api = new ApiClient(server.url, await server.createAccount('gus'));
     id = (await api.request('POST', '/v1/clusters', { name: 'sturdy', nodes: 2 })).body.id;
     await api.waitFor('sturdy', (c) => c.status === 'active', 120_000);

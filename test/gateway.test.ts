@@ -4,13 +4,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Dockerode from 'dockerode';
 import { ApiClient } from './support/api-client.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
 import { dockerResult, endpointOf, GatewayClient, shellWithBundle } from './support/gateway-client.js';
-import { TestServer } from './support/server.js';
+import { nodeDocker, TestServer } from './support/server.js';
 
-const host = new Dockerode({ socketPath: '/var/run/docker.sock' });
+const host = nodeDocker; // the engine the nodes run on
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Open sockets of the process listening on `port` (the control plane). */

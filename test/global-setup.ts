@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
 import { debianMirror } from '../src/engine/apt-mirror.js';
 import { ensureImages } from '../src/engine/node-image.js';
 import { purgeStaleNetns } from './support/browser-network.js';
-import { purgeStaleTestObjects } from './support/server.js';
+import { hostDocker, nodeDocker, purgeStaleTestObjects } from './support/server.js';
 
 /**
  * Before any end-to-end test: compile the executables, check that a Docker engine answers, and
@@ -18,12 +17,15 @@ export default async function setup(): Promise<void> {
     // The portal (web/dist) that carina-server serves at `/`, as a production build (vitest sets NODE_ENV=test).
     execFileSync('npx', ['vite', 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   }
-  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+  const docker = hostDocker;
   try {
     await docker.ping();
   } catch {
     throw new Error('end-to-end tests need a Docker engine at /var/run/docker.sock: run `carina-server setup` (or .ci/run) first');
   }
+  // The node engine (userns mode, the default as root), as `carina-server up` would start it; its
+  // nodes of interrupted runs restart with it, so they are purged below like the host engine's.
+  if (nodeDocker !== hostDocker) execFileSync(process.execPath, ['bin/carina-server.js', 'setup'], { stdio: 'inherit', env: { ...process.env, CARINA_DATA_DIR: join(tmpdir(), 'carina-e2e-setup') } });
   await purgeStaleTestObjects((line) => console.log(`e2e setup: ${line}`));
   await purgeStaleNetns((line) => console.log(`e2e setup: ${line}`));
   const started = Date.now();
@@ -32,5 +34,9 @@ export default async function setup(): Promise<void> {
     mirror: process.env.CARINA_DEBIAN_MIRROR ?? debianMirror(),
     log: (line) => console.log(`e2e setup: ${line}`),
   });
+  if (nodeDocker !== hostDocker) {
+    // Copied to the node engine now, so no test's timing includes it (each server would copy it on first use).
+    await ensureImages(nodeDocker, { cacheDir: join(tmpdir(), 'carina-e2e-images'), mirror: '', source: docker, log: (line) => console.log(`e2e setup: ${line}`) });
+  }
   console.log(`e2e setup: images ${images.nodeImage} and ${images.workloadImage} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

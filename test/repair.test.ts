@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { ApiClient } from './support/api-client.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
-import { TestServer } from './support/server.js';
+import { nodeDocker, TestServer } from './support/server.js';
 
-const host = new Dockerode({ socketPath: '/var/run/docker.sock' });
+const host = nodeDocker; // the engine the nodes run on
 const run = promisify(execFile);
 
 // Clusters take care of themselves: a removed or killed node comes back, a swarm the manager left is

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_NODE_ENGINE_HOST } from '../config/config.js';
 import { launchDockerd, mustSucceed, type HostSetupOptions, type SetupOutcome } from './host-setup.js';
+import { ensureUplink } from './node-uplink.js';
 
 /**
  * Carina's node engine: a second dockerd, beside the host's, that runs every node container in a
@@ -34,7 +35,11 @@ export type NodeEngineSetupOptions = Omit<HostSetupOptions, 'dockerHost'> & { re
  * /etc/subuid and /etc/subgid ranges itself on first start. Idempotent.
  */
 export async function ensureNodeEngine(opts: NodeEngineSetupOptions): Promise<SetupOutcome> {
-  if (await opts.ping()) return { kind: 'ready', started: false };
+  const ours = opts.engineHost === NODE_ENGINE.socket && opts.isRoot && existsSync(`/run/netns/${NODE_ENGINE.netns}`);
+  if (await opts.ping()) {
+    if (ours) await ensureUplink(opts.run, NODE_ENGINE.netns); // host rules may have been flushed since it started
+    return { kind: 'ready', started: false };
+  }
   if (opts.engineHost !== NODE_ENGINE.socket) {
     return {
       kind: 'manual',
@@ -55,6 +60,7 @@ export async function ensureNodeEngine(opts: NodeEngineSetupOptions): Promise<Se
     await mustSucceed(opts.run, 'ip', ['netns', 'add', NODE_ENGINE.netns], {});
     await mustSucceed(opts.run, 'ip', ['-n', NODE_ENGINE.netns, 'link', 'set', 'lo', 'up'], {});
   }
+  await ensureUplink(opts.run, NODE_ENGINE.netns);
   const logFile = join(opts.dataDir, 'node-engine.log');
   opts.log(`starting the node engine (dockerd --userns-remap) at ${NODE_ENGINE.socket} in network namespace ${NODE_ENGINE.netns} (log: ${logFile})…`);
   await launchDockerd(opts, {
@@ -73,6 +79,7 @@ function manualInstructions(dataDir: string): string {
     `No node engine answers at ${NODE_ENGINE.socket}, and Carina starts it only as root on Debian.`,
     'As root (with Docker Engine, iproute2 and util-linux installed):',
     `  ip netns add ${NODE_ENGINE.netns} && ip -n ${NODE_ENGINE.netns} link set lo up`,
+    '  (and its uplink: a veth pair with a default route and NAT, see src/engine/node-uplink.ts)',
     `  mkdir -p ${dataDir} && nsenter --net=/run/netns/${NODE_ENGINE.netns} dockerd ${nodeEngineArgs().join(' ')} >> ${join(dataDir, 'node-engine.log')} 2>&1 &`,
     'then run Carina again (as root: it hands each node its cgroups), or set CARINA_NODE_ENGINE=host to run nodes on the host engine',
     '(without a user namespace: root in a node is then root on the host).',

@@ -19,6 +19,9 @@ export class OwnEngine {
   readonly docker = new Dockerode({ socketPath: this.socket });
   #child: ChildProcess | undefined;
 
+  /** `userns`: started with --userns-remap=default, as Carina's node engine is. */
+  constructor(readonly options: { userns?: boolean } = {}) {}
+
   async create(): Promise<void> {
     await run('ip', ['netns', 'add', this.netns]);
     await run('ip', ['netns', 'exec', this.netns, 'ip', 'link', 'set', 'lo', 'up']);
@@ -31,7 +34,7 @@ export class OwnEngine {
     // nsenter switches only the network namespace (`ip netns exec` would also remount /sys and hide the cgroups).
     this.#child = spawn(
       'nsenter',
-      [`--net=/run/netns/${this.netns}`, 'dockerd', '--host', `unix://${this.socket}`, '--data-root', join(this.dir, 'data'), '--exec-root', join(this.dir, 'exec'), '--pidfile', join(this.dir, 'dockerd.pid')],
+      [`--net=/run/netns/${this.netns}`, 'dockerd', '--host', `unix://${this.socket}`, '--data-root', join(this.dir, 'data'), '--exec-root', join(this.dir, 'exec'), '--pidfile', join(this.dir, 'dockerd.pid'), ...(this.options.userns ? ['--userns-remap=default'] : [])],
       { stdio: ['ignore', log, log] },
     );
     for (let i = 0; i < 300; i++) {

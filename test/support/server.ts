@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { Agent } from 'undici';
+import { loadConfig } from '../../src/config/config.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -161,21 +162,43 @@ function readLog(file: string): string | undefined {
   }
 }
 
-/** Removes every container, volume and network labelled with `instance`. */
-export async function purgeInstance(instance: string): Promise<void> {
-  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
-  const filters = { label: [`carina.instance=${instance}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
-  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+/** The machine's host engine. */
+export const hostDocker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+
+const config = loadConfig();
+/**
+ * The engine test servers run their nodes on: Carina's userns node engine (the default as root,
+ * which the e2e tests run as), or the host engine when CARINA_NODE_ENGINE=host.
+ */
+export const nodeDocker = config.nodeEngine === 'userns' ? new Dockerode({ socketPath: config.nodeEngineHost.replace(/^unix:\/\//, '') }) : hostDocker;
+
+/** Every engine test objects may be on (the node engine only when it answers: it may not be started yet). */
+async function testEngines(): Promise<Dockerode[]> {
+  if (nodeDocker === hostDocker) return [hostDocker];
+  return (await nodeDocker.ping().then(() => true, () => false)) ? [hostDocker, nodeDocker] : [hostDocker];
 }
 
-/** Counts the Docker objects that carry a label (e.g. `carina.cluster.id=…`). */
+/** Removes every container, volume and network labelled with `instance`, on every engine. */
+export async function purgeInstance(instance: string): Promise<void> {
+  const filters = { label: [`carina.instance=${instance}`] };
+  for (const docker of await testEngines()) {
+    for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  }
+}
+
+/** Counts the Docker objects that carry a label (e.g. `carina.cluster.id=…`), on every engine. */
 export async function countLabelled(label: string): Promise<{ containers: number; volumes: number; networks: number }> {
-  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
   const filters = { label: [label] };
-  const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
-  return { containers: c.length, volumes: (v.Volumes ?? []).length, networks: n.length };
+  const total = { containers: 0, volumes: 0, networks: 0 };
+  for (const docker of await testEngines()) {
+    const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
+    total.containers += c.length;
+    total.volumes += (v.Volumes ?? []).length;
+    total.networks += n.length;
+  }
+  return total;
 }
 
 /** Instances of test and benchmark control planes end in the pid of the process that ran them. */
@@ -197,14 +220,15 @@ export function pidAlive(pid: number): boolean {
  * nodes restart unless stopped). Objects of a run still alive are never touched.
  */
 export async function purgeStaleTestObjects(log: (line: string) => void): Promise<void> {
-  const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
   const filters = { label: ['carina.instance'] };
-  const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
   const stale = new Set<string>();
-  for (const o of [...c, ...(v.Volumes ?? []), ...n]) {
-    const instance = o.Labels?.['carina.instance'] ?? '';
-    const pid = TEST_INSTANCE.exec(instance)?.[1];
-    if (pid !== undefined && !pidAlive(Number(pid))) stale.add(instance);
+  for (const docker of await testEngines()) {
+    const [c, v, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listVolumes({ filters }), docker.listNetworks({ filters })]);
+    for (const o of [...c, ...(v.Volumes ?? []), ...n]) {
+      const instance = o.Labels?.['carina.instance'] ?? '';
+      const pid = TEST_INSTANCE.exec(instance)?.[1];
+      if (pid !== undefined && !pidAlive(Number(pid))) stale.add(instance);
+    }
   }
   for (const instance of stale) {
     await purgeInstance(instance);
