@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
+import { loadConfig } from '../src/config/config.js';
 import { alive } from './guard.js';
 
 /** Label on every object the benchmark creates itself (the floor's containers and volumes). */
@@ -18,6 +19,16 @@ export function hostDocker(): Dockerode {
   if (host?.startsWith('unix://')) return new Dockerode({ socketPath: host.slice('unix://'.length) });
   if (host && !host.startsWith('unix://')) throw new Error(`the benchmark needs the engine on a unix socket (DOCKER_HOST=${host})`);
   return new Dockerode({ socketPath: '/var/run/docker.sock' });
+}
+
+/**
+ * The engine the benchmarked control planes run their nodes on: Carina's userns node engine (the
+ * default as root: CARINA_NODE_ENGINE, CARINA_NODE_ENGINE_HOST), or the host engine.
+ */
+export function nodesDocker(): Dockerode {
+  const config = loadConfig();
+  if (config.nodeEngine !== 'userns') return hostDocker();
+  return new Dockerode({ socketPath: config.nodeEngineHost.replace(/^unix:\/\//, '') });
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */

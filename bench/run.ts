@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { debianMirror } from '../src/engine/apt-mirror.js';
 import { ensureImages, nodeImageTag } from '../src/engine/node-image.js';
-import { EventRecorder, hostDocker, purgeStale } from './docker.js';
+import { remappedRoot } from '../src/engine/cgroup-delegation.js';
+import { EventRecorder, hostDocker, nodesDocker, purgeStale } from './docker.js';
 import { BenchAborted, Guard, takeLock } from './guard.js';
 import { describeMachine } from './machine.js';
 import { parseOptions, USAGE, type BenchOptions, type ScenarioName } from './options.js';
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
   const id = timestampId(started);
   const logDir = join(tmpdir(), 'carina-bench-logs', id);
   mkdirSync(logDir, { recursive: true });
-  const docker = hostDocker();
+  const docker = nodesDocker(); // where nodes run: their events, objects and stats
   const recorder = new EventRecorder();
   const failures: Record<string, string> = {};
   const results: { -readonly [K in ScenarioName]?: BenchResults[K] } = {};
@@ -73,10 +74,11 @@ async function main(): Promise<number> {
     }
     // The node image the platform uses; built here if missing (about a minute, once) so no timing includes it.
     if (!(await docker.getImage(image).inspect().then(() => true, () => false))) {
-      log(`node image ${image} missing: building it (once)`);
+      log(`node image ${image} missing: copying it from the host engine or building it (once)`);
       const cache = mkdtempSync(join(tmpdir(), `carina-bench-${process.pid}-images-`));
       try {
-        image = (await ensureImages(docker, { cacheDir: cache, mirror: debianMirror(), log })).nodeImage;
+        const source = remappedRoot((await docker.info()) as { SecurityOptions?: string[]; DockerRootDir?: string }) ? hostDocker() : undefined; // the node engine: copied from the host's
+        image = (await ensureImages(docker, { cacheDir: cache, mirror: debianMirror(), log, source })).nodeImage;
       } finally {
         rmSync(cache, { recursive: true, force: true });
       }

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import Dockerode from 'dockerode';
 import { DEFAULT_FLAVOR, findFlavor } from '../../src/core/flavors.js';
 import { LXCFS_PROC_FILES } from '../../src/engine/lxcfs.js';
+import { CgroupDelegation, remappedRoot } from '../../src/engine/cgroup-delegation.js';
 import { BENCH_LABEL, BENCH_PID_LABEL, purge } from '../docker.js';
 import type { Guard } from '../guard.js';
 import { summarize, type Summary } from '../stats.js';
@@ -106,12 +107,16 @@ export async function runFloor(opts: { docker: Dockerode; image: string; runs: n
     rmSync(root, { recursive: true, force: true });
   });
   const runs: FloorRun[] = [];
+  // On the userns node engine the node's root owns its socket directory (as the platform does it);
+  // that engine has no default bridge, so the floor's nodes have no network there.
+  const delegation = remappedRoot((await docker.info()) as { SecurityOptions?: string[]; DockerRootDir?: string }) ? new CgroupDelegation(docker) : undefined;
   try {
     for (let i = 0; i < opts.runs; i++) {
       guard.check();
       const name = `carina-bench-floor-${process.pid}-${i}`;
       const dir = join(root, `n${i}`);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
+      await delegation?.ownDir(dir);
       const binds = [`${name}-docker:/var/lib/docker`, `${dir}:/run/carina`];
       if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
       const t0 = performance.now();
@@ -127,6 +132,7 @@ export async function runFloor(opts: { docker: Dockerode; image: string; runs: n
           Memory: flavor.memoryBytes,
           NanoCpus: flavor.vcpus * 1e9,
           RestartPolicy: { Name: 'unless-stopped' },
+          ...(delegation ? { NetworkMode: 'none' } : {}),
           CapAdd: ['ALL'],
           CapDrop: ['SYS_RESOURCE'],
           SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],

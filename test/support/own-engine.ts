@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,8 @@ export class OwnEngine {
 
   async start(): Promise<void> {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
+    // A remapping dockerd refuses a data root its remapped root cannot traverse (mkdtemp makes 0700).
+    if (this.options.userns) chmodSync(this.dir, 0o711);
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
     // nsenter switches only the network namespace (`ip netns exec` would also remount /sys and hide the cgroups).
     this.#child = spawn(

@@ -170,7 +170,9 @@ const config = loadConfig();
  * The engine test servers run their nodes on: Carina's userns node engine (the default as root,
  * which the e2e tests run as), or the host engine when CARINA_NODE_ENGINE=host.
  */
-export const nodeDocker = config.nodeEngine === 'userns' ? new Dockerode({ socketPath: config.nodeEngineHost.replace(/^unix:\/\//, '') }) : hostDocker;
+export const nodeEngineHost = config.nodeEngine === 'userns' ? config.nodeEngineHost : 'unix:///var/run/docker.sock';
+/** A client of nodeEngineHost. */
+export const nodeDocker = config.nodeEngine === 'userns' ? new Dockerode({ socketPath: nodeEngineHost.replace(/^unix:\/\//, '') }) : hostDocker;
 
 /** Every engine test objects may be on (the node engine only when it answers: it may not be started yet). */
 async function testEngines(): Promise<Dockerode[]> {
