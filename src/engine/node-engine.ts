@@ -27,7 +27,11 @@ export function nodeEngineArgs(): string[] {
 }
 
 /** Inputs of ensureNodeEngine: those of the host engine's set-up, with the node engine's socket. */
-export type NodeEngineSetupOptions = Omit<HostSetupOptions, 'dockerHost'> & { readonly engineHost: string };
+export type NodeEngineSetupOptions = Omit<HostSetupOptions, 'dockerHost'> & {
+  readonly engineHost: string;
+  /** Whether a network namespace of that name exists (default: its bind mount in /run/netns). */
+  readonly netnsExists?: (name: string) => boolean;
+};
 
 /**
  * Makes sure the node engine answers: reuses a running one, or (root on Debian, the default socket)
@@ -35,7 +39,8 @@ export type NodeEngineSetupOptions = Omit<HostSetupOptions, 'dockerHost'> & { re
  * /etc/subuid and /etc/subgid ranges itself on first start. Idempotent.
  */
 export async function ensureNodeEngine(opts: NodeEngineSetupOptions): Promise<SetupOutcome> {
-  const ours = opts.engineHost === NODE_ENGINE.socket && opts.isRoot && existsSync(`/run/netns/${NODE_ENGINE.netns}`);
+  const netnsExists = opts.netnsExists ?? ((name: string) => existsSync(`/run/netns/${name}`));
+  const ours = opts.engineHost === NODE_ENGINE.socket && opts.isRoot && netnsExists(NODE_ENGINE.netns);
   if (await opts.ping()) {
     if (ours) await ensureUplink(opts.run, NODE_ENGINE.netns); // host rules may have been flushed since it started
     return { kind: 'ready', started: false };
@@ -56,7 +61,7 @@ export async function ensureNodeEngine(opts: NodeEngineSetupOptions): Promise<Se
     await mustSucceed(opts.run, 'apt-get', ['install', '-y', 'iproute2'], env);
   }
   // A namespace outlives its processes (it is bound at /run/netns): after a crash it is reused as it is.
-  if (!existsSync(`/run/netns/${NODE_ENGINE.netns}`)) {
+  if (!netnsExists(NODE_ENGINE.netns)) {
     await mustSucceed(opts.run, 'ip', ['netns', 'add', NODE_ENGINE.netns], {});
     await mustSucceed(opts.run, 'ip', ['-n', NODE_ENGINE.netns, 'link', 'set', 'lo', 'up'], {});
   }
