@@ -15,6 +15,8 @@ export interface ServerConfig {
    * the host engine itself (root in a node is root on the host).
    */
   readonly nodeEngine: NodeEngineMode;
+  /** Whether nodeEngine is the default (CARINA_NODE_ENGINE unset) rather than the operator's choice. */
+  readonly nodeEngineDefaulted: boolean;
   /** The node engine's socket in `userns` mode (Carina starts one itself only at the default). */
   readonly nodeEngineHost: string;
   /** Host address node endpoints are published on. */
@@ -178,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = proces
     listenPort,
     dockerHost: env.DOCKER_HOST || undefined,
     nodeEngine: nodeEngineMode(env, isRoot),
+    nodeEngineDefaulted: !env.CARINA_NODE_ENGINE,
     nodeEngineHost: env.CARINA_NODE_ENGINE_HOST || DEFAULT_NODE_ENGINE_HOST,
     publishAddress,
     advertiseAddress: env.CARINA_ADVERTISE_ADDRESS || publishAddress,

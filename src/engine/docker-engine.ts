@@ -10,7 +10,7 @@ import type { NodeRole } from '../core/types.js';
 import { LABEL, names, nodeHostname } from './labels.js';
 import { NodeClients, pingQuick, waitForEngine } from './node-client.js';
 import { clusterSubnet } from './subnets.js';
-import { watchNodeEvents } from './node-events.js';
+import { watchNodes } from './node-events.js';
 import { LXCFS_PROC_FILES } from './lxcfs.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
@@ -338,26 +338,7 @@ export class DockerEngine implements ClusterEngine {
   }
 
   watch(onChange: (clusterId: string) => void): { close(): void } {
-    const delegate = (containerId: string) =>
-      this.#delegate(containerId).catch((e: unknown) => this.#o.log?.(`could not hand node ${containerId.slice(0, 12)} its cgroups: ${describeCause(e)}`));
-    return watchNodeEvents(
-      this.#o.docker,
-      this.#o.instance,
-      (event) => {
-        // Restarted by the engine (its restart policy, or the engine itself restarting): cgroups first, then repair.
-        if (event.action === 'start' && this.#o.delegation) void delegate(event.containerId).finally(() => onChange(event.clusterId));
-        else onChange(event.clusterId);
-      },
-      () => {
-        // Nodes started while no stream was connected (the control plane or the engine was down) had no event.
-        if (!this.#o.delegation) return;
-        const filters = { label: [`${LABEL.instance}=${this.#o.instance}`], status: ['running'] };
-        this.#o.docker.listContainers({ filters }).then(
-          (running) => running.forEach((n) => void delegate(n.Id)),
-          (e: unknown) => this.#o.log?.(`could not list nodes to hand them their cgroups: ${describeCause(e)}`),
-        );
-      },
-    );
+    return watchNodes({ docker: this.#o.docker, instance: this.#o.instance, delegation: this.#o.delegation, log: this.#o.log, onChange });
   }
 
   async purgeCluster(clusterId: string): Promise<void> {

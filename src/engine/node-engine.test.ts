@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResult, CommandRunner } from './host-setup.js';
-import { ensureNodeEngine, NODE_ENGINE, type NodeEngineSetupOptions } from './node-engine.js';
+import { chooseNodeEngine, ensureNodeEngine, NODE_ENGINE, type NodeEngineSetupOptions } from './node-engine.js';
 import { ensureUplink } from './node-uplink.js';
 
 /** A fake machine: commands run (and which of them fail), whether the netns exists, when the engine answers. */
@@ -79,5 +79,18 @@ describe('ensureUplink', () => {
     expect(inserts.at(-1)).toBe('iptables -t filter -I FORWARD 1 -i carina-nodes -o br-+ -j DROP'); // last inserted = first in the chain
     expect(inserts[0]).toBe('iptables -t filter -I FORWARD 1 -i carina-nodes -j ACCEPT');
     expect(m.lines.some((l) => l.includes('-A POSTROUTING'))).toBe(false); // present already
+  });
+});
+
+describe('chooseNodeEngine', () => {
+  it('keeps clusters made on the host engine where their swarm state is, unless told otherwise', () => {
+    expect(chooseNodeEngine('userns', true, 0)).toEqual({ mode: 'userns' });
+    expect(chooseNodeEngine('host', true, 3)).toEqual({ mode: 'host' });
+    expect(chooseNodeEngine('host', false, 0)).toEqual({ mode: 'host' });
+    const kept = chooseNodeEngine('userns', true, 3);
+    expect(kept).toMatchObject({ mode: 'host' });
+    expect('warning' in kept && kept.warning).toMatch(/^3 node container\(s\) .* WITHOUT a user namespace .* delete and re-create those clusters, then restart with CARINA_NODE_ENGINE=userns$/);
+    const refused = chooseNodeEngine('userns', false, 2);
+    expect('refused' in refused && refused.refused).toMatch(/^CARINA_NODE_ENGINE=userns, but 2 node container\(s\)/);
   });
 });

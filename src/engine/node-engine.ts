@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_NODE_ENGINE_HOST } from '../config/config.js';
+import { DEFAULT_NODE_ENGINE_HOST, type NodeEngineMode } from '../config/config.js';
 import { launchDockerd, mustSucceed, type HostSetupOptions, type SetupOutcome } from './host-setup.js';
 import { ensureUplink } from './node-uplink.js';
 
@@ -77,6 +77,28 @@ export async function ensureNodeEngine(opts: NodeEngineSetupOptions): Promise<Se
     pidfiles: [[NODE_ENGINE.pidfile, 'dockerd'], [join(NODE_ENGINE.execRoot, 'containerd', 'containerd.pid'), 'containerd']],
   });
   return { kind: 'ready', started: true };
+}
+
+/** Where this control plane's nodes run, and what to tell the operator about it. */
+export interface NodeEngineChoice {
+  readonly mode: NodeEngineMode;
+  readonly warning?: string;
+}
+
+/**
+ * Where nodes run, given the configured mode and whether the host engine already holds node
+ * containers of this instance (clusters made before the node engine existed). Their swarm state is
+ * on host-engine volumes: moving to the node engine would re-create every node empty, so the default
+ * keeps them on the host engine and says how to move; an explicit `userns` is refused.
+ */
+export function chooseNodeEngine(configured: NodeEngineMode, defaulted: boolean, nodesOnHostEngine: number): NodeEngineChoice | { readonly refused: string } {
+  if (configured === 'host' || nodesOnHostEngine === 0) return { mode: configured };
+  const move = 'delete and re-create those clusters (or set CARINA_NODE_ENGINE=host to keep running them there, without a user namespace)';
+  if (!defaulted) return { refused: `CARINA_NODE_ENGINE=userns, but ${nodesOnHostEngine} node container(s) of this control plane run on the host engine: ${move}` };
+  return {
+    mode: 'host',
+    warning: `${nodesOnHostEngine} node container(s) of this control plane run on the host engine, so nodes stay there, WITHOUT a user namespace (root in a node is root on the host); to move to the node engine, ${move.replace(/ \(or set .*\)$/, '')}, then restart with CARINA_NODE_ENGINE=userns`,
+  };
 }
 
 function manualInstructions(dataDir: string): string {

@@ -1,4 +1,6 @@
 import type Dockerode from 'dockerode';
+import { describeCause } from '../core/errors.js';
+import type { CgroupDelegation } from './cgroup-delegation.js';
 import { LABEL } from './labels.js';
 
 const RECONNECT_MS = 1_000;
@@ -78,4 +80,40 @@ export function nodeEventOf(line: string): NodeEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Inputs of watchNodes. */
+export interface WatchNodesOptions {
+  readonly docker: Dockerode;
+  readonly instance: string;
+  /** Set in userns mode: every node that starts gets its cgroups before its cluster is kicked. */
+  readonly delegation?: CgroupDelegation | undefined;
+  readonly log?: ((line: string) => void) | undefined;
+  readonly onChange: (clusterId: string) => void;
+}
+
+/**
+ * Kicks a node's cluster on each of its events; in userns mode also hands a started node its cgroups
+ * (restarted by its restart policy or with the engine), and, each time the stream (re)connects,
+ * every running node (those that started while no stream was connected had no event).
+ */
+export function watchNodes(o: WatchNodesOptions): { close(): void } {
+  const { delegation } = o;
+  const delegate = (containerId: string) =>
+    delegation?.delegate(containerId).catch((e: unknown) => o.log?.(`could not hand node ${containerId.slice(0, 12)} its cgroups: ${describeCause(e)}`));
+  return watchNodeEvents(
+    o.docker,
+    o.instance,
+    (event) => {
+      if (event.action === 'start' && delegation) void Promise.resolve(delegate(event.containerId)).finally(() => o.onChange(event.clusterId));
+      else o.onChange(event.clusterId);
+    },
+    () => {
+      if (!delegation) return;
+      o.docker.listContainers({ filters: { label: [`${LABEL.instance}=${o.instance}`], status: ['running'] } }).then(
+        (running) => running.forEach((n) => void delegate(n.Id)),
+        (e: unknown) => o.log?.(`could not list nodes to hand them their cgroups: ${describeCause(e)}`),
+      );
+    },
+  );
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import { ClusterService } from '../core/cluster-service.js';
-import { describeCause } from '../core/errors.js';
+import { CarinaError, describeCause, ErrorCode } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { buildApi } from '../api/app.js';
@@ -14,6 +14,8 @@ import { ensureImages } from '../engine/node-image.js';
 import { childProcessRunner } from '../engine/host-setup.js';
 import { lxcfsKeeper } from '../engine/lxcfs.js';
 import { CgroupDelegation } from '../engine/cgroup-delegation.js';
+import { LABEL } from '../engine/labels.js';
+import { chooseNodeEngine } from '../engine/node-engine.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildBundle } from '../pki/bundle.js';
 import { X509Pki } from '../pki/x509-pki.js';
@@ -50,7 +52,20 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const door = await openFrontDoor(config, secretKey, log);
   const host = hostDocker(config.dockerHost);
   // Nodes run on the node engine in userns mode (their root is an unprivileged host user), else on the host engine.
-  const userns = config.nodeEngine === 'userns';
+  const onHost =
+    config.nodeEngine === 'userns'
+      ? await host.listContainers({ all: true, filters: { label: [`${LABEL.instance}=${config.instance}`] } }).catch((e: unknown) => {
+          log(`could not ask the host engine for nodes made before the node engine (${describeCause(e)}): assuming none`);
+          return [];
+        })
+      : [];
+  const choice = chooseNodeEngine(config.nodeEngine, config.nodeEngineDefaulted, onHost.length);
+  if ('refused' in choice) {
+    await store.close();
+    throw new CarinaError(ErrorCode.INVALID_STATE, choice.refused);
+  }
+  if (choice.warning) log(`WARNING: ${choice.warning}`);
+  const userns = choice.mode === 'userns';
   const docker = userns ? hostDocker(config.nodeEngineHost) : host;
   const delegation = userns ? new CgroupDelegation(docker) : undefined;
   if (delegation) {
