@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import type Dockerode from 'dockerode';
+import { remappedRoot } from '../src/engine/cgroup-delegation.js';
 
 /** Host memory from /proc/meminfo, in bytes. */
 export function memInfo(): { totalBytes: number; availableBytes: number } {
@@ -113,6 +114,8 @@ export interface MachineDescription {
   /** Containers running at the start that are not the benchmark's (other work sharing the machine). */
   readonly otherContainersRunning: number;
   readonly lxcfs: boolean;
+  /** Where nodes ran: Carina's userns node engine, or the host engine (absent in runs before issue 11: host). */
+  readonly nodeEngine?: 'userns' | 'host';
   readonly carina: { readonly version: string; readonly commit: string | null; readonly dirty: boolean | null };
 }
 
@@ -135,7 +138,7 @@ function git(args: string[]): string | null {
 export async function describeMachine(docker: Dockerode, carinaVersion: string): Promise<MachineDescription> {
   const [version, info, running] = await Promise.all([
     docker.version() as Promise<{ Version: string }>,
-    docker.info() as Promise<{ Driver?: string; CgroupDriver?: string; CgroupVersion?: string }>,
+    docker.info() as Promise<{ Driver?: string; CgroupDriver?: string; CgroupVersion?: string; SecurityOptions?: string[]; DockerRootDir?: string }>,
     docker.listContainers(),
   ]);
   const mem = memInfo();
@@ -154,6 +157,7 @@ export async function describeMachine(docker: Dockerode, carinaVersion: string):
     docker: { version: version.Version, storageDriver: info.Driver ?? '?', cgroupDriver: info.CgroupDriver ?? '?', cgroupVersion: info.CgroupVersion ?? '?' },
     otherContainersRunning: running.filter((c) => !Object.keys(c.Labels ?? {}).some((k) => k === 'carina.bench') && !/^bench-/.test(c.Labels?.['carina.instance'] ?? '')).length,
     lxcfs: existsSync('/var/lib/lxcfs/proc/meminfo'),
+    nodeEngine: remappedRoot(info) ? 'userns' : 'host',
     carina: { version: carinaVersion, commit: git(['rev-parse', '--short=12', 'HEAD']), dirty: status === null ? null : status.length > 0 },
   };
 }

@@ -126,7 +126,7 @@ function timeVerdict(value: number | undefined, goalMs: number): string {
 
 function machineLine(r: BenchResults): string {
   const m = r.machine;
-  return `\`${r.id}\`${r.mode === 'smoke' ? ' (smoke)' : ''}: ${m.nproc} × ${m.cpuModel}, ${gib(m.memTotalBytes)} RAM (${gib(m.memAvailableAtStartBytes)} available at start), ${m.os}, kernel ${m.kernel}, Docker ${m.docker.version} (${m.docker.storageDriver}, cgroup ${m.docker.cgroupVersion}/${m.docker.cgroupDriver}), Node ${m.node}, lxcfs ${m.lxcfs ? 'on' : 'off'}; Carina ${m.carina.version} at ${m.carina.commit ?? '?'}${m.carina.dirty ? ' (uncommitted changes)' : ''}; load average at start ${m.loadAverageAtStart.join(' / ')}, ${m.otherContainersRunning} other containers running`;
+  return `\`${r.id}\`${r.mode === 'smoke' ? ' (smoke)' : ''}: ${m.nproc} × ${m.cpuModel}, ${gib(m.memTotalBytes)} RAM (${gib(m.memAvailableAtStartBytes)} available at start), ${m.os}, kernel ${m.kernel}, Docker ${m.docker.version} (${m.docker.storageDriver}, cgroup ${m.docker.cgroupVersion}/${m.docker.cgroupDriver}), Node ${m.node}, lxcfs ${m.lxcfs ? 'on' : 'off'}, nodes on the ${m.nodeEngine === 'userns' ? 'userns node engine' : 'host engine'}; Carina ${m.carina.version} at ${m.carina.commit ?? '?'}${m.carina.dirty ? ' (uncommitted changes)' : ''}; load average at start ${m.loadAverageAtStart.join(' / ')}, ${m.otherContainersRunning} other containers running`;
 }
 
 function phaseTable(phases: readonly PhaseSummary[]): string {
