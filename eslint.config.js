@@ -7,9 +7,9 @@ const layer = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns }] },
 });
-const adapters = ['**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/config/**'];
+const adapters = ['**/store/**', '**/engine/**', '**/host/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/config/**', '**/gateway/**', '**/net/**'];
 /** What the gateway may never import (the PKI: its tests only). */
-const gatewayOuter = ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/reconciler/**', '**/config/**', 'dockerode', 'kysely'];
+const gatewayOuter = ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/reconciler/**', '**/config/**', 'dockerode', 'kysely'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'bin/**', 'test-artifacts/**', '.data/**'] },
@@ -42,25 +42,39 @@ export default tseslint.config(
   // core: pure domain — no adapters, no IO modules, no dockerode.
   layer(['src/core/**'], [
     { group: adapters, message: 'core must not import adapters' },
-    { group: ['dockerode', 'kysely', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'], message: 'core is pure: no IO' },
+    { group: ['dockerode', 'kysely', 'fastify', 'node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:http2', 'node:tls', 'node:dgram', 'node:dns', 'node:dns/*', 'node:os', 'node:child_process', 'node:worker_threads', 'node:cluster', 'node:timers/promises'], message: 'core is pure: no IO' },
   ]),
-  layer(['src/store/**', 'src/engine/**', 'src/pki/**'], [
+  layer(['src/store/**', 'src/pki/**'], [
     { group: ['**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**'], message: 'adapters must not import outer layers' },
+  ]),
+  // engine: the ClusterEngine port on dockerode. Host provisioning (host/) is the server's to wire in: the
+  // node image build is handed a command runner, and binds the lxcfs files the host keeps served.
+  layer(['src/engine/**'], [
+    { group: ['**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/gateway/**', '**/store/**', '**/host/**'], message: 'the engine drives clusters; it does not provision the host (src/host/)' },
+  ]),
+  // …its tests that build real images take the host's command runner and apt mirror.
+  layer(['src/engine/**/*.test.ts'], [
+    { group: ['**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/gateway/**', '**/store/**'], message: 'the engine drives clusters; it does not provision the host (src/host/)' },
+  ]),
+  // host: provisions the machine (installs and starts the host and node engines, the node engine's
+  // netns and uplink, lxcfs, stale pidfiles, the apt mirror); it imports core and config only.
+  layer(['src/host/**'], [
+    { group: ['**/api/**', '**/cli/**', '**/reconciler/**', '**/gateway/**', '**/store/**', '**/server/**', '**/engine/**', '**/pki/**', '**/net/**', 'dockerode', 'kysely'], message: 'host provisioning imports only core and config' },
   ]),
   // net: limits of listening sockets, shared by the API and the gateway; it knows neither.
   layer(['src/net/**'], [
-    { group: ['**/api/**', '**/gateway/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/pki/**'], message: 'net serves the listeners; it imports only core' },
+    { group: ['**/api/**', '**/gateway/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/pki/**'], message: 'net serves the listeners; it imports only core' },
   ]),
   layer(['src/reconciler/**'], [
-    { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', 'dockerode', 'kysely'], message: 'the reconciler works through core ports' },
+    { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', 'dockerode', 'kysely'], message: 'the reconciler works through core ports' },
   ]),
   // api: parses, calls core's services, presents. It reaches the store and the PKI only through them (core ports).
   layer(['src/api/**'], [
-    { group: ['**/cli/**', '**/server/**', '**/engine/**', '**/store/**', '**/pki/**', '**/reconciler/**', '**/gateway/**', 'dockerode', 'kysely'], message: 'api works through core services and ports' },
+    { group: ['**/cli/**', '**/server/**', '**/engine/**', '**/host/**', '**/store/**', '**/pki/**', '**/reconciler/**', '**/gateway/**', 'dockerode', 'kysely'], message: 'api works through core services and ports' },
   ]),
   // …its tests build the API on a real in-memory SQLite store (openStore), as the store's own tests do: no mock stores.
   layer(['src/api/**/*.test.ts'], [
-    { group: ['**/cli/**', '**/server/**', '**/engine/**', '**/pki/**', '**/reconciler/**', '**/gateway/**', 'dockerode', 'kysely'], message: 'api works through core services and ports' },
+    { group: ['**/cli/**', '**/server/**', '**/engine/**', '**/host/**', '**/pki/**', '**/reconciler/**', '**/gateway/**', 'dockerode', 'kysely'], message: 'api works through core services and ports' },
   ]),
   // gateway: the Docker API proxy in front of each cluster; it works through core (policy, ports) and net (listener limits).
   layer(['src/gateway/**'], [
@@ -89,6 +103,6 @@ export default tseslint.config(
   layer(['src/wire/**'], [{ regex: '^(?!\\./[\\w.-]+$|@sinclair/typebox$)', message: 'the contract imports nothing but its own files and @sinclair/typebox' }]),
   // cli: a client of the public HTTP API; it knows the server only through the contract (src/wire/).
   layer(['src/cli/**'], [
-    { group: ['**/core/**', '**/store/**', '**/engine/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**', '**/gateway/**', '**/net/**', '**/config/**'], message: 'the CLI is a thin client of the public HTTP API (its contract: src/wire/)' },
+    { group: ['**/core/**', '**/store/**', '**/engine/**', '**/host/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/server/**', '**/gateway/**', '**/net/**', '**/config/**'], message: 'the CLI is a thin client of the public HTTP API (its contract: src/wire/)' },
   ]),
 );

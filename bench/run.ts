@@ -9,7 +9,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debianMirror } from '../src/engine/apt-mirror.js';
+import { debianMirror } from '../src/host/apt-mirror.js';
+import { childProcessRunner } from '../src/host/host-setup.js';
 import { ensureImages, nodeImageTag } from '../src/engine/node-image.js';
 import { remappedRoot } from '../src/engine/cgroup-delegation.js';
 import { EventRecorder, hostDocker, nodesDocker, purgeStale } from './docker.js';
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
       const cache = mkdtempSync(join(tmpdir(), `carina-bench-${process.pid}-images-`));
       try {
         const source = remappedRoot((await docker.info()) as { SecurityOptions?: string[]; DockerRootDir?: string }) ? hostDocker() : undefined; // the node engine: copied from the host's
-        image = (await ensureImages(docker, { cacheDir: cache, mirror: debianMirror(), log, source })).nodeImage;
+        image = (await ensureImages(docker, { cacheDir: cache, mirror: debianMirror(), run: childProcessRunner().run, log, source })).nodeImage;
       } finally {
         rmSync(cache, { recursive: true, force: true });
       }

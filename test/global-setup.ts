@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debianMirror } from '../src/engine/apt-mirror.js';
+import { debianMirror } from '../src/host/apt-mirror.js';
+import { childProcessRunner } from '../src/host/host-setup.js';
 import { ensureImages } from '../src/engine/node-image.js';
 import { purgeStaleNetns } from './support/browser-network.js';
 import { hostDocker, nodeDocker, purgeStaleTestObjects } from './support/server.js';
@@ -32,11 +33,12 @@ export default async function setup(): Promise<void> {
   const images = await ensureImages(docker, {
     cacheDir: join(tmpdir(), 'carina-e2e-images'),
     mirror: process.env.CARINA_DEBIAN_MIRROR ?? debianMirror(),
+    run: childProcessRunner().run,
     log: (line) => console.log(`e2e setup: ${line}`),
   });
   if (nodeDocker !== hostDocker) {
     // Copied to the node engine now, so no test's timing includes it (each server would copy it on first use).
-    await ensureImages(nodeDocker, { cacheDir: join(tmpdir(), 'carina-e2e-images'), mirror: '', source: docker, log: (line) => console.log(`e2e setup: ${line}`) });
+    await ensureImages(nodeDocker, { cacheDir: join(tmpdir(), 'carina-e2e-images'), mirror: '', run: childProcessRunner().run, source: docker, log: (line) => console.log(`e2e setup: ${line}`) });
   }
   console.log(`e2e setup: images ${images.nodeImage} and ${images.workloadImage} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Dockerode from 'dockerode';
 import { DEFAULT_FLAVOR, findFlavor } from '../../src/core/flavors.js';
-import { LXCFS_PROC_FILES } from '../../src/engine/lxcfs.js';
+import { LXCFS_PROC_FILES } from '../../src/engine/lxcfs-proc-files.js';
 import { CgroupDelegation, remappedRoot } from '../../src/engine/cgroup-delegation.js';
 import { BENCH_LABEL, BENCH_PID_LABEL, purge } from '../docker.js';
 import type { Guard } from '../guard.js';

@@ -11,7 +11,7 @@ import { LABEL, names, nodeHostname } from './labels.js';
 import { NodeClients, pingQuick, waitForEngine } from './node-client.js';
 import { clusterSubnet } from './subnets.js';
 import { watchNodes } from './node-events.js';
-import { LXCFS_PROC_FILES } from './lxcfs.js';
+import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';

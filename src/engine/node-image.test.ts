@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../core/errors.js';
-import { debianMirror } from './apt-mirror.js';
+import { debianMirror } from '../host/apt-mirror.js';
+import { childProcessRunner } from '../host/host-setup.js';
 import {
   NODE_ENTRYPOINT_PATH,
   NODE_RECIPE,
@@ -67,7 +68,7 @@ describe.skipIf(process.env.CARINA_TEST_ENGINE !== '1')('ensureImages on a real 
     lines.push(line);
     console.info(line);
   };
-  const opts = () => ({ cacheDir, mirror: debianMirror(), log });
+  const opts = () => ({ cacheDir, mirror: debianMirror(), run: childProcessRunner().run, log });
 
   afterAll(async () => {
     const leftovers = await docker.listContainers({ all: true, filters: { label: ['carina.test=imgtest'] } });
@@ -125,10 +126,11 @@ describe.skipIf(process.env.CARINA_TEST_ENGINE !== '1')('ensureImages on a real 
 
 describe('ensureImages preconditions', () => {
   const unusedEngine = {} as Dockerode;
+  const notRun = () => Promise.reject(new Error('no command runs before busybox is checked'));
   const attempt = async (busybox: string): Promise<unknown> => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'imgtest-'));
     try {
-      return await ensureImages(unusedEngine, { cacheDir, mirror: 'http://m', log: () => undefined, busybox }).catch((e: unknown) => e);
+      return await ensureImages(unusedEngine, { cacheDir, mirror: 'http://m', run: notRun, log: () => undefined, busybox }).catch((e: unknown) => e);
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }

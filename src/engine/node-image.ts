@@ -6,7 +6,6 @@ import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import { CarinaError, EngineError } from '../core/errors.js';
-import { childProcessRunner } from './host-setup.js';
 
 /** The node container's entrypoint: makes the cgroup v1 controllers writable, then runs the inner dockerd. */
 export const NODE_ENTRYPOINT = `#!/bin/sh
@@ -56,10 +55,15 @@ export interface EnsuredImages {
   readonly workloadTar: string;
 }
 
-/** Where to build (`cacheDir`), which Debian mirror debootstrap uses, and where progress lines go. */
+/** Runs a command to completion and rejects only when it cannot start (the host's `childProcessRunner().run`). */
+export type RunCommand = (command: string, args: readonly string[]) => Promise<{ readonly code: number; readonly stdout: string; readonly stderr: string }>;
+
+/** Where to build (`cacheDir`), which Debian mirror debootstrap uses, how commands run, and where progress lines go. */
 export interface EnsureImagesOptions {
   readonly cacheDir: string;
   readonly mirror: string;
+  /** Runs debootstrap, `busybox --list`, and the umount and rm that clear a build tree. */
+  readonly run: RunCommand;
   readonly log: (line: string) => void;
   /** The busybox-static binary (default /bin/busybox). */
   readonly busybox?: string;
@@ -78,7 +82,6 @@ export function workloadImageTag(busybox: Uint8Array, version: number = WORKLOAD
   return `${WORKLOAD_REPO}:${sha256(busybox, `\n${version}`).slice(0, 12)}`;
 }
 
-const { run } = childProcessRunner();
 const inFlight = new WeakMap<Dockerode, Map<string, Promise<EnsuredImages>>>();
 
 /** Finds or builds the node and workload images (about a minute the first time); concurrent callers share one build. */
@@ -112,11 +115,11 @@ async function ensureNodeImage(docker: Dockerode, cacheDir: string, opts: Ensure
   }
   opts.log(`building node image ${tag} (first use, about a minute)…`);
   const rootfs = join(cacheDir, `rootfs-${tag.split(':')[1] ?? ''}.tmp`);
-  await removeTree(rootfs);
+  await removeTree(rootfs, opts.run);
   try {
     const { suite, variant, packages } = NODE_RECIPE;
     const args = [`--variant=${variant}`, `--include=${packages.join(',')}`, suite, rootfs, opts.mirror];
-    const result = await run('debootstrap', args).catch((cause: unknown) => {
+    const result = await opts.run('debootstrap', args).catch((cause: unknown) => {
       throw new EngineError('build node image', isMissing(cause) ? 'debootstrap is not installed; install debootstrap: apt-get install -y debootstrap' : cause);
     });
     if (result.code !== 0) throw new EngineError('build node image', explainDebootstrapFailure(`${result.stdout}\n${result.stderr}`, opts.mirror));
@@ -129,7 +132,7 @@ async function ensureNodeImage(docker: Dockerode, cacheDir: string, opts: Ensure
     await emptyDir(join(rootfs, 'var/lib/apt/lists'), () => true);
     await importDir(docker, rootfs, tag, [`ENTRYPOINT ${JSON.stringify([NODE_ENTRYPOINT_PATH])}`]);
   } finally {
-    await removeTree(rootfs);
+    await removeTree(rootfs, opts.run);
   }
   opts.log(`node image ${tag} built in ${seconds(started)} s`);
   return tag;
@@ -155,7 +158,7 @@ async function ensureWorkloadImage(docker: Dockerode, cacheDir: string, opts: En
       await mkdir(join(dir, 'tmp'));
       await chmod(join(dir, 'tmp'), 0o1777);
       await writeFile(join(dir, 'bin/busybox'), binary, { mode: 0o755 });
-      const applets = (await run(source, ['--list'])).stdout
+      const applets = (await opts.run(source, ['--list'])).stdout
         .split('\n').map((a) => a.trim()).filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
       for (const applet of applets) await symlink('busybox', join(dir, 'bin', applet));
       await importDir(docker, dir, tag, ['CMD ["sh"]']);
@@ -233,7 +236,7 @@ async function importDir(docker: Dockerode, dir: string, ref: string, changes: s
 }
 
 /** Removes a build tree without ever descending into a mount a killed debootstrap may have left (proc, sys, dev). */
-async function removeTree(dir: string): Promise<void> {
+async function removeTree(dir: string, run: RunCommand): Promise<void> {
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''))
     .split('\n')
     .map((line) => line.split(' ')[4]?.replace(/\\040/g, ' '))

@@ -9,13 +9,13 @@ import type { Cluster } from '../core/types.js';
 import { buildApi } from '../api/app.js';
 import type { ServerConfig } from '../config/config.js';
 import { DockerEngine, type NodeImages } from '../engine/docker-engine.js';
-import { debianMirror } from '../engine/apt-mirror.js';
+import { debianMirror } from '../host/apt-mirror.js';
 import { ensureImages } from '../engine/node-image.js';
-import { childProcessRunner } from '../engine/host-setup.js';
-import { lxcfsKeeper } from '../engine/lxcfs.js';
+import { childProcessRunner } from '../host/host-setup.js';
+import { lxcfsKeeper } from '../host/lxcfs.js';
 import { CgroupDelegation } from '../engine/cgroup-delegation.js';
 import { LABEL } from '../engine/labels.js';
-import { chooseNodeEngine } from '../engine/node-engine.js';
+import { chooseNodeEngine } from '../host/node-engine.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildBundle } from '../pki/bundle.js';
 import { X509Pki } from '../pki/x509-pki.js';
@@ -80,6 +80,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     images ??= ensureImages(docker, {
       cacheDir: join(config.dataDir, 'images'),
       mirror: config.debianMirror ?? debianMirror(),
+      run: childProcessRunner().run,
       log,
       // The host engine may have the node image already (a minute's build): copied rather than built again.
       source: userns ? host : undefined,

@@ -106,7 +106,7 @@ function manualInstructions(dataDir: string): string {
     `No node engine answers at ${NODE_ENGINE.socket}, and Carina starts it only as root on Debian.`,
     'As root (with Docker Engine, iproute2 and util-linux installed):',
     `  ip netns add ${NODE_ENGINE.netns} && ip -n ${NODE_ENGINE.netns} link set lo up`,
-    '  (and its uplink: a veth pair with a default route and NAT, see src/engine/node-uplink.ts)',
+    '  (and its uplink: a veth pair with a default route and NAT, see src/host/node-uplink.ts)',
     `  mkdir -p ${dataDir} && nsenter --net=/run/netns/${NODE_ENGINE.netns} dockerd ${nodeEngineArgs().join(' ')} >> ${join(dataDir, 'node-engine.log')} 2>&1 &`,
     'then run Carina again (as root: it hands each node its cgroups), or set CARINA_NODE_ENGINE=host to run nodes on the host engine',
     '(without a user namespace: root in a node is then root on the host).',

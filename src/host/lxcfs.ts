@@ -7,9 +7,6 @@ import type { CommandRunner } from './host-setup.js';
 /** Debian's lxcfs mount point. */
 export const LXCFS_DIR = '/var/lib/lxcfs';
 
-/** The /proc files lxcfs virtualises per container; bind-mounted over a node's own so it sees its flavor. */
-export const LXCFS_PROC_FILES = Object.freeze(['meminfo', 'cpuinfo', 'stat', 'uptime', 'loadavg', 'diskstats', 'swaps']);
-
 /**
  * What is at an lxcfs mount point: a live lxcfs (`serving`), a FUSE mount whose lxcfs process has
  * ended (`stale`: every access fails with "Transport endpoint is not connected", and a bind mount of
