@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import split2 from 'split2';
 import { describeCause } from '../core/errors.js';
 import type { CgroupDelegation } from './cgroup-delegation.js';
 import { LABEL } from './labels.js';
@@ -37,17 +38,8 @@ export function watchNodeEvents(
         if (err || !stream) return retry();
         current = stream;
         onConnect();
-        let buffer = '';
-        stream.on('data', (chunk: Buffer) => {
-          buffer += chunk.toString('utf8');
-          let nl: number;
-          while ((nl = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, nl);
-            buffer = buffer.slice(nl + 1);
-            const event = nodeEventOf(line);
-            if (event) onEvent(event);
-          }
-        });
+        // One JSON object a line; lines that are not a node's event map to undefined, which split2 drops.
+        stream.pipe(split2(nodeEventOf)).on('data', onEvent);
         stream.on('end', retry);
         stream.on('error', retry);
       },
