@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, link, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../core/errors.js';
@@ -10,6 +12,7 @@ import { childProcessRunner } from '../host/host-setup.js';
 import {
   NODE_ENTRYPOINT_PATH,
   NODE_RECIPE,
+  dirArchive,
   ensureImages,
   explainDebootstrapFailure,
   nodeImageTag,
@@ -145,5 +148,44 @@ describe('ensureImages preconditions', () => {
   it('refuses a dynamically linked busybox, which cannot run in an empty image', async () => {
     const error = await attempt(process.execPath);
     expect((error as Error).message).toMatch(/is dynamically linked; install busybox-static/);
+  });
+});
+
+describe('dirArchive', () => {
+  it('holds what `tar -c` holds: names, modes (no umask), owners and symlinks; no device nodes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imgtest-tar-'));
+    try {
+      const root = join(dir, 'root');
+      const long = join('a'.repeat(120), 'b'.repeat(90)); // past ustar's 100 characters
+      await mkdir(join(root, 'bin'), { recursive: true });
+      await mkdir(join(root, 'tmp'));
+      await chmod(join(root, 'tmp'), 0o1777);
+      await writeFile(join(root, 'bin/busybox'), 'binary', { mode: 0o755 });
+      await symlink('busybox', join(root, 'bin/sh'));
+      await writeFile(join(root, 'bin/su'), 'su');
+      await chmod(join(root, 'bin/su'), 0o4755);
+      await link(join(root, 'bin/su'), join(root, 'bin/su2'));
+      await mkdir(join(root, long, '..'), { recursive: true });
+      await writeFile(join(root, long), 'long');
+      await mkdir(join(root, 'dev'));
+      const device = spawnSync('mknod', [join(root, 'dev/null'), 'c', '1', '3']).status === 0; // root only
+
+      await pipeline(dirArchive(root), createWriteStream(join(dir, 'ours.tar')));
+      expect(spawnSync('tar', ['-C', root, '-cf', join(dir, 'gnu.tar'), '.']).status).toBe(0);
+      const list = (tar: string): string[] =>
+        spawnSync('tar', ['--numeric-owner', '-tvf', join(dir, tar)], { encoding: 'utf8' }).stdout.trim().split('\n').map((line) => {
+          const [mode = '', owner = '', , , , ...rest] = line.split(/\s+/);
+          const name = rest.join(' ').replace(/^\.\//, '').replace(/\/$/, '').replace(/ link to .*/, '') || '.';
+          return `${mode.replace(/^h/, '-')} ${owner} ${name}`; // tar stores a hard link as a link, tar-fs as a copy
+        }).sort();
+      const gnu = list('gnu.tar').filter((entry) => !entry.endsWith(' dev/null'));
+      expect(list('ours.tar')).toEqual(gnu);
+      const me = `${process.getuid?.() ?? 0}/${process.getgid?.() ?? 0}`;
+      expect(gnu).toEqual(expect.arrayContaining([`drwxrwxrwt ${me} tmp`, `-rwsr-xr-x ${me} bin/su`, `-rwsr-xr-x ${me} bin/su2`, `lrwxrwxrwx ${me} bin/sh -> busybox`]));
+      expect(gnu.some((entry) => entry.endsWith(` ${long}`))).toBe(true);
+      if (device) expect(list('gnu.tar')).toContain(`crw-r--r-- ${me} dev/null`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
+import { pack, type Pack, type PackOptions } from 'tar-fs';
 import { CarinaError, EngineError } from '../core/errors.js';
 
 /** The node container's entrypoint: makes the cgroup v1 controllers writable, then runs the inner dockerd. */
@@ -213,24 +213,29 @@ async function copyImage(from: Dockerode, to: Dockerode, ref: string): Promise<v
   }
 }
 
-/** Streams `tar -C dir -c .` into the engine's image import, applying Dockerfile-style `changes`. */
+/**
+ * A tar of `dir` with what `tar -C dir -c .` keeps: modes as they are (no umask: /tmp stays 1777,
+ * setuid bits stay), owners by number, symlinks. Sockets are left out, as tar does; so are device
+ * nodes (debootstrap's in /dev), which no container sees: the runtime mounts its own /dev.
+ */
+export function dirArchive(dir: string): Pack {
+  const options: PackOptions & { umask: number } = { umask: 0, strict: false }; // tar-fs reads umask; its types omit it
+  return pack(dir, options);
+}
+
+/** Streams `dirArchive(dir)` into the engine's image import, applying Dockerfile-style `changes`. */
 async function importDir(docker: Dockerode, dir: string, ref: string, changes: string[]): Promise<void> {
   const [repo = ref, tag = 'latest'] = ref.split(':');
-  const tar = spawn('tar', ['-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number>((ok, fail) => {
-    tar.once('error', fail);
-    tar.once('close', (code) => ok(code ?? 1));
-  });
-  const imported = docker.importImage(tar.stdout, { repo, tag, changes }).then(
+  const archive = dirArchive(dir);
+  const failed = new Promise<never>((_, fail) => archive.once('error', fail));
+  failed.catch(() => undefined); // raced below; also when it fails after the import did
+  const imported = docker.importImage(archive, { repo, tag, changes }).then(
     (progress) => new Promise<void>((ok, fail) => docker.modem.followProgress(progress, (error) => (error ? fail(error) : ok()))),
   );
   try {
-    const [code] = await Promise.all([exited, imported]);
-    if (code !== 0) throw new Error(`tar exited with code ${code}: ${stderr.trim()}`);
+    await Promise.race([imported, failed]);
   } catch (cause) {
-    tar.kill();
+    archive.destroy();
     throw new EngineError(`import image ${ref}`, cause);
   }
 }
