@@ -72,8 +72,18 @@ export class DockerEngine implements ClusterEngine {
     };
   }
 
+  #clusterDir(clusterId: string): string {
+    return join(this.#o.dataDir, 'nodes', clusterId);
+  }
+
   #nodeDir(clusterId: string, index: number): string {
-    return join(this.#o.dataDir, 'nodes', clusterId, `n${index}`);
+    return join(this.#clusterDir(clusterId), `n${index}`);
+  }
+
+  /** Removes a node's or a cluster's host directory, and the clients of the engines whose sockets were in it. */
+  async #removeDir(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    this.#nodes.evict(dir);
   }
 
   /** The manager's engine socket on the host (what the Docker API gateway forwards to). */
@@ -120,7 +130,7 @@ export class DockerEngine implements ClusterEngine {
 
   async removeNetwork(c: EngineCluster): Promise<void> {
     await guard('remove network', () => ignore404(() => this.#o.docker.getNetwork(names.network(c.id)).remove()));
-    await rm(join(this.#o.dataDir, 'nodes', c.id), { recursive: true, force: true });
+    await this.#removeDir(this.#clusterDir(c.id));
   }
 
   async createNode(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
@@ -226,7 +236,7 @@ export class DockerEngine implements ClusterEngine {
       ignore404(() => this.#o.docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })),
     );
     await this.removeVolume(c, index);
-    await rm(this.#nodeDir(c.id, index), { recursive: true, force: true });
+    await this.#removeDir(this.#nodeDir(c.id, index));
   }
 
   async removeVolume(c: EngineCluster, index: number): Promise<void> {
@@ -349,7 +359,7 @@ export class DockerEngine implements ClusterEngine {
       for (const v of (await d.listVolumes({ filters })).Volumes ?? []) await ignore404(() => d.getVolume(v.Name).remove());
       for (const n of await d.listNetworks({ filters })) await ignore404(() => d.getNetwork(n.Id).remove());
     });
-    await rm(join(this.#o.dataDir, 'nodes', clusterId), { recursive: true, force: true });
+    await this.#removeDir(this.#clusterDir(clusterId));
   }
 }
 

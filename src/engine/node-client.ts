@@ -1,4 +1,5 @@
 import Dockerode from 'dockerode';
+import { sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Dockerode clients for node engines, reached through their unix socket on the host. */
@@ -14,6 +15,12 @@ export class NodeClients {
       this.#clients.set(key, client);
     }
     return client;
+  }
+
+  /** Forgets the clients of every engine whose socket is under `dir` (a removed node's or cluster's directory). */
+  evict(dir: string): void {
+    const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+    for (const key of this.#clients.keys()) if (key.slice(2).startsWith(prefix)) this.#clients.delete(key);
   }
 }
 
