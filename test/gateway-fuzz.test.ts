@@ -17,7 +17,7 @@ import { TestServer } from './support/server.js';
 // must have been answered. CARINA_FUZZ_SEED / CARINA_FUZZ_RUNS for other and longer campaigns
 // (docs/reliability.md).
 const SEED = Number(process.env.CARINA_FUZZ_SEED ?? 20261202);
-const RUNS = Number(process.env.CARINA_FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.CARINA_FUZZ_RUNS ?? 10_000);
 const PARALLEL = 4;
 const CHECK_EVERY = 500;
 
