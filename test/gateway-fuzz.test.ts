@@ -76,7 +76,7 @@ describe(`gateway fuzz campaign (seed ${SEED}, ${RUNS} requests)`, () => {
     // The campaign is not trivially refused: harmless requests sent plainly got through.
     expect(benignAccepted).toBeGreaterThan(0);
     expect((await dockerWithBundle(bundle, ['version', '--format', '{{.Server.APIVersion}}'])).trim()).toBe('1.41');
-  });
+  }, 20 * 60_000); // 10,000 requests take 1.5–3 minutes on two cores
 });
 
 /** Writes `bytes` on a fresh mutual-TLS connection and resolves with everything answered until the gateway closed it. */
