@@ -33,20 +33,29 @@ export function handleUpgrade(ep: Endpoint, caller: Caller, req: IncomingMessage
     return refuse(400, PolicyCode.UNREADABLE_REQUEST, 'invalid Content-Length on an upgrade request');
   }
 
+  const upgrade: Upgrade = { ep, caller, req, socket, method, target, refuse };
   const exec = execStarted(method, target.policyPath);
-  if (exec === undefined) return connect(ep, caller, req, socket, head, length);
+  if (exec === undefined) return connect(upgrade, head, length);
   // An exec instance's stored configuration is checked before it starts: it cannot be removed if bad.
   void verifyExec(ep, exec).then((verdict) => {
-    if (verdict.ok) connect(ep, caller, req, socket, head, length);
+    if (verdict.ok) connect(upgrade, head, length);
     else refuse(verdict.status, verdict.violation.code, verdict.violation.message);
   });
 }
 
+/** One upgrade request as handleUpgrade read it: who sent it, where to, and how to refuse it. */
+interface Upgrade {
+  readonly ep: Endpoint;
+  readonly caller: Caller;
+  readonly req: IncomingMessage;
+  readonly socket: Duplex;
+  readonly method: string;
+  readonly target: RequestTarget;
+  readonly refuse: (status: number, code: PolicyCode, message: string) => void;
+}
+
 /** Replays the request to the engine and, once it switches protocols, splices the two connections. */
-function connect(ep: Endpoint, caller: Caller, req: IncomingMessage, socket: Duplex, head: Buffer, length: number): void {
-  const method = (req.method ?? 'GET').toUpperCase();
-  const target = parseTarget(req.url ?? '/');
-  const refuse = refuser(ep, caller, method, target, socket);
+function connect({ ep, caller, req, socket, method, target, refuse }: Upgrade, head: Buffer, length: number): void {
   const upgradeHeaders = ['Connection', 'Upgrade', 'Upgrade', headerValue(req.rawHeaders, 'upgrade') ?? 'tcp'];
   const upstream = http.request({ socketPath: ep.socketPath, agent: false, method, path: target.forward, headers: requestHeaders(req.rawHeaders, [], upgradeHeaders) });
   let rest: Buffer = Buffer.alloc(0);
@@ -75,8 +84,8 @@ function connect(ep: Endpoint, caller: Caller, req: IncomingMessage, socket: Dup
 }
 
 /** Audits a refusal and answers it on the handed-over socket. */
-function refuser(ep: Endpoint, caller: Caller, method: string, target: RequestTarget, socket: Duplex) {
-  return (status: number, code: PolicyCode, message: string): void => {
+function refuser(ep: Endpoint, caller: Caller, method: string, target: RequestTarget, socket: Duplex): Upgrade['refuse'] {
+  return (status, code, message) => {
     audit(ep, caller, method, target, status, code);
     sendRawError(socket, status, code, message);
   };
