@@ -116,6 +116,17 @@ describe('gateway framing', () => {
     expect(audited.map((e) => [e.path, e.status, e.deniedCode]).sort()).toEqual([['/v1.41/containers/a/stop', 200, null], ['/v1.41/containers/b/kill', 400, 'CARINA-1097']]);
   });
 
+  it('refuses an upgrade request pipelined behind an ordinary one, so its bytes never reach the engine as a stream', async () => {
+    const body = '{"Detach":false,"Tty":false}';
+    const answer = await raw(
+      'POST /v1.41/containers/a/stop HTTP/1.1\r\nHost: x\r\n\r\n' +
+        `POST /v1.41/exec/e1/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(answer).toContain('CARINA-1097');
+    expect(answer).not.toMatch(/^HTTP\/1\.1 101/m);
+    expect(requestLines()).toEqual(['POST /v1.41/containers/a/stop HTTP/1.1\r']);
+  });
+
   it('serves sequential requests on one keep-alive connection', async () => {
     const first = 'GET /v1.41/version HTTP/1.1\r\nHost: x\r\n\r\n';
     const answer = await new Promise<string>((resolve, reject) => {
