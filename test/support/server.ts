@@ -27,6 +27,7 @@ export class TestServer {
   readonly url: string;
   readonly env: NodeJS.ProcessEnv;
   #child: ChildProcess | undefined;
+  #trusting: Agent | undefined;
 
   readonly logFile: string;
 
@@ -86,7 +87,9 @@ export class TestServer {
   /** fetch() that trusts this server's own CA once it exists (plain fetch for an http:// server). */
   fetch(url: string, init: RequestInit = {}): Promise<Response> {
     if (!this.url.startsWith('https:') || !existsSync(this.caFile)) return fetch(url, init);
-    return fetch(url, { ...init, dispatcher: new Agent({ connect: { ca: readFileSync(this.caFile) } }) });
+    // One agent for the server's life (its CA stays across restarts), not a new one per poll.
+    this.#trusting ??= new Agent({ connect: { ca: readFileSync(this.caFile) } });
+    return fetch(url, { ...init, dispatcher: this.#trusting });
   }
 
   /** The base64 SHA-256 of the public key the HTTPS server presents (Chromium's --ignore-certificate-errors-spki-list). */
@@ -137,6 +140,8 @@ export class TestServer {
   /** Removes every Docker object of this server's instance, and stops it. */
   async cleanup(): Promise<void> {
     await this.kill();
+    await this.#trusting?.destroy();
+    this.#trusting = undefined;
     this.keptLog = readLog(this.logFile) ?? this.keptLog;
     await purgeInstance(this.instance);
   }
