@@ -19,6 +19,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.REGISTRY_UNAVAILABLE]: 503,
+  [ErrorCode.REGISTRY_QUOTA]: 403,
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
   [ErrorCode.GATEWAY]: 503,

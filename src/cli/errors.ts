@@ -62,6 +62,8 @@ const BY_CODE: Readonly<Record<CliCode | ErrorCode, ExitCode>> = Object.freeze({
   [CliCode.NETWORK]: ExitCode.UNAVAILABLE,
   [CliCode.BAD_RESPONSE]: ExitCode.UNAVAILABLE,
   [CliCode.UNSUPPORTED]: ExitCode.UNAVAILABLE,
+  [ErrorCode.REGISTRY_UNAVAILABLE]: ExitCode.UNAVAILABLE,
+  [ErrorCode.REGISTRY_QUOTA]: ExitCode.CONFLICT,
   [ErrorCode.ENGINE]: ExitCode.UNAVAILABLE,
   [ErrorCode.PORTS_EXHAUSTED]: ExitCode.UNAVAILABLE,
   [ErrorCode.GATEWAY]: ExitCode.UNAVAILABLE,

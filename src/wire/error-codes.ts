@@ -23,6 +23,10 @@ export const ErrorCode = Object.freeze({
   METHOD_NOT_ALLOWED: 'CARINA_ERR_METHOD_NOT_ALLOWED',
   /** Too many failed authentications from one address for one account: wait (Retry-After). */
   RATE_LIMITED: 'CARINA_ERR_RATE_LIMITED',
+  /** This control plane runs no registry (`CARINA_REGISTRY=off`, or docker-registry is not installed). */
+  REGISTRY_UNAVAILABLE: 'CARINA_ERR_REGISTRY_UNAVAILABLE',
+  /** A push would take the account's registry storage past its quota. */
+  REGISTRY_QUOTA: 'CARINA_ERR_REGISTRY_QUOTA',
   ENGINE: 'CARINA_ERR_ENGINE',
   PORTS_EXHAUSTED: 'CARINA_ERR_PORTS_EXHAUSTED',
   GATEWAY: 'CARINA_ERR_GATEWAY',

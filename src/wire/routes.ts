@@ -2,6 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { FlavorList, Quotas, Session, SignIn } from './account-schemas.js';
 import { AuditList, AuditQuery, EventList, EventsQuery, RotatedCredentials, Usage } from './cluster-record-schemas.js';
 import { Cluster, ClusterList, ClusterNameParams, CreateCluster, GrowCluster, ListClustersQuery, ResizeCluster, SetAutoscale } from './cluster-schemas.js';
+import { RegistryInfo, RegistryTagParams, RepositoryList } from './registry-schemas.js';
 import { ErrorBody } from './schema-kit.js';
 
 /** One route of the public API: what Fastify validates and serialises with, and what OpenAPI documents. */
@@ -133,6 +134,29 @@ export const ROUTES = Object.freeze({
   },
   quotas: { method: 'GET', path: '/v1/quotas', schema: { summary: "Your account's quotas and usage", response: { 200: Quotas, ...failures } } },
   flavors: { method: 'GET', path: '/v1/flavors', schema: { summary: 'Node flavors', response: { 200: FlavorList } } },
+  registry: {
+    method: 'GET',
+    path: '/v1/registry',
+    schema: {
+      summary: "Your private registry: its address, your namespace, your storage quota and usage, and the CA its certificate comes from",
+      response: { 200: RegistryInfo, ...failures },
+    },
+  },
+  repositories: {
+    method: 'GET',
+    path: '/v1/registry/repositories',
+    schema: { summary: 'The repositories of your namespace, their tags and sizes', response: { 200: RepositoryList, ...failures } },
+  },
+  deleteTag: {
+    method: 'DELETE',
+    path: '/v1/registry/repositories/:repository/tags/:tag',
+    schema: {
+      summary: 'Delete a tag (its blobs are reclaimed by the next garbage collection unless another tag uses them)',
+      description: 'The repository is its full name, URL-encoded: `alice%2Fapp`.',
+      params: RegistryTagParams,
+      response: { 204: Type.Null(), ...failures },
+    },
+  },
 } as const satisfies Record<string, RouteContract>);
 
 /** The name of a route in ROUTES. */
