@@ -23,6 +23,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.REGISTRY_QUOTA]: 403,
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
+  [ErrorCode.NO_CAPACITY]: 503,
   [ErrorCode.GATEWAY]: 503,
   [ErrorCode.INTERNAL]: 500,
 });

@@ -66,6 +66,7 @@ const BY_CODE: Readonly<Record<CliCode | ErrorCode, ExitCode>> = Object.freeze({
   [ErrorCode.REGISTRY_QUOTA]: ExitCode.CONFLICT,
   [ErrorCode.ENGINE]: ExitCode.UNAVAILABLE,
   [ErrorCode.PORTS_EXHAUSTED]: ExitCode.UNAVAILABLE,
+  [ErrorCode.NO_CAPACITY]: ExitCode.UNAVAILABLE,
   [ErrorCode.GATEWAY]: ExitCode.UNAVAILABLE,
   [ErrorCode.INTERNAL]: ExitCode.UNAVAILABLE,
   [CliCode.TIMEOUT]: ExitCode.TIMEOUT,

@@ -29,6 +29,8 @@ export const ErrorCode = Object.freeze({
   REGISTRY_QUOTA: 'CARINA_ERR_REGISTRY_QUOTA',
   ENGINE: 'CARINA_ERR_ENGINE',
   PORTS_EXHAUSTED: 'CARINA_ERR_PORTS_EXHAUSTED',
+  /** The Docker hosts have no room for the nodes asked for (the message says what is missing). */
+  NO_CAPACITY: 'CARINA_ERR_NO_CAPACITY',
   GATEWAY: 'CARINA_ERR_GATEWAY',
   INTERNAL: 'CARINA_ERR_INTERNAL',
 });
