@@ -3,6 +3,7 @@ export type { Flavor, Quotas } from '../wire/account-schemas.js';
 export type { ClusterEvent, Usage, UsageFigures } from '../wire/cluster-record-schemas.js';
 export type { Cluster, ClusterList, ClusterNode, CreateCluster } from '../wire/cluster-schemas.js';
 export type { ClusterStatus } from '../wire/cluster-status.js';
+export type { RegistryInfo, RegistryTag, Repository, RepositoryList } from '../wire/registry-schemas.js';
 
 import type { Cluster } from '../wire/cluster-schemas.js';
 import type { ClusterStatus } from '../wire/cluster-status.js';
