@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLAVORS, type Flavor } from './flavors.js';
-import { chooseManagers, placeNodes, type HostState, type Overcommit, type PlacementHost } from './placement.js';
+import { chooseManagers, placementPool, placeNodes, type HostState, type Overcommit, type PlacementHost } from './placement.js';
 
 const GiB = 1024 ** 3;
 const flavor = FLAVORS[0]!; // container1-4G: 4 GiB, 2 vCPUs
@@ -193,5 +193,26 @@ describe('chooseManagers', () => {
     expect(placed).toEqual({ ok: true, hosts: ['a', 'c', 'b', 'd', 'a'] });
     const hosts = placed.ok ? placed.hosts : [];
     expect(chooseManagers(hosts.map((h, index) => ({ index, host: h })))).toEqual({ managers: [0, 1, 2], survivesHostLoss: true });
+  });
+});
+
+describe('placementPool: the stored hosts and placed nodes as placement sees them', () => {
+  const hosts = [
+    { name: 'a', state: 'ready' as const, allocatableNanoCpus: 8e9, allocatableMemoryBytes: 16 * GiB },
+    { name: 'b', state: 'draining' as const, allocatableNanoCpus: 8e9, allocatableMemoryBytes: 16 * GiB },
+  ];
+
+  it('groups the placed nodes by host, each reserving its flavor', () => {
+    const pool = placementPool(hosts, [{ host: 'a', clusterId: 'c1', flavor: 'container1-4G' }, { host: 'a', clusterId: 'c2', flavor: 'tiny' }], [flavor, small]);
+    expect(pool).toEqual([
+      { ...hosts[0], nodes: [{ clusterId: 'c1', nanoCpus: 2e9, memoryBytes: 4 * GiB }, { clusterId: 'c2', nanoCpus: 1e9, memoryBytes: 1 * GiB }] },
+      { ...hosts[1], nodes: [] },
+    ]);
+  });
+
+  it('reserves the largest flavor for a node whose flavor is no longer offered, and ignores unknown hosts', () => {
+    const pool = placementPool(hosts, [{ host: 'a', clusterId: 'c1', flavor: 'retired' }, { host: 'gone', clusterId: 'c1', flavor: 'tiny' }], [small, flavor]);
+    expect(pool[0]?.nodes).toEqual([{ clusterId: 'c1', nanoCpus: 2e9, memoryBytes: 4 * GiB }]);
+    expect(pool.flatMap((h) => h.nodes)).toHaveLength(1);
   });
 });

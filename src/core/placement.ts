@@ -38,6 +38,32 @@ export interface Overcommit {
  */
 export const DEFAULT_OVERCOMMIT: Overcommit = Object.freeze({ cpu: 4, memory: 1 });
 
+/**
+ * The pool as placement sees it, from the stored hosts and every placed node with its cluster's
+ * flavor (one pass, grouped by host). A node whose flavor is no longer offered reserves as much as the
+ * largest flavor: placement may refuse too soon, never overcommit.
+ */
+export function placementPool(
+  hosts: readonly Omit<PlacementHost, 'nodes'>[],
+  placed: readonly { readonly host: string; readonly clusterId: string; readonly flavor: string }[],
+  flavors: readonly Flavor[],
+): PlacementHost[] {
+  const byName = new Map(flavors.map((f) => [f.name, f]));
+  const largest = { vcpus: Math.max(0, ...flavors.map((f) => f.vcpus)), memoryBytes: Math.max(0, ...flavors.map((f) => f.memoryBytes)) };
+  const nodes = new Map<string, PlacedNode[]>(hosts.map((h) => [h.name, []]));
+  for (const p of placed) {
+    const f = byName.get(p.flavor) ?? largest;
+    nodes.get(p.host)?.push({ clusterId: p.clusterId, nanoCpus: f.vcpus * 1e9, memoryBytes: f.memoryBytes });
+  }
+  return hosts.map((h) => ({
+    name: h.name,
+    state: h.state,
+    allocatableNanoCpus: h.allocatableNanoCpus,
+    allocatableMemoryBytes: h.allocatableMemoryBytes,
+    nodes: nodes.get(h.name) ?? [],
+  }));
+}
+
 /** New nodes of one cluster to place. */
 export interface PlacementRequest {
   readonly clusterId: string;
