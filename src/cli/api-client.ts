@@ -2,9 +2,13 @@ import { ErrorCode } from '../wire/error-codes.js';
 import { CREATE_DEFAULTS } from '../wire/limits.js';
 import { CliCode, CliError } from './errors.js';
 import type { HttpClient } from './http-client.js';
-import type { Bundle, Cluster, ClusterEvent, ClusterList, CreateCluster, Flavor, Quotas, Usage } from './types.js';
+import type { Bundle, Cluster, ClusterEvent, ClusterList, CreateCluster, Flavor, Quotas, RegistryInfo, RepositoryList, Usage } from './types.js';
 
 const clusterPath = (name: string) => `/v1/clusters/${encodeURIComponent(name)}`;
+
+/** The path of a registry tag (`ROUTES.deleteTag`): the repository's full name is one URL-encoded segment. */
+export const registryTagPath = (repository: string, tag: string) =>
+  `/v1/registry/repositories/${encodeURIComponent(repository)}/tags/${encodeURIComponent(tag)}`;
 
 /** The public API, one method per route (the CLI never reaches the store or engine directly). */
 export class ApiClient {
@@ -105,6 +109,27 @@ export class ApiClient {
 
   async flavors(): Promise<Flavor[]> {
     return (await this.#http.json<{ flavors: Flavor[] }>('GET', '/v1/flavors')).flavors;
+  }
+
+  /** `GET /v1/registry`; a server from before registries gets a clear message (exit 6). */
+  async registry(): Promise<RegistryInfo> {
+    try {
+      return await this.#http.json<RegistryInfo>('GET', '/v1/registry');
+    } catch (error) {
+      if (!(error instanceof CliError && error.code === ErrorCode.NOT_FOUND)) throw error;
+      throw new CliError(CliCode.UNSUPPORTED, `this server (${this.#http.endpoint}) has no registry API: it is older than the registry feature`);
+    }
+  }
+
+  /** `GET /v1/registry/repositories`. */
+  repositories(): Promise<RepositoryList> {
+    return this.#http.json<RepositoryList>('GET', '/v1/registry/repositories');
+  }
+
+  /** `DELETE /v1/registry/repositories/{repository}/tags/{tag}` (the full name URL-encoded: `alice%2Fapp`). */
+  async deleteTag(repository: string, tag: string): Promise<void> {
+    const res = await this.#http.send('DELETE', registryTagPath(repository, tag));
+    if (res.status < 200 || res.status >= 300) throw this.#http.error(res, { tag: `${repository}:${tag}` });
   }
 
   /** A request about cluster `name` (`rest` follows its path): its errors name it as the command did. */

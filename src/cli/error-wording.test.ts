@@ -15,6 +15,8 @@ describe('the CLI words errors about what the command named', () => {
       'no cluster named "x": list yours with "carina ls"',
     );
     expect(cliMessage(ErrorCode.FLAVOR_NOT_FOUND, 'anything the server says', { flavor: 'huge' })).toBe('unknown flavor "huge": list them with "carina flavors"');
+    expect(cliMessage(ErrorCode.NOT_FOUND, 'no such tag', { tag: 'alice/app:1' })).toBe('no tag alice/app:1 in your registry: list yours with "carina registry ls"');
+    expect(cliMessage(ErrorCode.NOT_FOUND, 'no such endpoint', {})).toBe('no such endpoint');
   });
 
   it("keeps the server's message when it has no words of its own, or does not know the subject", () => {

@@ -6,6 +6,7 @@ import { registerCredentialCommands } from './credential-commands.js';
 import { CliCode, errorLine, ExitCode, toCliError } from './errors.js';
 import { toJson } from './format.js';
 import { registerInfoCommands } from './info-commands.js';
+import { registerRegistryCommands } from './registry-commands.js';
 
 /** The whole command tree, writing through `io` and throwing instead of exiting. */
 export function buildProgram(io: Io, version: string): Command {
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, version: string): Command {
   registerClusterCommands(program, make);
   registerCredentialCommands(program, make);
   registerInfoCommands(program, make);
+  registerRegistryCommands(program, make);
   return program;
 }
 
