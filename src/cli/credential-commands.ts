@@ -6,6 +6,7 @@ import { localSerial, unzipBundle, writeBundle } from './bundle-store.js';
 import type { MakeContext } from './command-kit.js';
 import type { Context } from './context.js';
 import { detectShell, dockerHostOf, parseShell, renderEnvScript, SHELL_FILES, SHELLS } from './env-script.js';
+import { isRegistryAddress } from './registry-trust.js';
 
 /** Where a cluster's bundle lives: `--path`, else `$CARINA_HOME/clusters/<user>/<cluster>`. */
 async function bundleDir(ctx: Context, name: string, path: string | undefined): Promise<{ dir: string; ownDir: boolean }> {
@@ -30,6 +31,18 @@ async function syncBundle(ctx: Context, name: string, dir: string, ownDir: boole
   await writeBundle(dir, files, bundle.serial, ownDir);
   ctx.debug(`wrote credentials (certificate serial ${bundle.serial ?? 'unknown'}) to ${dir}`);
   return { serial: bundle.serial, downloaded: true, files: [...files.keys()].sort() };
+}
+
+/** The account's registry address for a comment of `env`, or undefined: no registry, or any failure (env works without it). */
+async function registryAddress(ctx: Context): Promise<string | undefined> {
+  try {
+    const { address } = await (await ctx.api()).registry();
+    if (isRegistryAddress(address)) return address;
+    ctx.debug(`registry address ${JSON.stringify(address)} is not HOST:PORT; not shown`);
+  } catch (error) {
+    ctx.debug(`no registry comment: ${(error as Error).message}`);
+  }
+  return undefined;
 }
 
 /** credentials (creds), env. */
@@ -65,9 +78,9 @@ export function registerCredentialCommands(program: Command, make: MakeContext):
       checkClusterName(name);
       const shell = o.shell === undefined ? detectShell(ctx.io.env.SHELL) : parseShell(o.shell);
       const { dir, ownDir } = await bundleDir(ctx, name, o.path);
-      const { serial, downloaded } = await syncBundle(ctx, name, dir, ownDir, false);
+      const [{ serial, downloaded }, registry] = await Promise.all([syncBundle(ctx, name, dir, ownDir, false), registryAddress(ctx)]);
       const command = `carina env ${name}${o.shell === undefined ? '' : ` --shell ${shell}`}`;
-      const script = renderEnvScript(shell, dir, command);
+      const script = renderEnvScript(shell, dir, command, registry);
       if (!ctx.json) return ctx.io.out(script);
       const dockerEnv = await readFile(join(dir, 'docker.env'), 'utf8');
       ctx.print(
@@ -80,6 +93,7 @@ export function registerCredentialCommands(program: Command, make: MakeContext):
           docker_host: dockerHostOf(dockerEnv) ?? null,
           serial: serial ?? null,
           downloaded,
+          registry: registry ?? null,
         },
         script,
       );

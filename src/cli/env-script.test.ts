@@ -22,6 +22,18 @@ describe('env scripts', () => {
     );
   });
 
+  it('names the registry in a comment line of every shell when the account has one', () => {
+    const line = '127.0.0.1:5000 (carina registry login)';
+    expect(renderEnvScript('bash', '/h/c/demo', 'carina env demo', '127.0.0.1:5000')).toBe(
+      `source '/h/c/demo/docker.env'\n# Run this command to configure your shell: eval "$(carina env demo)"\n# registry: ${line}\n`,
+    );
+    expect(renderEnvScript('zsh', '/d', 'c', '127.0.0.1:5000')).toMatch(new RegExp(`\\n# registry: ${line.replace(/[.()]/g, '\\$&')}\\n$`));
+    expect(renderEnvScript('fish', '/d', 'c', '127.0.0.1:5000').split('\n').at(-2)).toBe(`# registry: ${line}`);
+    expect(renderEnvScript('powershell', 'C:\\d', 'c', '127.0.0.1:5000').split('\n').at(-2)).toBe(`# registry: ${line}`);
+    expect(renderEnvScript('cmd', 'C:\\d', 'c', '127.0.0.1:5000').split('\n').at(-2)).toBe(`REM registry: ${line}`);
+    expect(renderEnvScript('bash', '/d', 'c')).not.toContain('registry');
+  });
+
   it('detects the shell from $SHELL and checks --shell', () => {
     expect(detectShell('/usr/bin/zsh')).toBe('zsh');
     expect(detectShell('/usr/bin/fish')).toBe('fish');

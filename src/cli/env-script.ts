@@ -58,21 +58,26 @@ export function applyHint(shell: Shell, command: string): string {
 
 /**
  * The text `carina env` prints: a line that sources the bundle's script for `shell`, then a
- * comment saying how to apply it. `command` is the carina command line to repeat in the hint.
+ * comment saying how to apply it, and one naming the account's registry when it has one.
+ * `command` is the carina command line to repeat in the hint; `registry` must be a checked
+ * HOST:PORT (it lands in a script that is eval'd).
  */
-export function renderEnvScript(shell: Shell, dir: string, command: string): string {
+export function renderEnvScript(shell: Shell, dir: string, command: string, registry?: string): string {
   const file = inDir(dir, SHELL_FILES[shell]);
-  const hint = `Run this command to configure your shell: ${applyHint(shell, command)}`;
+  const comments = [`Run this command to configure your shell: ${applyHint(shell, command)}`];
+  if (registry !== undefined) comments.push(`registry: ${registry} (carina registry login)`);
+  const remark = shell === 'cmd' ? 'REM' : '#';
+  const notes = comments.map((c) => `${remark} ${c}\n`).join('');
   switch (shell) {
     case 'bash':
     case 'zsh':
-      return `source ${shQuote(file)}\n# ${hint}\n`;
+      return `source ${shQuote(file)}\n${notes}`;
     case 'fish':
-      return `source ${fishQuote(file)}\n# ${hint}\n`;
+      return `source ${fishQuote(file)}\n${notes}`;
     case 'powershell':
-      return `. ${psQuote(file)}\n# ${hint}\n`;
+      return `. ${psQuote(file)}\n${notes}`;
     case 'cmd':
-      return `call "${file}"\nREM ${hint}\n`;
+      return `call "${file}"\n${notes}`;
   }
 }
 
