@@ -32,6 +32,10 @@ export interface ServerConfig {
   readonly maxFailures: number;
   readonly defaultQuotaClusters: number;
   readonly defaultQuotaNodes: number;
+  /** Registry storage of an account never given its own quota (CARINA_DEFAULT_REGISTRY_QUOTA_GIB). */
+  readonly defaultRegistryQuotaBytes: number;
+  /** The private registry (docs/registry.md). */
+  readonly registry: RegistryConfig;
   readonly debianMirror: string | undefined;
   /** IPv4 /16 that cluster node networks are carved from. */
   readonly nodeSubnetPool: string;
@@ -79,6 +83,50 @@ export interface ServerConfig {
     readonly maxConnectionsPerCluster: number;
     readonly maxConnectionsPerAddress: number;
   };
+}
+
+/** The private registry's settings (CARINA_REGISTRY*). */
+export interface RegistryConfig {
+  /** `auto`: run it when Debian's docker-registry is installed; `on`: refuse to start without it; `off`. */
+  readonly mode: 'auto' | 'on' | 'off';
+  /** HOST:PORT users and nodes reach it at; unset: chosen at start (docs/registry.md). */
+  readonly address: string | undefined;
+  /** Port of the address chosen at start (CARINA_REGISTRY_PORT). */
+  readonly port: number;
+  /** Where its front listens; unset: the address's host (every address when that is a name). */
+  readonly listenHost: string | undefined;
+  /** The loopback port of the docker-registry process behind the front. */
+  readonly backendPort: number;
+  /** Its filesystem storage. */
+  readonly storageDir: string;
+  /** Scheduled garbage collection; 0: only on demand (carina-server registry gc). */
+  readonly gcIntervalMs: number;
+}
+
+function registryConfig(env: NodeJS.ProcessEnv, dataDir: string): RegistryConfig {
+  const mode = env.CARINA_REGISTRY || 'auto';
+  if (mode !== 'auto' && mode !== 'on' && mode !== 'off') throw new Error(`CARINA_REGISTRY must be auto, on or off (got "${mode}")`);
+  const address = env.CARINA_REGISTRY_ADDRESS || undefined;
+  if (address !== undefined && !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address)) throw new Error(`CARINA_REGISTRY_ADDRESS must be HOST:PORT (got "${address}")`);
+  const port = address ? Number(address.split(':')[1]) : int(env, 'CARINA_REGISTRY_PORT', 5443);
+  if (port < 1 || port > 65535) throw new Error(`CARINA_REGISTRY_PORT must be a port number (got "${port}")`);
+  return Object.freeze({
+    mode,
+    address,
+    port,
+    listenHost: env.CARINA_REGISTRY_LISTEN || undefined,
+    backendPort: int(env, 'CARINA_REGISTRY_BACKEND_PORT', port + 1),
+    storageDir: resolve(env.CARINA_REGISTRY_STORAGE || join(dataDir, 'registry')),
+    gcIntervalMs: int(env, 'CARINA_REGISTRY_GC_INTERVAL_MS', 24 * 3_600_000),
+  });
+}
+
+function gibibytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback * 2 ** 30;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number of GiB (got "${raw}")`);
+  return Math.round(n * 2 ** 30);
 }
 
 /** Which engine runs node containers (see ServerConfig.nodeEngine). */
@@ -192,6 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = proces
     maxFailures: int(env, 'CARINA_MAX_FAILURES', 8),
     defaultQuotaClusters: int(env, 'CARINA_DEFAULT_QUOTA_CLUSTERS', 3),
     defaultQuotaNodes: int(env, 'CARINA_DEFAULT_QUOTA_NODES', 5),
+    defaultRegistryQuotaBytes: gibibytes(env, 'CARINA_DEFAULT_REGISTRY_QUOTA_GIB', 10),
+    registry: registryConfig(env, dataDir),
     debianMirror: env.CARINA_DEBIAN_MIRROR || undefined,
     nodeSubnetPool: env.CARINA_NODE_SUBNET_POOL || '10.213.0.0/16',
     lxcfsDir: env.CARINA_LXCFS === 'off' ? undefined : env.CARINA_LXCFS || '/var/lib/lxcfs',

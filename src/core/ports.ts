@@ -50,7 +50,7 @@ export interface AccountRepository {
   findById(id: string): Promise<Account | undefined>;
   list(): Promise<Account[]>;
   updateKeyHash(id: string, keyHash: string): Promise<void>;
-  setQuota(id: string, quota: { clusters?: number; nodes?: number }): Promise<Account>;
+  setQuota(id: string, quota: { clusters?: number; nodes?: number; registryBytes?: number }): Promise<Account>;
   delete(id: string): Promise<void>;
 }
 

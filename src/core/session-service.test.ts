@@ -27,7 +27,7 @@ function memoryRepository() {
   return { rows, bounds, repository };
 }
 
-const account = (id: string, keyHash = 'hash'): Account => ({ id, name: `name-${id}`, keyHash, quotaClusters: 3, quotaNodes: 5, createdAt: new Date(0) });
+const account = (id: string, keyHash = 'hash'): Account => ({ id, name: `name-${id}`, keyHash, quotaClusters: 3, quotaNodes: 5, registryQuotaBytes: null, createdAt: new Date(0) });
 
 /** A service over a memory repository, a clock that moves only when told, and the accounts given. */
 function harness(accounts: Account[] = [account('acct')]) {

@@ -10,6 +10,8 @@ export interface Account {
   readonly keyHash: string;
   readonly quotaClusters: number;
   readonly quotaNodes: number;
+  /** Registry storage the account may use; null: the server's default. */
+  readonly registryQuotaBytes: number | null;
   readonly createdAt: Date;
 }
 

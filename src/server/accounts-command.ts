@@ -15,6 +15,18 @@ const positiveInt = (v: string): number => {
   return n;
 };
 
+/** GiB, decimals allowed (0.5 = 512 MiB), as whole bytes. */
+const gibibytes = (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1_000_000) throw new CarinaError(ErrorCode.VALIDATION, `expected a number of GiB (e.g. 10 or 0.5), got "${v}"`);
+  return Math.round(n * 2 ** 30);
+};
+
+/** A size in the units people read: GiB with up to two decimals, or MiB below 1 GiB. */
+export function describeBytes(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${Number((bytes / 2 ** 30).toFixed(2))} GiB` : `${Number((bytes / 2 ** 20).toFixed(1))} MiB`;
+}
+
 async function mustFind(store: Store, name: string) {
   const account = await store.accounts.findByName(name);
   if (!account) throw new CarinaError(ErrorCode.ACCOUNT_NOT_FOUND, `no account named "${name}": see carina-server accounts list`);
@@ -55,10 +67,11 @@ export function registerAccountCommands(program: Command, config: ServerConfig, 
     .action(() =>
       withStore(async (store) => {
         const rows = await store.accounts.list();
-        out(['NAME', 'CLUSTERS', 'MAX CLUSTERS', 'MAX NODES', 'CREATED'].join('\t'));
+        out(['NAME', 'CLUSTERS', 'MAX CLUSTERS', 'MAX NODES', 'REGISTRY QUOTA', 'CREATED'].join('\t'));
         for (const a of rows) {
           const used = await store.clusters.countByAccount(a.id);
-          out([a.name, used, a.quotaClusters, a.quotaNodes, a.createdAt.toISOString()].join('\t'));
+          const registry = a.registryQuotaBytes === null ? `${describeBytes(config.defaultRegistryQuotaBytes)} (default)` : describeBytes(a.registryQuotaBytes);
+          out([a.name, used, a.quotaClusters, a.quotaNodes, registry, a.createdAt.toISOString()].join('\t'));
         }
       }),
     );
@@ -81,14 +94,16 @@ export function registerAccountCommands(program: Command, config: ServerConfig, 
     .description('change the quotas of an account')
     .option('--clusters <n>', 'cluster quota', positiveInt)
     .option('--nodes <n>', 'nodes-per-cluster quota', positiveInt)
-    .action((name: string, opts: { clusters?: number; nodes?: number }) =>
+    .option('--registry-gib <n>', 'registry storage quota in GiB (decimals allowed: 0.5)', gibibytes)
+    .action((name: string, opts: { clusters?: number; nodes?: number; registryGib?: number }) =>
       withStore(async (store) => {
-        if (opts.clusters === undefined && opts.nodes === undefined) {
-          throw new CarinaError(ErrorCode.VALIDATION, 'give --clusters N and/or --nodes N');
+        if (opts.clusters === undefined && opts.nodes === undefined && opts.registryGib === undefined) {
+          throw new CarinaError(ErrorCode.VALIDATION, 'give --clusters N, --nodes N and/or --registry-gib N');
         }
         const account = await mustFind(store, name);
-        const updated = await store.accounts.setQuota(account.id, { clusters: opts.clusters, nodes: opts.nodes });
-        out(`${name}: at most ${updated.quotaClusters} clusters of at most ${updated.quotaNodes} nodes`);
+        const updated = await store.accounts.setQuota(account.id, { clusters: opts.clusters, nodes: opts.nodes, registryBytes: opts.registryGib });
+        const registry = describeBytes(updated.registryQuotaBytes ?? config.defaultRegistryQuotaBytes);
+        out(`${name}: at most ${updated.quotaClusters} clusters of at most ${updated.quotaNodes} nodes, ${registry} of registry storage`);
       }),
     );
 

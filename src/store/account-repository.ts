@@ -34,6 +34,7 @@ export function createAccountRepository(ctx: StoreContext): AccountRepository {
         key_hash: input.keyHash,
         quota_clusters: input.quotaClusters,
         quota_nodes: input.quotaNodes,
+        registry_quota_bytes: null,
         created_at: nowIso(ctx),
       };
       try {
@@ -71,6 +72,7 @@ export function createAccountRepository(ctx: StoreContext): AccountRepository {
       const columns = {
         ...(quota.clusters !== undefined && { quota_clusters: quota.clusters }),
         ...(quota.nodes !== undefined && { quota_nodes: quota.nodes }),
+        ...(quota.registryBytes !== undefined && { registry_quota_bytes: quota.registryBytes }),
       };
       if (Object.keys(columns).length > 0) {
         await db.updateTable('accounts').set(columns).where('id', '=', id).execute();

@@ -9,6 +9,8 @@ export interface AccountsTable {
   key_hash: string;
   quota_clusters: number;
   quota_nodes: number;
+  /** NULL: the server's default. A bigint: PostgreSQL hands it back as a string. */
+  registry_quota_bytes: number | string | null;
   created_at: string;
 }
 

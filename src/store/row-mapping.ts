@@ -50,6 +50,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     keyHash: row.key_hash,
     quotaClusters: Number(row.quota_clusters),
     quotaNodes: Number(row.quota_nodes),
+    registryQuotaBytes: row.registry_quota_bytes === null ? null : Number(row.registry_quota_bytes),
     createdAt: new Date(row.created_at),
   };
 }

@@ -14,7 +14,7 @@ describeStoreContract('Store contract', (h) => {
 
   it('creates, finds, lists, rotates, re-quotas and deletes accounts', async () => {
     const bob = await account('bob', { clusters: 2, nodes: 3 });
-    expect(bob).toEqual({ id: 'acc-bob', name: 'bob', keyHash: 'hash-bob', quotaClusters: 2, quotaNodes: 3, createdAt: new Date(h.now()) });
+    expect(bob).toEqual({ id: 'acc-bob', name: 'bob', keyHash: 'hash-bob', quotaClusters: 2, quotaNodes: 3, registryQuotaBytes: null, createdAt: new Date(h.now()) });
     await account('alice');
     const duplicate = { id: 'acc-other', name: 'bob', keyHash: 'h', quotaClusters: 1, quotaNodes: 1 };
     await expect(h.store.accounts.create(duplicate)).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_EXISTS });
@@ -29,6 +29,9 @@ describeStoreContract('Store contract', (h) => {
 
     expect(await h.store.accounts.setQuota('acc-bob', { clusters: 7 })).toMatchObject({ quotaClusters: 7, quotaNodes: 3 });
     expect(await h.store.accounts.setQuota('acc-bob', { nodes: 9 })).toMatchObject({ quotaClusters: 7, quotaNodes: 9 });
+    // Registry quotas are bigints: 5 TiB does not fit in 32 bits and must come back whole on both dialects.
+    expect(await h.store.accounts.setQuota('acc-bob', { registryBytes: 5 * 2 ** 40 })).toMatchObject({ quotaNodes: 9, registryQuotaBytes: 5 * 2 ** 40 });
+    expect((await h.store.accounts.findByName('bob'))?.registryQuotaBytes).toBe(5 * 2 ** 40);
     await expect(h.store.accounts.setQuota('missing', { nodes: 1 })).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_NOT_FOUND });
 
     const c = await cluster(bob.id, 'web');

@@ -8,6 +8,7 @@ import { leasesMigration } from './0004-leases.js';
 import { pkiVersionMigration } from './0005-pki-version.js';
 import { kicksMigration } from './0006-kicks.js';
 import { authFailuresMigration } from './0007-auth-failures.js';
+import { registryQuotaMigration } from './0008-registry-quota.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -19,6 +20,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0005_pki_version': pkiVersionMigration(),
     '0006_kicks': kicksMigration(),
     '0007_auth_failures': authFailuresMigration(),
+    '0008_registry_quota': registryQuotaMigration(),
   };
 }
 
