@@ -108,3 +108,6 @@ export async function listClusters(api: Pick<Api, 'get'>): Promise<Cluster[]> {
 
 /** `/v1/clusters/NAME` with the name escaped. */
 export const clusterPath = (name: string, rest = '') => `/v1/clusters/${encodeURIComponent(name)}${rest}`;
+
+/** `DELETE` target of a registry tag: the repository's full name (`alice/app`) is one encoded segment. */
+export const registryTagPath = (repository: string, tag: string) => `/v1/registry/repositories/${encodeURIComponent(repository)}/tags/${encodeURIComponent(tag)}`;

@@ -5,9 +5,10 @@ import { Loading } from './components/notice';
 import { ClusterPage } from './pages/cluster-page';
 import { ClustersPage } from './pages/clusters-page';
 import { CreateClusterPage } from './pages/create-cluster';
+import { RegistryPage } from './pages/registry-page';
 import { SignIn } from './pages/sign-in';
 import { PortalContext, type PortalContextValue } from './portal-context';
-import { routeOf, usePath } from './router';
+import { REGISTRY_HREF, routeOf, usePath } from './router';
 import type { Session } from './types';
 
 type SessionState = { readonly kind: 'checking' } | { readonly kind: 'out'; readonly notice?: string } | { readonly kind: 'in'; readonly session: Session };
@@ -20,6 +21,8 @@ function Page({ path }: { readonly path: string }) {
       return <ClustersPage />;
     case 'new':
       return <CreateClusterPage />;
+    case 'registry':
+      return <RegistryPage />;
     case 'cluster':
       return <ClusterPage key={route.name} name={route.name} />;
     case 'missing':
@@ -92,7 +95,8 @@ export function App({ api: given }: { readonly api?: Api } = {}) {
 
   useEffect(() => {
     const title = routeOf(path);
-    document.title = state.kind !== 'in' ? 'Sign in · Carina' : title.page === 'cluster' ? `${title.name} · Carina` : title.page === 'new' ? 'Create a cluster · Carina' : 'Clusters · Carina';
+    const titles: Partial<Record<typeof title.page, string>> = { new: 'Create a cluster', registry: 'Registry' };
+    document.title = state.kind !== 'in' ? 'Sign in · Carina' : `${title.page === 'cluster' ? title.name : (titles[title.page] ?? 'Clusters')} · Carina`;
   }, [path, state.kind]);
 
   if (state.kind === 'checking') {
@@ -128,6 +132,7 @@ export function App({ api: given }: { readonly api?: Api } = {}) {
         </Link>
         <nav aria-label="Main">
           <Link href="/">Clusters</Link>
+          <Link href={REGISTRY_HREF}>Registry</Link>
         </nav>
         <div className="user">
           <span className="muted" data-testid="username">

@@ -1,12 +1,16 @@
 import { useEffect, useState } from 'react';
 
 /** The portal's pages. */
-export type Route = { readonly page: 'clusters' } | { readonly page: 'new' } | { readonly page: 'cluster'; readonly name: string } | { readonly page: 'missing'; readonly path: string };
+export type Route = { readonly page: 'clusters' } | { readonly page: 'new' } | { readonly page: 'registry' } | { readonly page: 'cluster'; readonly name: string } | { readonly page: 'missing'; readonly path: string };
+
+/** The path of the registry's page. */
+export const REGISTRY_HREF = '/registry';
 
 /** The route of a location path. */
 export function routeOf(path: string): Route {
   if (path === '/' || path === '') return { page: 'clusters' };
   if (path === '/new') return { page: 'new' };
+  if (path === REGISTRY_HREF || path === `${REGISTRY_HREF}/`) return { page: 'registry' };
   const m = /^\/clusters\/([^/]+)\/?$/.exec(path);
   if (m?.[1]) {
     try {

@@ -2,4 +2,5 @@
 export type * from '../../src/wire/account-schemas';
 export type * from '../../src/wire/cluster-record-schemas';
 export type * from '../../src/wire/cluster-schemas';
+export type * from '../../src/wire/registry-schemas';
 export type { ClusterStatus } from '../../src/wire/cluster-status';
