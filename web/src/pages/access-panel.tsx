@@ -1,10 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
 import { ErrorCode } from '../../../src/wire/error-codes';
 import { clusterPath, type ApiError } from '../api';
+import { CopyBlock } from '../components/copy-block';
 import { AlertLine } from '../components/field';
+import { Link } from '../components/link';
 import { sentence } from '../components/notice';
 import { usePortal } from '../portal-context';
-import type { Cluster } from '../types';
+import { registryLines } from '../registry';
+import { REGISTRY_HREF } from '../router';
+import type { Cluster, RegistryInfo } from '../types';
+import { usePoll } from '../use-poll';
 
 /** The exact shell lines that use a cluster's credentials. */
 export function accessLines(name: string): { cli: string; manual: string } {
@@ -15,37 +20,11 @@ export function accessLines(name: string): { cli: string; manual: string } {
   };
 }
 
-function CopyBlock({ label, text }: { readonly label: string; readonly text: string }) {
-  const [copied, setCopied] = useState(false);
-  const pre = useRef<HTMLPreElement>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      window.setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // No clipboard (plain HTTP on another host): select the text so Ctrl+C copies it.
-      const range = document.createRange();
-      if (pre.current) range.selectNodeContents(pre.current);
-      window.getSelection()?.removeAllRanges();
-      window.getSelection()?.addRange(range);
-    }
-  };
-  return (
-    <div className="code-block">
-      <pre ref={pre} aria-label={label}>
-        <code>{text}</code>
-      </pre>
-      <button type="button" className="button button-small" onClick={() => void copy()} aria-label={`Copy: ${label}`}>
-        {copied ? 'Copied' : 'Copy'}
-      </button>
-    </div>
-  );
-}
-
 /** "Get access": the credentials zip and how to use it. */
 export function AccessPanel({ cluster }: { readonly cluster: Cluster }) {
-  const { api } = usePortal();
+  const { api, session } = usePortal();
+  // The account's registry, asked once: any failure (no registry, an older server) leaves it out.
+  const registry = usePoll<RegistryInfo | null>(() => api.get<RegistryInfo>('/v1/registry').catch(() => null), 0, 'registry-info').data ?? null;
   const [state, setState] = useState<{ kind: 'idle' | 'busy' | 'done' } | { kind: 'error'; message: string }>({ kind: 'idle' });
   const url = useRef<string | null>(null);
   useEffect(() => () => void (url.current && URL.revokeObjectURL(url.current)), []);
@@ -101,9 +80,20 @@ export function AccessPanel({ cluster }: { readonly cluster: Cluster }) {
       </p>
       <h3>Or with the carina CLI (it fetches the credentials itself)</h3>
       <CopyBlock label="Shell lines for the carina CLI" text={lines.cli} />
-      <p className="hint">
-        No registry is reachable from the nodes: use the <code>carina/busybox</code> image that every node has, and <code>--endpoint-mode dnsrr</code> for services.
-      </p>
+      {registry ? (
+        <>
+          <h3>Your private registry</h3>
+          <p>
+            Push images to <code data-testid="access-registry">{registry.address}</code> under <code>{registry.namespace}/</code>: every node of this cluster pulls them. Log docker in
+            with your API key (<Link href={REGISTRY_HREF}>Registry</Link> shows how to trust its CA, your images and your storage):
+          </p>
+          <CopyBlock label="docker login line for the registry" text={registryLines(registry, session.username).login} />
+        </>
+      ) : (
+        <p className="hint">
+          No registry is reachable from the nodes: use the <code>carina/busybox</code> image that every node has, and <code>--endpoint-mode dnsrr</code> for services.
+        </p>
+      )}
     </section>
   );
 }

@@ -73,6 +73,24 @@ describe('cluster page', () => {
     expect(screen.getByRole('button', { name: 'Download web.zip' })).toBeTruthy();
   });
 
+  it('names the private registry and its docker login line in Get access when the account has one', async () => {
+    const registry = { address: '127.0.0.1:5000', namespace: 'alice', quota_bytes: 1, used_bytes: 0, ca_pem: '' };
+    const get = vi.fn((path: string) => (path === '/v1/registry' ? Promise.resolve(registry) : Promise.reject(new ApiError(404, 'CARINA_ERR_NOT_FOUND', 'no such endpoint'))));
+    show(cluster({ name: 'web' }), {}, fakeApi({ get: get as Api['get'] }));
+    expect((await screen.findByTestId('access-registry')).textContent).toBe('127.0.0.1:5000');
+    expect(screen.getByLabelText('docker login line for the registry').textContent).toBe('docker login 127.0.0.1:5000 -u alice -p <your API key>');
+    expect(screen.getByRole('link', { name: 'Registry' }).getAttribute('href')).toBe('/registry');
+    expect(screen.queryByText(/No registry is reachable from the nodes/)).toBeNull();
+  });
+
+  it('keeps the busybox hint in Get access when the server runs no registry', async () => {
+    const get = vi.fn(() => Promise.reject(new ApiError(503, 'CARINA_ERR_REGISTRY_UNAVAILABLE', 'no registry')));
+    show(cluster({ name: 'web' }), {}, fakeApi({ get }));
+    await waitFor(() => expect(get).toHaveBeenCalledWith('/v1/registry'));
+    expect(screen.getByText(/No registry is reachable from the nodes/)).toBeTruthy();
+    expect(screen.queryByTestId('access-registry')).toBeNull();
+  });
+
   it('asks before adding nodes, with the resulting count, and focuses Cancel', async () => {
     const { api, onChanged } = show(cluster({ nodes: 2 }));
     const by = screen.getByLabelText('Nodes to add');
