@@ -46,6 +46,9 @@ describe('carina command line', () => {
     expect((await run(['autoscale', 'demo', 'maybe'])).code).toBe(2);
     expect((await run(['env', 'demo', '--shell', 'tcsh'])).line).toMatch(/unknown shell "tcsh"/);
     expect((await run(['completion', 'tcsh'])).code).toBe(2);
+    expect(await run(['registry'])).toMatchObject({ code: 2, line: `carina: "carina registry" needs a command; see "carina registry --help" (CARINA_ERR_USAGE)` });
+    expect((await run(['registry', 'frob'])).line).toBe(`carina: unknown command 'frob'; see "carina registry --help" (CARINA_ERR_USAGE)`);
+    expect((await run(['registry', 'rm', 'a:1', 'b:2'])).code).toBe(2);
   });
 
   it('says which flags, variables and profile to set when there are no credentials (exit 3)', async () => {

@@ -59,9 +59,13 @@ export function failureOf(error: unknown, argv: readonly string[]): { exitCode: 
   let exitCode: number;
   if (error instanceof CommanderError) {
     const command = argv.find((a) => !a.startsWith('-'));
-    const help = command && /^[a-z]+$/.test(command) && error.code !== 'commander.unknownCommand' ? `carina ${command} --help` : 'carina --help';
+    // An unknown command under a group (`carina registry frob`) is helped by the group's help.
+    const unknownTop = error.code === 'commander.unknownCommand' && /'([^']*)'/.exec(error.message)?.[1] === command;
+    const help = command && /^[a-z]+$/.test(command) && !unknownTop ? `carina ${command} --help` : 'carina --help';
+    // A group run without its command has printed its help (on stderr): say what was missing.
+    const what = error.code === 'commander.help' ? `"carina ${command ?? ''}" needs a command` : error.message.replace(/^error:\s*/, '');
     code = CliCode.USAGE;
-    message = `${error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}; see "${help}"`;
+    message = `${what.replace(/\s*\n\s*/g, ' ').trim()}; see "${help}"`;
     exitCode = ExitCode.USAGE;
   } else {
     const e = toCliError(error);
