@@ -8,7 +8,7 @@ import { toJson } from './format.js';
 import { canWriteDir, readIfPresent, writeFileAtomic } from './registry-files.js';
 import { registryQuotaTable, repositoriesTable } from './registry-format.js';
 import { parseTagRef, tagName } from './registry-ref.js';
-import { caCertificates, checkRegistryAddress, DOCKER_CERTS_DIR, planTrust, type TrustPlan } from './registry-trust.js';
+import { caCertificates, checkRegistryAddress, DOCKER_CERTS_DIR, planTrust, shArg, type TrustPlan } from './registry-trust.js';
 import type { RegistryInfo } from './types.js';
 
 interface LoginFlags {
@@ -89,7 +89,7 @@ export function registerRegistryCommands(program: Command, make: MakeContext): v
         commands: plan.kind === 'manual' ? plan.commands : [],
       };
       if (!o.docker) {
-        say(`Then log docker in (the key on stdin, never in the command line):\n  printf '%s' "$CARINA_APIKEY" | docker login ${address} --username ${username} --password-stdin\n`);
+        say(`Then log docker in (the key on stdin, never in the command line):\n  printf '%s' "$CARINA_APIKEY" | docker login ${address} --username ${shArg(username)} --password-stdin\n`);
         if (ctx.json) ctx.io.out(toJson({ ...report, docker_login: 'skipped' }));
         return;
       }

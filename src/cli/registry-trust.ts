@@ -69,7 +69,8 @@ export interface TrustFacts {
   readonly printOnly: boolean;
 }
 
-const shArg = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
+/** `v` as one POSIX shell word: as is when plain, else single-quoted. */
+export const shArg = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
 
 /** The shell lines that put `savedCa` in place as root. */
 export function trustCommands(dir: string, file: string, savedCa: string): string[] {
