@@ -4,6 +4,7 @@ import type { NodeRole } from './types.js';
 import type { ObservedCluster } from './planner.js';
 import type { ClusterUsage } from './autoscale.js';
 import type { ClusterTrigger } from './cluster-state.js';
+import type { HostState } from './placement.js';
 
 // ---------------------------------------------------------------- store
 
@@ -40,6 +41,7 @@ export interface Store {
   readonly leases: LeaseRepository;
   readonly kicks: KickRepository;
   readonly authFailures: AuthFailureRepository;
+  readonly hosts: HostRepository;
   close(): Promise<void>;
 }
 
@@ -179,6 +181,58 @@ export interface KickRepository {
   request(clusterId: string): Promise<void>;
   /** The clusters asked for since the last take, removing those requests. */
   take(): Promise<string[]>;
+}
+
+/** A Docker host of the pool nodes are placed on (issue 13: stored, not used by the platform yet). */
+export interface Host {
+  readonly name: string;
+  /** Where its engine answers, e.g. `tcp://10.0.0.5:2376`. */
+  readonly dockerHost: string;
+  /** The directory of `ca.pem`, `cert.pem` and `key.pem` for mutual TLS with its engine. */
+  readonly tlsDir: string;
+  readonly state: HostState;
+  readonly allocatableNanoCpus: number;
+  readonly allocatableMemoryBytes: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** When its engine last answered; null if it never has. */
+  readonly lastSeenAt: Date | null;
+}
+
+/** A host to add; `ready` unless a state is given. */
+export type NewHost = Pick<Host, 'name' | 'dockerHost' | 'tlsDir' | 'allocatableNanoCpus' | 'allocatableMemoryBytes'> & { readonly state?: HostState };
+
+/** The host one node of a cluster runs on. */
+export interface NodePlacement {
+  readonly clusterId: string;
+  readonly index: number;
+  readonly host: string;
+}
+
+/** Docker hosts and which host each node runs on; a node with no placement runs on the local engine. */
+export interface HostRepository {
+  /** Adds a host; refused when the name is taken. */
+  add(host: NewHost): Promise<{ readonly ok: true; readonly host: Host } | { readonly ok: false; readonly reason: 'exists' }>;
+  get(name: string): Promise<Host | undefined>;
+  /** Every host, by name. */
+  list(): Promise<Host[]>;
+  /** Sets a host's state (drain, down, ready again); undefined when there is no such host. */
+  setState(name: string, state: HostState): Promise<Host | undefined>;
+  /** Records that the host's engine answered now. */
+  markSeen(name: string): Promise<void>;
+  /** Removes a host that holds no node; refused (with how many it holds) otherwise. */
+  remove(name: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: 'not-found' } | { readonly ok: false; readonly reason: 'holds-nodes'; readonly nodes: number }>;
+  /**
+   * Records the hosts of nodes of one cluster, all or none, replacing what those nodes had. Refused
+   * when the cluster is gone or a host is missing or not `ready` (drained since placement chose it).
+   */
+  place(clusterId: string, placements: readonly { readonly index: number; readonly host: string }[]): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+  /** Forgets the hosts of these nodes (removed, or moved to the local engine). */
+  unplace(clusterId: string, indexes: readonly number[]): Promise<void>;
+  /** A cluster's placed nodes, by index. */
+  placementsOf(clusterId: string): Promise<NodePlacement[]>;
+  /** Every placed node with its cluster's flavor name: what each host has reserved, for placement. */
+  placedNodes(): Promise<(NodePlacement & { readonly flavor: string })[]>;
 }
 
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */

@@ -103,6 +103,26 @@ export interface AuthFailuresTable {
   failures: number;
 }
 
+/** Row of `hosts` (issue 13: not used by the platform yet). The bigints come back from PostgreSQL as strings. */
+export interface HostsTable {
+  name: string;
+  docker_host: string;
+  tls_dir: string;
+  state: string;
+  allocatable_nano_cpus: number | string;
+  allocatable_memory_bytes: number | string;
+  created_at: string;
+  updated_at: string;
+  last_seen_at: string | null;
+}
+
+/** Row of `placements`, keyed by (cluster_id, idx): the host a node runs on. */
+export interface PlacementsTable {
+  cluster_id: string;
+  idx: number;
+  host: string;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -115,6 +135,8 @@ export interface Database {
   leases: LeasesTable;
   kicks: KicksTable;
   auth_failures: AuthFailuresTable;
+  hosts: HostsTable;
+  placements: PlacementsTable;
 }
 
 /** The SQL dialects the store speaks. */

@@ -11,6 +11,7 @@ import { createLeaseRepository } from './lease-repository.js';
 import { createKickRepository } from './kick-repository.js';
 import { createAuthFailureRepository } from './auth-failure-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
+import { createHostRepository } from './host-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
 import { migrateToLatest } from './migrations/migration-provider.js';
@@ -147,6 +148,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     leases: createLeaseRepository(ctx),
     kicks: createKickRepository(ctx),
     authFailures: createAuthFailureRepository(ctx),
+    hosts: createHostRepository(ctx),
     close: () => (closing ??= db.destroy()),
   };
 }

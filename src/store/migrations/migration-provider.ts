@@ -9,6 +9,7 @@ import { pkiVersionMigration } from './0005-pki-version.js';
 import { kicksMigration } from './0006-kicks.js';
 import { authFailuresMigration } from './0007-auth-failures.js';
 import { registryQuotaMigration } from './0008-registry-quota.js';
+import { hostsMigration } from './0009-hosts.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -21,6 +22,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0006_kicks': kicksMigration(),
     '0007_auth_failures': authFailuresMigration(),
     '0008_registry_quota': registryQuotaMigration(),
+    '0009_hosts': hostsMigration(),
   };
 }
 
