@@ -7,7 +7,7 @@ const layer = (files, patterns) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns }] },
 });
-const adapters = ['**/store/**', '**/engine/**', '**/host/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/config/**', '**/gateway/**', '**/net/**'];
+const adapters = ['**/store/**', '**/engine/**', '**/host/**', '**/pki/**', '**/api/**', '**/reconciler/**', '**/cli/**', '**/server/**', '**/config/**', '**/gateway/**', '**/net/**', '**/registry/**'];
 /** What the gateway may never import (the PKI: its tests only). */
 const gatewayOuter = ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/reconciler/**', '**/config/**', 'dockerode', 'kysely'];
 
@@ -82,6 +82,10 @@ export default tseslint.config(
   ]),
   // …its tests issue real cluster certificates with the PKI to speak mutual TLS to it.
   layer(['src/gateway/**/*.test.ts', 'src/gateway/test-support/**'], [{ group: gatewayOuter, message: 'the gateway imports only core and net (its tests: the PKI too)' }]),
+  // registry: the private registry's front (TLS, quotas, read-only windows), its storage and token signing; it works through core.
+  layer(['src/registry/**'], [
+    { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/reconciler/**', '**/gateway/**', '**/pki/**', '**/config/**', 'dockerode', 'kysely'], message: 'the registry imports only core (and jose)' },
+  ]),
   // web: the portal is a browser client of the public HTTP API (its tests may compare with src/).
   {
     files: ['web/**'],

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { CarinaError, ErrorCode } from '../core/errors.js';
+import type { RegistryService } from '../core/registry-service.js';
 import type { ClusterService } from '../core/cluster-service.js';
 import { checkHealth } from '../core/health.js';
 import type { Store } from '../core/ports.js';
@@ -9,6 +10,7 @@ import type { Account } from '../core/types.js';
 import { Authenticator } from './authenticator.js';
 import { errorBody, httpMessage, httpStatusOf } from './http-errors.js';
 import { registerClusterRoutes } from './cluster-routes.js';
+import { registerRegistryRoutes, registerRegistryTokenRoute } from './registry-routes.js';
 import { registerPortal } from './portal/portal-plugin.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { headTimeoutOptions } from '../net/head-timeout.js';
@@ -24,6 +26,8 @@ export interface ApiDeps {
   /** The port the API's own services are built on (authentication, portal sessions, the health check); no route reads it. */
   readonly store: Store;
   readonly clusters: ClusterService;
+  /** The private registry; undefined when this server runs none (its routes answer REGISTRY_UNAVAILABLE). */
+  readonly registry?: RegistryService | undefined;
   /** Host written into endpoints and bundles. */
   readonly advertiseAddress: string;
   readonly version: string;
@@ -109,11 +113,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     await checkHealth(deps.store);
     return { status: 'ok' };
   });
+  registerRegistryTokenRoute(app, deps.registry, auth);
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => app.swagger());
   // An encapsulated plugin, so the account hook guards these routes only (their paths are the contract's).
   await app.register((v1, _opts, done) => {
     v1.addHook('onRequest', requireAccount);
     registerClusterRoutes(v1, deps);
+    registerRegistryRoutes(v1, deps.registry);
     done();
   });
   return app;

@@ -41,6 +41,8 @@ export interface DockerEngineOptions {
   /** Where lxcfs serves per-container /proc files (nodes then report their flavor's memory), checked at each node's creation; undefined when off. */
   readonly lxcfs?: (() => Promise<string | undefined>) | undefined;
   readonly images: () => Promise<NodeImages>;
+  /** A host directory laid out as /etc/docker/certs.d (the registry's CA), bound read-only into every node so its engine trusts the registry. */
+  readonly registryCerts?: string | undefined;
 }
 
 const SWARM_PORT = 2377;
@@ -142,6 +144,7 @@ export class DockerEngine implements ClusterEngine {
     const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
     const lxcfs = await this.#o.lxcfs?.();
     if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
+    if (this.#o.registryCerts) binds.push(`${this.#o.registryCerts}:/etc/docker/certs.d:ro`);
     const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
     await guard(`create node ${index}`, async () => {
       await this.#o.docker.createVolume({ Name: names.volume(c.id, index), Labels: labels });

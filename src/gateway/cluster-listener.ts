@@ -43,6 +43,8 @@ export interface ListenerConfig {
   readonly maxConnections: number;
   /** Caps every listener of the gateway shares: per client address and in total. */
   readonly caps: ConnectionCaps;
+  /** Carina's registry and the account's pull credential (see Endpoint.registryPull). */
+  readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
 }
 
 /**
@@ -68,7 +70,7 @@ export class ClusterListener {
   constructor(readonly config: ListenerConfig) {
     this.#pki = config.pki;
     this.#serial = normaliseSerial(config.pki.clientSerial);
-    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit };
+    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit, registryPull: config.registryPull };
     // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
     // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
     const timeouts = { requestTimeout: 0, ...headTimeoutOptions(config.headersTimeoutMs) };

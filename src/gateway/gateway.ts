@@ -16,6 +16,8 @@ export interface GatewayOptions {
   /** How often listeners are reconciled with the store (creations and deletions by other processes). */
   readonly syncIntervalMs?: number;
   readonly limits: GatewayLimits;
+  /** Carina's registry address and the pull credential of a cluster's account, when a registry runs. */
+  readonly registryPull?: ((cluster: Cluster) => Promise<{ address: string; header: string }>) | undefined;
 }
 
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
@@ -119,7 +121,12 @@ export class Gateway implements EndpointNotifier {
     else this.#versions.set(cluster.id, version);
     const existing = this.#listeners.get(cluster.id);
     if (existing) return existing.update(pki);
+    const registryPull = await this.#o.registryPull?.(cluster).catch((e: unknown) => {
+      this.#o.log(`gateway: no registry pull credential for cluster ${cluster.id}: ${describeCause(e)}`);
+      return undefined;
+    });
     const listener = new ClusterListener({
+      registryPull,
       clusterId: cluster.id,
       clusterName: cluster.name,
       account: cluster.accountName,

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { pulledImage, pullAuthToInject } from '../core/registry-pull.js';
 import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, violationStatus, type PolicyRequest } from '../core/policy.js';
 import { MUTATING, type AuditLog } from './audit-log.js';
 import { pipeCoalesced } from './coalesce.js';
@@ -18,6 +19,15 @@ export interface Endpoint {
   /** Keep-alive connections to that socket. */
   readonly agent: http.Agent;
   readonly audit: AuditLog;
+  /** Carina's registry and the account's pull credential for it (`X-Registry-Auth`), when there is one. */
+  readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
+}
+
+/** The account's pull credential when this request pulls from Carina's registry without credentials of its own. */
+function injectedAuth(ep: Endpoint, req: IncomingMessage, method: string, target: RequestTarget, body?: unknown): string | undefined {
+  if (!ep.registryPull || target.policyPath === undefined) return undefined;
+  const image = pulledImage(method, target.policyPath, target.query, body);
+  return pullAuthToInject(image, ep.registryPull.address, headerValue(req.rawHeaders, 'x-registry-auth'), ep.registryPull.header);
 }
 
 /** Who sent a request: the serial of the client certificate it presented. */
@@ -72,7 +82,7 @@ export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage
   if (!needs.body && needs.nodeRoleOf === undefined && exec === undefined) {
     const decision = evaluatePolicy(request);
     if (!decision.allowed) refuse(decision.violation.code, decision.violation.message);
-    else forward(ep, caller, req, res, target, framing.body);
+    else forward(ep, caller, req, res, target, framing.body, injectedAuth(ep, req, method, target));
     return;
   }
   if (exec !== undefined) {
@@ -95,7 +105,7 @@ export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage
     const decision = evaluatePolicy({ ...request, body: body.value, nodeRole, networks });
     if (!decision.allowed) return refuse(decision.violation.code, decision.violation.message);
     // What the policy read, re-serialised: never the client's own bytes.
-    forward(ep, caller, req, res, target, { kind: 'checked', bytes: body.forward });
+    forward(ep, caller, req, res, target, { kind: 'checked', bytes: body.forward }, injectedAuth(ep, req, method, target, body.value));
   })().catch((e: unknown) => {
     if (!res.headersSent) sendError(res, 502, PolicyCode.ENGINE_UNREACHABLE, `gateway failure: ${e instanceof Error ? e.message : String(e)}`, true);
     else res.destroy();
@@ -146,17 +156,18 @@ async function relayVerified(ep: Endpoint, caller: Caller, req: IncomingMessage,
 }
 
 /** Streams the request to the manager's engine and the response back, each request framed explicitly. */
-function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, body: Body): void {
+function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, body: Body, registryAuth?: string): void {
   const method = req.method ?? 'GET';
   // No Accept-Encoding upstream: the engine would gzip archives (cp, save) at ~40 MB/s, far slower than any link.
   // No Expect either: this side already answered 100 Continue and streams the body at once.
-  const drop = ['accept-encoding', 'expect', 'content-length'];
+  // With Carina's registry, the account's pull credential replaces an empty X-Registry-Auth (proxy: injectedAuth).
+  const drop = ['accept-encoding', 'expect', 'content-length', ...(registryAuth === undefined ? [] : ['x-registry-auth'])];
   const framing =
     body.kind === 'checked' ? ['Content-Length', String(body.bytes.length)]
     : body.kind === 'length' ? ['Content-Length', body.length]
     : body.kind === 'chunked' ? ['Transfer-Encoding', 'chunked']
     : NO_BODY.has(method.toUpperCase()) ? [] : ['Content-Length', '0'];
-  const headers = requestHeaders(req.rawHeaders, drop, framing);
+  const headers = requestHeaders(req.rawHeaders, drop, [...framing, ...(registryAuth === undefined ? [] : ['X-Registry-Auth', registryAuth])]);
   const upstream = http.request({ socketPath: ep.socketPath, agent: ep.agent, method, path: target.forward, headers });
   const checked = target.policyPath !== undefined && needsStoredCheck(method, target.policyPath);
   upstream.on('response', (up) => {

@@ -49,6 +49,8 @@ export const HOST_PACKAGES: ReadonlyArray<readonly [command: string, pkg: string
   ['dockerd', 'docker.io'],
   ['debootstrap', 'debootstrap'],
   ['busybox', 'busybox-static'],
+  // The private registry (Docker Distribution 2.8); Carina runs it with its own configuration (docs/registry.md).
+  ['docker-registry', 'docker-registry'],
 ]);
 
 const POLL_MS = 100;

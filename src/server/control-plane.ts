@@ -27,6 +27,7 @@ import { openStore } from '../store/open-store.js';
 import { preparePrivateDataDir } from './data-dir.js';
 import { openFrontDoor, reloadOnChange } from './front-door.js';
 import { loadSecretKey } from './secret-key.js';
+import { prepareRegistry } from './registry-wiring.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
 export interface ControlPlane {
@@ -74,6 +75,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       (e: unknown) => log(`node engine: ${describeCause(e)}`),
     );
   }
+  const registry = await prepareRegistry({ config, secretKey, store, userns, hostEngine: host, log });
   const pki = new X509Pki();
   let images: Promise<NodeImages> | undefined;
   const loadImages = (): Promise<NodeImages> => {
@@ -103,6 +105,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     instance: config.instance,
     nodeSubnetPool: config.nodeSubnetPool,
     images: loadImages,
+    registryCerts: registry?.nodeCertsDir,
   });
   const dnsNames = (c: Cluster) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
   const ipAddresses = [...new Set([config.advertiseAddress, config.publishAddress].filter((a) => /^[\d.:a-fA-F]+$/.test(a)))];
@@ -120,7 +123,14 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     swarmLossGraceMs: 10_000,
   });
   // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
-  const gateway = new Gateway({ store, host: config.publishAddress, socketOf: (id) => engine.managerSocket(id), log, limits: config.gatewayLimits });
+  const gateway = new Gateway({
+    store,
+    host: config.publishAddress,
+    socketOf: (id) => engine.managerSocket(id),
+    log,
+    limits: config.gatewayLimits,
+    registryPull: registry && ((c) => registry.pullAuth({ id: c.accountId, name: c.accountName })),
+  });
   // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
   // leader through the store: a kick row it takes within 250 ms (else its periodic pass), and its
   // gateway sync (1 s).
@@ -161,6 +171,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     log,
     async onElected() {
       await gateway.start();
+      // The registry is the leader's, as the gateways are: one process on its storage.
+      await registry?.lead(api).catch((e: unknown) => log(`registry: could not start (${describeCause(e)}); pushes and pulls fail until the next start`));
       // Build the images now so the first create doesn't wait for them (about a minute, once).
       loadImages().catch((e: unknown) => log(`node image: ${describeCause(e)}`));
       reconciler.start();
@@ -169,6 +181,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     },
     async onDeposed() {
       await gateway.close();
+      await registry?.standDown();
       await autoscaler.stop();
       await retention.stop();
       await reconciler.stop();
@@ -177,6 +190,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const api = await buildApi({
     store,
     clusters,
+    registry: registry?.service,
     advertiseAddress: config.advertiseAddress,
     version,
     log,

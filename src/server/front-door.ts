@@ -70,23 +70,36 @@ export async function openFrontDoor(config: ServerConfig, secretKey: Buffer, log
     return { scheme: 'https', tls: await read(), reload: read, watched: [door.certFile, door.keyFile] };
   }
   const pki = new X509Pki();
-  const ca = await platformCa(config.dataDir, secretKey, pki);
+  const ca = await platformCa(config.dataDir, secretKey, pki, PLATFORM_CA);
   const tls = await pki.issueServerCert(ca, serverNames(config));
   const caPath = join(config.dataDir, API_CA_FILE);
   log(`serving HTTPS with a certificate from Carina's own CA: clients trust ${caPath} (SHA-256 fingerprint ${new X509Certificate(ca.caCert).fingerprint256}); e.g. carina --cacert ${caPath}, curl --cacert ${caPath}`);
   return { scheme: 'https', tls, watched: [] };
 }
 
-/** The CA, made on first start; replicas sharing the data dir share it (the first to start writes it). */
-async function platformCa(dataDir: string, secretKey: Buffer, pki: X509Pki): Promise<{ caCert: string; caKey: string }> {
+/** A CA of the platform's own kept in the data dir: its name, the certificate's file, the sealed pair's file. */
+export interface SealedCaFiles {
+  readonly name: string;
+  readonly certFile: string;
+  readonly sealedFile: string;
+}
+
+/** The platform CA: the API's self-issued certificates and the registry's. */
+export const PLATFORM_CA: SealedCaFiles = Object.freeze({ name: 'carina-api', certFile: API_CA_FILE, sealedFile: API_CA_SEALED });
+
+/**
+ * A CA made on first start and kept in the data dir, its key sealed with the secret key; replicas
+ * sharing the data dir share it (the first to start writes it).
+ */
+export async function platformCa(dataDir: string, secretKey: Buffer, pki: X509Pki, files: SealedCaFiles): Promise<{ caCert: string; caKey: string }> {
   const sealer = createKeySealer(secretKey);
-  const sealedPath = join(dataDir, API_CA_SEALED);
+  const sealedPath = join(dataDir, files.sealedFile);
   let stored: { caCert: string; caKey: string };
   try {
     stored = JSON.parse(await readFile(sealedPath, 'utf8')) as { caCert: string; caKey: string };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the API's CA ${sealedPath}: ${(e as Error).message}`);
-    const made = await pki.createCa('carina-api');
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the CA ${sealedPath}: ${(e as Error).message}`);
+    const made = await pki.createCa(files.name);
     stored = { caCert: made.caCert, caKey: sealer.seal(made.caKey) };
     // Written whole under another name, then linked: a replica starting at the same time reads all of it or none.
     const tmp = `${sealedPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -100,11 +113,11 @@ async function platformCa(dataDir: string, secretKey: Buffer, pki: X509Pki): Pro
       await rm(tmp, { force: true });
     }
   }
-  const caPath = join(dataDir, API_CA_FILE);
+  const caPath = join(dataDir, files.certFile);
   const caTmp = `${caPath}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(caTmp, stored.caCert, { mode: 0o600 });
   await rename(caTmp, caPath);
-  return { caCert: stored.caCert, caKey: sealer.open(stored.caKey, `the API's CA key in ${sealedPath}`) };
+  return { caCert: stored.caCert, caKey: sealer.open(stored.caKey, `the CA key in ${sealedPath}`) };
 }
 
 /** The names clients reach the API by: the listen and advertise addresses, this host's names and (for 0.0.0.0) every interface address. */

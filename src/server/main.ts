@@ -8,6 +8,7 @@ import { pingQuick } from '../engine/node-client.js';
 import { ensureNodeEngine } from '../host/node-engine.js';
 import { openStore } from '../store/open-store.js';
 import { registerAccountCommands } from './accounts-command.js';
+import { registerRegistryCommands } from './registry-command.js';
 import { preparePrivateDataDir } from './data-dir.js';
 import { describeLease } from './lease-description.js';
 import { CONTROL_PLANE_LEASE } from '../reconciler/leadership.js';
@@ -75,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
     }
   };
   registerAccountCommands(program, config, withStore, out);
+  registerRegistryCommands(program, config, withStore, out);
   program
     .command('leader')
     .description('which replica holds the control-plane lease (runs the reconciler and the gateways)')

@@ -55,6 +55,9 @@ export class TestServer {
       CARINA_PORT_RANGE: `${portBase}-${portBase + 19}`,
       CARINA_INSTANCE: this.instance,
       CARINA_RECONCILE_INTERVAL_MS: '2000',
+      // The registry is the registry tests' business (CARINA_REGISTRY=on there), each server on ports of its own.
+      CARINA_REGISTRY: 'off',
+      CARINA_REGISTRY_PORT: String(42000 + slot * 2),
       ...of?.env,
       ...options.env,
       CARINA_LISTEN: `${host}:${this.port}`,
@@ -140,6 +143,15 @@ export class TestServer {
   /** Removes every Docker object of this server's instance, and stops it. */
   async cleanup(): Promise<void> {
     await this.kill();
+    // A killed leader leaves its registry running (as a crashed one would: the next start adopts it).
+    const registryPid = Number(readLog(join(this.dataDir, 'registry.pid'))?.split('\n')[0]);
+    if (Number.isInteger(registryPid) && registryPid > 0) {
+      try {
+        process.kill(registryPid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
     await this.#trusting?.destroy();
     this.#trusting = undefined;
     this.keptLog = readLog(this.logFile) ?? this.keptLog;

@@ -1,0 +1,248 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { namespaceOfRepository } from '../core/registry-access.js';
+
+/** What the token route answers (the API serves it: authentication lives there). */
+export interface TokenAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Inputs of RegistryFront. */
+export interface RegistryFrontOptions {
+  readonly listenHost: string;
+  readonly port: number;
+  readonly tls: { readonly cert: string; readonly key: string };
+  /** The docker-registry process on loopback. */
+  readonly backendUrl: string;
+  /** `GET /token?…` with the client's Authorization, from `client` (its address). */
+  readonly token: (authorization: string | undefined, query: string, client: string) => Promise<TokenAnswer>;
+  /** Quota and usage of a namespace (undefined: no such account: the registry will refuse it anyway). */
+  readonly quota: (namespace: string) => Promise<{ quotaBytes: number; usedBytes: number } | undefined>;
+  /** A token that may push to `repository`: for cancelling an upload refused for its quota. */
+  readonly pushToken: (repository: string) => Promise<string>;
+  readonly headersTimeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * A push whose blobs arrived and whose manifest has not: garbage collection must not run under it
+ * (its blobs are in no manifest yet). One silent this long was given up by its client.
+ */
+const OPEN_PUSH_IDLE_MS = 30_000;
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
+const UPLOAD = /^\/v2\/(.+)\/blobs\/uploads(\/[^/]*)?$/;
+const MANIFEST = /^\/v2\/(.+)\/manifests\/[^/]+$/;
+
+/** Sizes for messages. */
+function mib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function registryError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ errors: [{ code, message, detail: null }] });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'docker-distribution-api-version': 'registry/2.0', ...headers });
+  res.end(body);
+}
+
+/**
+ * The registry's public face: TLS with the platform's certificate, the token route, and the
+ * registry's API passed through to docker-registry on loopback, with what the registry itself
+ * cannot do: a per-account storage quota checked while a blob streams in (a push that would pass it
+ * is refused before the data is kept), and read-only windows for garbage collection.
+ */
+export class RegistryFront {
+  readonly #opts: RegistryFrontOptions;
+  #server: Server | undefined;
+  /** Upload bytes on their way in, by namespace. */
+  readonly #inflight = new Map<string, number>();
+  /** Repositories with a push under way (blobs sent, manifest not yet), and when they were last written. */
+  readonly #openPushes = new Map<string, number>();
+  #activeWrites = 0;
+  #mode: 'open' | 'draining' | 'closed' = 'open';
+
+  constructor(opts: RegistryFrontOptions) {
+    this.#opts = opts;
+  }
+
+  async start(): Promise<number> {
+    const server = createServer({ cert: this.#opts.tls.cert, key: this.#opts.tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
+      this.#handle(req, res).catch((e: unknown) => {
+        this.#opts.log(`registry front: ${e instanceof Error ? e.message : String(e)}`);
+        registryError(res, 502, 'UNAVAILABLE', 'the registry did not answer; try again');
+      });
+    });
+    server.headersTimeout = this.#opts.headersTimeoutMs;
+    server.requestTimeout = 0; // a layer of several GiB takes as long as it takes
+    this.#server = server;
+    server.listen(this.#opts.port, this.#opts.listenHost);
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /**
+   * Runs `work` (garbage collection) in a read-only window: new pushes are refused (503, the
+   * docker client retries), pushes under way may finish (their blobs, then their manifest) for up
+   * to `drainMs`, then every write is refused until `work` is done.
+   */
+  async readOnly<T>(work: () => Promise<T>, drainMs = 60_000): Promise<T> {
+    if (this.#mode !== 'open') throw new Error('the registry is already in a read-only window');
+    this.#mode = 'draining';
+    try {
+      const deadline = Date.now() + drainMs;
+      while (Date.now() < deadline && (this.#activeWrites > 0 || this.#pushesUnderWay() > 0)) await sleep(100);
+      this.#mode = 'closed';
+      while (this.#activeWrites > 0) await sleep(100); // an upload that was streaming when the window closed
+      return await work();
+    } finally {
+      this.#mode = 'open';
+    }
+  }
+
+  #pushesUnderWay(): number {
+    const now = Date.now();
+    for (const [repo, at] of this.#openPushes) if (now - at > OPEN_PUSH_IDLE_MS) this.#openPushes.delete(repo);
+    return this.#openPushes.size;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://registry.invalid');
+    if (url.pathname === '/token') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return registryError(res, 405, 'UNSUPPORTED', 'the token endpoint answers GET');
+      const answer = await this.#opts.token(req.headers.authorization, url.search.slice(1), req.socket.remoteAddress ?? 'unknown');
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+      res.end(answer.body);
+      return;
+    }
+    if (url.pathname !== '/v2' && !url.pathname.startsWith('/v2/')) return registryError(res, 404, 'NOT_FOUND', 'not a registry path: the registry API is under /v2/');
+    const write = req.method !== 'GET' && req.method !== 'HEAD';
+    if (!write) return this.#forward(req, res, url);
+    const upload = UPLOAD.exec(url.pathname);
+    const repository = upload?.[1] ?? MANIFEST.exec(url.pathname)?.[1];
+    if (this.#mode === 'closed' || (this.#mode === 'draining' && !(repository !== undefined && this.#openPushes.has(repository)))) {
+      return registryError(res, 503, 'UNAVAILABLE', 'the registry is briefly read-only for garbage collection: retry in a few seconds', { 'retry-after': '5' });
+    }
+    this.#activeWrites++;
+    res.once('close', () => this.#activeWrites--);
+    if (upload?.[1] !== undefined) return this.#upload(req, res, url, upload[1]);
+    await this.#forward(req, res, url, (status) => {
+      if (repository !== undefined && req.method === 'PUT' && MANIFEST.test(url.pathname) && status < 300) this.#openPushes.delete(repository);
+    });
+  }
+
+  /** A blob upload request: counted against the namespace's quota as it streams. */
+  async #upload(req: IncomingMessage, res: ServerResponse, url: URL, repository: string): Promise<void> {
+    this.#openPushes.set(repository, Date.now());
+    const namespace = namespaceOfRepository(repository);
+    const quota = await this.#opts.quota(namespace);
+    if (!quota) return this.#forward(req, res, url);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const room = () => quota.quotaBytes - quota.usedBytes - (this.#inflight.get(namespace) ?? 0);
+    const refuse = (needed: number) =>
+      `registry quota exceeded: ${namespace} may store ${mib(quota.quotaBytes)} and uses ${mib(quota.usedBytes)}; this push needs more than the ${mib(Math.max(0, quota.quotaBytes - quota.usedBytes))} left (at least ${mib(needed)} for this layer). Delete tags you no longer need (carina registry rm) and wait for garbage collection, or ask for a larger quota`;
+    if (declared > room()) return registryError(res, 403, 'DENIED', refuse(declared));
+    let counted = 0;
+    const settle = () => {
+      this.#inflight.set(namespace, (this.#inflight.get(namespace) ?? 0) - counted);
+      counted = 0;
+    };
+    res.once('close', settle);
+    let refused = false;
+    await this.#forward(req, res, url, undefined, (chunk, upstream) => {
+      if (refused) return false;
+      if (chunk.length > room()) {
+        refused = true;
+        this.#openPushes.delete(repository); // this push cannot finish
+        upstream.destroy();
+        req.unpipe();
+        res.setHeader('connection', 'close');
+        registryError(res, 403, 'DENIED', refuse(counted + chunk.length));
+        res.once('finish', () => req.socket.destroy());
+        this.#cancel(url).catch((e: unknown) => this.#opts.log(`registry front: could not cancel the refused upload ${url.pathname}: ${String(e)}`));
+        this.#opts.log(`registry: refused a push to ${repository}: quota of ${mib(quota.quotaBytes)} reached`);
+        return false;
+      }
+      counted += chunk.length;
+      this.#inflight.set(namespace, (this.#inflight.get(namespace) ?? 0) + chunk.length);
+      this.#openPushes.set(repository, Date.now());
+      return true;
+    });
+  }
+
+  /** Removes the partial upload a refusal left in the registry's upload area. */
+  async #cancel(url: URL): Promise<void> {
+    const upload = UPLOAD.exec(url.pathname);
+    if (!upload?.[1] || !upload[2] || upload[2] === '/') return;
+    const token = await this.#opts.pushToken(upload[1]);
+    await fetch(`${this.#opts.backendUrl}${url.pathname}${url.search}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  }
+
+  /**
+   * Passes a request to docker-registry and its answer back. The Host header stays the client's, so
+   * the Location of an upload names the address the client used; `filter` sees each body chunk
+   * first and stops the request by answering false.
+   */
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    done?: (status: number) => void,
+    filter?: (chunk: Buffer, upstream: ReturnType<typeof httpRequest>) => boolean,
+  ): Promise<void> {
+    const headers: IncomingHttpHeaders = {};
+    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && !name.startsWith('x-forwarded-')) headers[name] = value;
+    headers['x-forwarded-proto'] = 'https';
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    return new Promise<void>((resolve) => {
+      const backend = new URL(this.#opts.backendUrl);
+      const upstream = httpRequest({ host: backend.hostname, port: backend.port, method: req.method, path: `${url.pathname}${url.search}`, headers });
+      upstream.on('response', (answer) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        if (!res.headersSent) res.writeHead(answer.statusCode ?? 502, out);
+        answer.pipe(res);
+        answer.once('end', () => done?.(answer.statusCode ?? 502));
+      });
+      upstream.on('error', () => {
+        if (!res.headersSent) registryError(res, 502, 'UNAVAILABLE', 'the registry did not answer; try again');
+        else res.destroy();
+      });
+      res.once('close', () => {
+        if (!upstream.writableEnded || !upstream.destroyed) upstream.destroy();
+        resolve();
+      });
+      if (!filter) {
+        req.pipe(upstream);
+        return;
+      }
+      req.on('data', (chunk: Buffer) => {
+        if (!filter(chunk, upstream)) return;
+        if (!upstream.write(chunk)) {
+          req.pause();
+          upstream.once('drain', () => req.resume());
+        }
+      });
+      req.once('end', () => upstream.end());
+    });
+  }
+}
