@@ -29,7 +29,7 @@ function tourScript(markdown: string): string {
 }
 
 describe('the documented commands work as written', () => {
-  const server = new TestServer('clidocs');
+  const server = new TestServer('clidocs', { env: { CARINA_REGISTRY: 'on' } });
   let key = '';
   const sandboxes: CliSandbox[] = [];
   const sandbox = (name: string, env: Record<string, string>) => {
@@ -49,7 +49,7 @@ describe('the documented commands work as written', () => {
 
   it('docs/ci.md: the job script runs end to end and leaves nothing behind', async () => {
     const files = recipeFiles(read('ci.md'));
-    expect([...files.keys()].sort()).toEqual(['deploy.sh', 'docker-compose.yml', 'stack.yml']);
+    expect([...files.keys()].sort()).toEqual(['Dockerfile', 'deploy.sh', 'docker-compose.yml', 'stack.yml']);
     // The CI job's environment: secrets as variables, plus a CA-bundle variable some runners set.
     const cli = sandbox('recipe', { CI: 'true', CI_JOB_ID: '4242', CARINA_USERNAME: 'ci', REQUESTS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt' });
     for (const [name, text] of files) await writeFile(join(cli.dir, name), text);
@@ -60,6 +60,7 @@ describe('the documented commands work as written', () => {
     expect(r.stdout).toContain('swarm of 2 nodes');
     expect(r.stdout).toContain('compose: web answered');
     expect(r.stdout).toContain('stack: app_worker 2/2');
+    expect(r.stdout).toMatch(/^registry: hello 2\/2 from [\d.]+:\d+\/ci\/hello:ci-4242$/m);
     expect(r.stdout).toMatch(/^ci-4242\s+container1-4G\s+2\s+false\s+deleted$/m);
     expect(JSON.parse((await cli.carina(['ls', '--json'])).stdout)).toEqual({ clusters: [] });
     expect(await countLabelled(`carina.instance=${server.instance}`)).toEqual({ containers: 0, volumes: 0, networks: 0 });

@@ -28,6 +28,8 @@ export interface ClusterServiceDeps {
   readonly bundles: CredentialsBundler;
   /** Host the bundle's docker client calls (the advertised address). */
   readonly endpointHost: string;
+  /** The registry's address, for the bundle's README (namespace: the account's name). */
+  readonly registryAddress?: string | undefined;
 }
 
 /** A cluster and how many of its nodes are Ready. */
@@ -170,7 +172,8 @@ export class ClusterService {
     const { cluster, pki } = await this.#credentials(account, name);
     const clientSerial = pki.clientSerial;
     if (heldSerials.includes(clientSerial)) return { kind: 'unchanged', cluster, clientSerial };
-    const archive = await this.#d.bundles.zip({ pki, clusterName: cluster.name, host: this.#d.endpointHost, port: cluster.port });
+    const registry = this.#d.registryAddress === undefined ? undefined : { address: this.#d.registryAddress, namespace: cluster.accountName };
+    const archive = await this.#d.bundles.zip({ pki, clusterName: cluster.name, host: this.#d.endpointHost, port: cluster.port, registry });
     return { kind: 'bundle', cluster, clientSerial, archive };
   }
 

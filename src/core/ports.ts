@@ -267,6 +267,8 @@ export interface BundleInput {
   readonly clusterName: string;
   readonly host: string;
   readonly port: number;
+  /** The account's registry (`HOST:PORT`) and namespace, named in the bundle's README; absent without one. */
+  readonly registry?: { readonly address: string; readonly namespace: string } | undefined;
 }
 
 /** Packs a cluster's credentials bundle: CA and client certificates, client key, docker environment scripts. */

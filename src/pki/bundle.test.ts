@@ -61,6 +61,14 @@ describe('bundleFiles', () => {
     expect(files['README.md']?.content).toContain('eval $(carina env web_prod)');
   });
 
+  it("names the account's registry and how to log in to it, only when there is one", () => {
+    const readme = bundleFiles({ ...input, registry: { address: '203.0.113.7:5443', namespace: 'alice' } })['README.md']?.content ?? '';
+    expect(readme).toContain('docker push 203.0.113.7:5443/alice/app:1');
+    expect(readme).toContain('carina registry login');
+    expect(readme).toContain('/etc/docker/certs.d/203.0.113.7:5443/ca.crt');
+    expect(files['README.md']?.content).not.toContain('registry');
+  });
+
   it('brackets IPv6 hosts', () => {
     expect(bundleFiles({ ...input, host: 'fd00::1' })['docker.env']?.content).toContain("'tcp://[fd00::1]:2376'");
   });

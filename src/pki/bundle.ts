@@ -21,7 +21,7 @@ export function bundleFiles(input: BundleInput): Record<string, BundleFile> {
     'docker.fish': { content: fishEnv(dockerHost, input.clusterName), mode: PUBLIC },
     'docker.ps1': { content: powershellEnv(dockerHost, input.clusterName), mode: PUBLIC },
     'docker.cmd': { content: cmdEnv(dockerHost, input.clusterName), mode: PUBLIC },
-    'README.md': { content: readme(input.clusterName, dockerHost), mode: PUBLIC },
+    'README.md': { content: readme(input.clusterName, dockerHost, input.registry), mode: PUBLIC },
   };
 }
 
@@ -111,7 +111,27 @@ set "CARINA_CLUSTER_NAME=${clusterName}"
 `);
 }
 
-function readme(clusterName: string, dockerHost: string): string {
+/** The README's section on the account's private registry. */
+function registrySection(registry: BundleInput['registry']): string {
+  if (!registry) return '';
+  const { address, namespace } = registry;
+  return `
+## Your private registry
+
+Images you push to \`${address}/${namespace}/…\` run on every node of your clusters, with no login on the nodes:
+
+\`\`\`sh
+carina registry login                      # trusts the registry's CA and runs docker login ${address} -u ${namespace}
+docker build -t ${address}/${namespace}/app:1 . && docker push ${address}/${namespace}/app:1
+docker service create --replicas 3 ${address}/${namespace}/app:1
+\`\`\`
+
+Without the CLI: \`docker login ${address} -u ${namespace}\` with your API key as the password, after putting the CA of
+\`GET /v1/registry\` (\`ca_pem\`) in \`/etc/docker/certs.d/${address}/ca.crt\` on the machine that pushes.
+`;
+}
+
+function readme(clusterName: string, dockerHost: string, registry: BundleInput['registry']): string {
   return `# Carina cluster ${clusterName}
 
 Credentials for the Docker endpoint \`${dockerHost}\` (mutual TLS).
@@ -138,7 +158,7 @@ Other shells: \`source docker.fish\` (fish), \`. .\\docker.ps1\` (PowerShell), \
 | \`docker.env\`, \`docker.fish\`, \`docker.ps1\`, \`docker.cmd\` | set DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH | no |
 
 Anyone holding \`key.pem\` and \`cert.pem\` has full control of the cluster's Docker engine: treat them like a password.
-`;
+${registrySection(registry)}`;
 }
 
 function crlf(text: string): string {

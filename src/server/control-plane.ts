@@ -152,6 +152,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     usage: (c) => reconciler.usage(c, { withStats: true }),
     bundles: { zip: buildBundle },
     endpointHost: config.advertiseAddress,
+    registryAddress: registry?.address,
   });
   const autoscaler = new Autoscaler({
     store,

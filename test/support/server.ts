@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +151,11 @@ export class TestServer {
       } catch {
         /* gone already */
       }
+    }
+    // `carina registry login` as root trusts this server's registry in the host daemon's certs.d: forget it.
+    const certsD = '/etc/docker/certs.d';
+    for (const entry of existsSync(certsD) ? readdirSync(certsD) : []) {
+      if (entry.endsWith(`:${this.env.CARINA_REGISTRY_PORT}`)) rmSync(join(certsD, entry), { recursive: true, force: true });
     }
     await this.#trusting?.destroy();
     this.#trusting = undefined;
