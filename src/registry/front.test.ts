@@ -1,0 +1,358 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { X509Pki } from '../pki/x509-pki.js';
+import { RegistryFront, type RegistryFrontOptions, type TokenAnswer } from './front.js';
+
+// The registry's front on a real TLS socket, in front of a fake docker-registry that answers as
+// Distribution does and records what reached it: quotas checked while a blob streams in, the
+// read-only window of garbage collection, the token route, and what is passed through.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  bytes: Buffer;
+  ended: boolean;
+}
+
+/** A stand-in for docker-registry: Distribution's statuses and Location headers; every request and its bytes recorded. */
+class FakeBackend {
+  readonly received: Received[] = [];
+  /** Bytes of uploads committed by `PUT …?digest=` (what the registry's storage then holds), by namespace. */
+  readonly stored = new Map<string, number>();
+  readonly #uploads = new Map<string, number>();
+  #server: Server | undefined;
+  #next = 0;
+  url = '';
+
+  async start(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes: Buffer.alloc(0), ended: false };
+      this.received.push(r);
+      req.on('data', (chunk: Buffer) => (r.bytes = Buffer.concat([r.bytes, chunk])));
+      req.on('end', () => {
+        r.ended = true;
+        this.#answer(r, res);
+      });
+    });
+    this.#server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => this.#server?.once('listening', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  #answer(r: Received, res: ServerResponse): void {
+    const path = new URL(r.url, 'http://x').pathname;
+    const upload = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(path);
+    const common = { 'docker-distribution-api-version': 'registry/2.0', 'content-length': '0' };
+    if (r.method === 'POST' && upload) {
+      const uuid = `uuid-${++this.#next}`;
+      this.#uploads.set(uuid, 0);
+      res.writeHead(202, { ...common, location: `/v2/${upload[1]}/blobs/uploads/${uuid}?_state=state-${uuid}`, 'docker-upload-uuid': uuid, range: '0-0' });
+    } else if (r.method === 'PATCH' && upload?.[2]) {
+      const total = (this.#uploads.get(upload[2]) ?? 0) + r.bytes.length;
+      this.#uploads.set(upload[2], total);
+      res.writeHead(202, { ...common, location: `/v2/${upload[1]}/blobs/uploads/${upload[2]}?_state=next-${upload[2]}`, range: `0-${total - 1}`, 'docker-upload-uuid': upload[2] });
+    } else if (r.method === 'PUT' && upload?.[2]) {
+      const total = (this.#uploads.get(upload[2]) ?? 0) + r.bytes.length;
+      this.#uploads.delete(upload[2]);
+      const namespace = upload[1]?.split('/')[0] ?? '';
+      this.stored.set(namespace, (this.stored.get(namespace) ?? 0) + total);
+      res.writeHead(201, { ...common, location: `/v2/${upload[1]}/blobs/sha256:0` });
+    } else if (r.method === 'PUT' && /\/manifests\//.test(path)) {
+      res.writeHead(201, { ...common, 'docker-content-digest': 'sha256:1' });
+    } else if (r.method === 'DELETE') {
+      res.writeHead(204, common);
+    } else {
+      const body = JSON.stringify({ ok: true });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'proxy-authenticate': 'Basic', 'keep-alive': 'timeout=5', 'x-backend': 'yes' });
+      res.end(body);
+      return;
+    }
+    res.end();
+  }
+
+  /** Everything the backend received for `method` on paths starting with `prefix`. */
+  requests(method: string, prefix = '/'): Received[] {
+    return this.received.filter((r) => r.method === method && r.url.startsWith(prefix));
+  }
+
+  async close(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise((resolve) => this.#server?.close(resolve));
+  }
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+let ca: { caCert: string; caKey: string };
+let tls: { cert: string; key: string };
+
+beforeAll(async () => {
+  const pki = new X509Pki();
+  ca = await pki.createCa('front-test');
+  tls = await pki.issueServerCert(ca, { dnsNames: [], ipAddresses: ['127.0.0.1'] });
+});
+
+const running: Array<{ front: RegistryFront; backend: FakeBackend }> = [];
+afterEach(async () => {
+  for (const { front, backend } of running.splice(0)) {
+    await front.close();
+    await backend.close();
+  }
+});
+
+/** A front on 127.0.0.1:0 before a fresh fake backend; `quota` by namespace (bytes), usage what the backend stored. */
+async function setUp(quotaBytes: number, overrides: Partial<RegistryFrontOptions> = {}) {
+  const backend = new FakeBackend();
+  await backend.start();
+  const pushTokens: string[] = [];
+  const log: string[] = [];
+  const front = new RegistryFront({
+    listenHost: '127.0.0.1',
+    port: 0,
+    tls,
+    backendUrl: backend.url,
+    headersTimeoutMs: 5_000,
+    log: (line) => log.push(line),
+    token: () => Promise.resolve({ status: 500, headers: {}, body: 'unused' }),
+    quota: (namespace) => Promise.resolve({ quotaBytes, usedBytes: backend.stored.get(namespace) ?? 0 }),
+    pushToken: (repository) => {
+      pushTokens.push(repository);
+      return Promise.resolve(`push-token-${repository}`);
+    },
+    ...overrides,
+  });
+  const port = await front.start();
+  running.push({ front, backend });
+  return { front, backend, port, pushTokens, log };
+}
+
+/**
+ * An HTTPS request to the front that can stream its body: `write` sends a chunk, `end` finishes it;
+ * `answer` settles with the response (or the error that cut the connection).
+ */
+function open(port: number, method: string, path: string, headers: Record<string, string> = {}) {
+  const req = httpsRequest({ host: '127.0.0.1', servername: 'localhost', port, method, path, headers, ca: ca.caCert, agent: false });
+  let answered = false;
+  const answer = new Promise<Answer>((resolve, reject) => {
+    req.once('response', (res) => {
+      answered = true;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+  });
+  answer.catch(() => undefined); // awaited by the test when it matters
+  return {
+    req,
+    answer,
+    answered: () => answered,
+    /** Writes `chunk` and waits until it left (or the request was cut). */
+    write: (chunk: Buffer) => new Promise<void>((resolve) => void req.write(chunk, () => resolve())),
+    end: (chunk?: Buffer) => {
+      req.end(chunk);
+      return answer;
+    },
+  };
+}
+
+/** A whole request with a body at once. */
+function send(port: number, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  return open(port, method, path, body ? { 'content-length': String(body.length), ...headers } : headers).end(body);
+}
+
+async function until(condition: () => boolean, what: string, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function errorsOf(a: Answer): Array<{ code: string; message: string }> {
+  return (JSON.parse(a.body) as { errors: Array<{ code: string; message: string }> }).errors;
+}
+
+const UPLOAD = '/v2/alice/app/blobs/uploads/uuid-7?_state=abc';
+
+describe('RegistryFront: the quota, while a blob streams in', () => {
+  it('refuses a streamed (chunked) PATCH that goes over the quota with DENIED naming it, keeps the rest from the registry and cancels the upload', async () => {
+    const { backend, port, pushTokens } = await setUp(1 * MiB);
+    const patch = open(port, 'PATCH', UPLOAD, { 'content-type': 'application/octet-stream' }); // no Content-Length: chunked
+    let sent = 0;
+    for (let i = 0; i < 64 && !patch.answered(); i++) {
+      await patch.write(randomBytes(64 * KiB));
+      sent += 64 * KiB;
+      await sleep(2);
+    }
+    const answer = await patch.answer;
+    expect(answer.status).toBe(403);
+    const [error] = errorsOf(answer);
+    expect(error?.code).toBe('DENIED');
+    expect(error?.message).toMatch(/registry quota exceeded: alice may store 1\.0 MiB/);
+    expect(sent).toBeGreaterThan(1 * MiB);
+    const [forwarded] = backend.requests('PATCH');
+    expect(forwarded?.bytes.length).toBeLessThanOrEqual(1 * MiB);
+    expect(forwarded?.bytes.length).toBeLessThan(sent);
+    await until(() => backend.requests('DELETE').length > 0, 'the cancelling DELETE');
+    const [cancel] = backend.requests('DELETE');
+    expect(cancel?.url).toBe(UPLOAD);
+    expect(cancel?.headers.authorization).toBe('Bearer push-token-alice/app');
+    expect(pushTokens).toEqual(['alice/app']);
+  });
+
+  it('refuses a PATCH whose Content-Length is above the room left before anything reaches the registry', async () => {
+    const { backend, port } = await setUp(1 * MiB);
+    backend.stored.set('alice', 512 * KiB);
+    const patch = open(port, 'PATCH', UPLOAD, { 'content-length': String(600 * KiB) });
+    patch.req.flushHeaders(); // the head only: the refusal must not wait for the body
+    const answer = await patch.answer;
+    patch.req.destroy();
+    expect(answer.status).toBe(403);
+    expect(errorsOf(answer)[0]).toMatchObject({ code: 'DENIED', message: expect.stringMatching(/quota exceeded: alice may store 1\.0 MiB and uses 0\.5 MiB/) as unknown });
+    expect(backend.received).toEqual([]);
+  });
+
+  it('passes an upload under the quota byte for byte, and the Location the registry sent comes back unchanged', async () => {
+    const { backend, port } = await setUp(1 * MiB);
+    const started = await send(port, 'POST', '/v2/alice/app/blobs/uploads/');
+    expect(started.status).toBe(202);
+    expect(started.headers.location).toBe('/v2/alice/app/blobs/uploads/uuid-1?_state=state-uuid-1');
+    const body = randomBytes(700 * KiB);
+    const patch = open(port, 'PATCH', started.headers.location ?? '');
+    for (let i = 0; i < body.length; i += 100 * KiB) await patch.write(body.subarray(i, i + 100 * KiB));
+    const answer = await patch.end();
+    expect(answer.status).toBe(202);
+    expect(answer.headers.location).toBe('/v2/alice/app/blobs/uploads/uuid-1?_state=next-uuid-1');
+    expect(answer.headers.range).toBe(`0-${body.length - 1}`);
+    expect(backend.requests('PATCH')[0]?.bytes.equals(body)).toBe(true);
+    const put = await send(port, 'PUT', `${answer.headers.location ?? ''}&digest=sha256:0`);
+    expect(put.status).toBe(201);
+    expect(backend.requests('DELETE')).toEqual([]);
+  });
+
+  it('counts the bytes of an upload under way against another upload of the same namespace', async () => {
+    const { backend, port } = await setUp(1 * MiB);
+    const first = open(port, 'PATCH', '/v2/alice/app/blobs/uploads/uuid-a?_state=a');
+    for (let i = 0; i < 7; i++) await first.write(randomBytes(100 * KiB));
+    await until(() => backend.requests('PATCH', '/v2/alice/app/')[0]?.bytes.length === 700 * KiB, 'the first upload reaching the registry');
+    const second = open(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-b?_state=b');
+    for (let i = 0; i < 7 && !second.answered(); i++) {
+      await second.write(randomBytes(100 * KiB));
+      await sleep(2);
+    }
+    expect((await second.answer).status).toBe(403);
+    // The first was within the room all along; another namespace has its own.
+    expect((await first.end()).status).toBe(202);
+    expect((await send(port, 'PATCH', '/v2/bob/app/blobs/uploads/uuid-c?_state=c', randomBytes(900 * KiB))).status).toBe(202);
+  });
+});
+
+describe('RegistryFront: read-only windows for garbage collection', () => {
+  it('refuses new pushes (503, Retry-After) while draining, lets the push under way finish, and runs the work only when no write is active', async () => {
+    const { front, backend, port } = await setUp(10 * MiB);
+    const started = await send(port, 'POST', '/v2/alice/app/blobs/uploads/');
+    const location = started.headers.location ?? '';
+    const patch = open(port, 'PATCH', location);
+    await patch.write(randomBytes(64 * KiB));
+    await until(() => backend.requests('PATCH').length === 1, 'the PATCH reaching the registry');
+
+    let worked = false;
+    const window = front.readOnly(() => {
+      worked = true;
+      return Promise.resolve('collected');
+    });
+    const refused = await send(port, 'POST', '/v2/bob/other/blobs/uploads/');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(errorsOf(refused)[0]?.code).toBe('UNAVAILABLE');
+    expect(backend.requests('POST', '/v2/bob/')).toEqual([]);
+
+    await patch.write(randomBytes(64 * KiB));
+    await sleep(250);
+    expect(worked).toBe(false); // the PATCH still streams
+    const patched = await patch.end();
+    expect(patched.status).toBe(202);
+    expect((await send(port, 'PUT', `${patched.headers.location ?? ''}&digest=sha256:0`)).status).toBe(201);
+    await sleep(250);
+    expect(worked).toBe(false); // blobs sent, manifest not yet: the push is still under way
+    expect((await send(port, 'PUT', '/v2/alice/app/manifests/1', Buffer.from('{}'))).status).toBe(201);
+    expect(await window).toBe('collected');
+    expect(worked).toBe(true);
+    expect((await send(port, 'POST', '/v2/bob/other/blobs/uploads/')).status).toBe(202);
+  });
+
+  it('refuses a second window while one is open', async () => {
+    const { front } = await setUp(MiB);
+    let release: (() => void) | undefined;
+    const first = front.readOnly(() => new Promise<void>((resolve) => (release = resolve)));
+    await expect(front.readOnly(() => Promise.resolve())).rejects.toThrow(/already in a read-only window/);
+    await until(() => release !== undefined, 'the first window to run');
+    release?.();
+    await first;
+  });
+});
+
+describe('RegistryFront: the token route and passing requests through', () => {
+  it('hands GET /token to the token callback with the Authorization, the query and the client address, and answers what it says', async () => {
+    const calls: Array<[string | undefined, string, string]> = [];
+    const token = (authorization: string | undefined, query: string, client: string): Promise<TokenAnswer> => {
+      calls.push([authorization, query, client]);
+      return Promise.resolve({ status: 401, headers: { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="Carina registry"' }, body: '{"errors":[]}' });
+    };
+    const { backend, port } = await setUp(MiB, { token });
+    const answer = await send(port, 'GET', '/token?service=carina-registry&scope=repository%3Aalice%2Fapp%3Apull', undefined, { authorization: 'Basic YWxpY2U6eA==' });
+    expect(calls).toEqual([['Basic YWxpY2U6eA==', 'service=carina-registry&scope=repository%3Aalice%2Fapp%3Apull', expect.stringMatching(/127\.0\.0\.1$/) as unknown]]);
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toBe('Basic realm="Carina registry"');
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.body).toBe('{"errors":[]}');
+    expect(backend.received).toEqual([]);
+  });
+
+  it('answers 404 in Distribution\'s JSON for a path outside /v2, without asking the registry', async () => {
+    const { backend, port } = await setUp(MiB);
+    for (const path of ['/', '/v1/registry', '/v2x/alice']) {
+      const answer = await send(port, 'GET', path);
+      expect(answer.status, path).toBe(404);
+      expect(errorsOf(answer)[0]?.code).toBe('NOT_FOUND');
+    }
+    expect(backend.received).toEqual([]);
+  });
+
+  it('forwards no hop-by-hop header either way, tells the registry it was HTTPS, and keeps the client\'s Host', async () => {
+    const { backend, port } = await setUp(MiB);
+    const answer = await send(port, 'GET', '/v2/alice/app/tags/list?n=5', undefined, {
+      host: 'registry.example:5000',
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=5',
+      'proxy-authorization': 'Basic c2VjcmV0',
+      te: 'trailers',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-for': '203.0.113.9',
+      authorization: 'Bearer t',
+    });
+    expect(answer.status).toBe(200);
+    const [got] = backend.received;
+    expect(got?.url).toBe('/v2/alice/app/tags/list?n=5');
+    expect(got?.headers).toMatchObject({ host: 'registry.example:5000', 'x-forwarded-proto': 'https', 'x-forwarded-for': expect.stringMatching(/127\.0\.0\.1$/) as unknown, authorization: 'Bearer t' });
+    for (const name of ['keep-alive', 'proxy-authorization', 'te']) expect(got?.headers[name], name).toBeUndefined();
+    expect(answer.headers['x-backend']).toBe('yes');
+    expect(answer.headers['proxy-authenticate']).toBeUndefined();
+    expect(answer.body).toBe('{"ok":true}');
+  });
+});
