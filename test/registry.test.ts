@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +85,25 @@ docker run --rm ${address}/alice/app:1 cat /hello`,
     expect(tasks).toHaveLength(3);
     expect(new Set(tasks.map((l) => l.split(' ')[0])).size).toBe(3);
     expect(r.stdout).toContain('built by alice');
+  });
+
+  it('a control plane killed with -9, and then the registry itself, lose no pushed image', async () => {
+    const pullFresh = () =>
+      alice.shell('bash', `docker rmi -f ${address}/alice/app:1 >/dev/null 2>&1 || true; docker pull -q ${address}/alice/app:1`, {}, 60_000);
+    await server.kill();
+    await server.start();
+    const afterCrash = await pullFresh();
+    expect(afterCrash.code, afterCrash.stderr).toBe(0);
+    // The registry process outlived the control plane (adopted at restart); now it dies: the leader starts it again.
+    const pid = Number(readFileSync(join(server.dataDir, 'registry.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    let restarted: Awaited<ReturnType<typeof pullFresh>> | undefined;
+    for (let i = 0; i < 40 && restarted?.code !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      restarted = await pullFresh();
+    }
+    expect(restarted?.code, restarted?.stderr).toBe(0);
+    expect(Number(readFileSync(join(server.dataDir, 'registry.pid'), 'utf8').split('\n')[0])).not.toBe(pid);
   });
 
   it('bob can neither pull nor list alice\'s repository, nor read the catalog', async () => {

@@ -32,7 +32,7 @@ export interface RegistryFrontOptions {
  * A push whose blobs arrived and whose manifest has not: garbage collection must not run under it
  * (its blobs are in no manifest yet). One silent this long was given up by its client.
  */
-const OPEN_PUSH_IDLE_MS = 30_000;
+const OPEN_PUSH_IDLE_MS = 15_000;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
 const UPLOAD = /^\/v2\/(.+)\/blobs\/uploads(\/[^/]*)?$/;
 const MANIFEST = /^\/v2\/(.+)\/manifests\/[^/]+$/;
