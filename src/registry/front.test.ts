@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { X509Pki } from '../pki/x509-pki.js';
 import { RegistryFront, type RegistryFrontOptions, type TokenAnswer } from './front.js';
 
@@ -259,6 +259,65 @@ describe('RegistryFront: the quota, while a blob streams in', () => {
     // The first was within the room all along; another namespace has its own.
     expect((await first.end()).status).toBe(202);
     expect((await send(port, 'PATCH', '/v2/bob/app/blobs/uploads/uuid-c?_state=c', randomBytes(900 * KiB))).status).toBe(202);
+  });
+});
+
+describe('RegistryFront: the quota counts bytes the registry holds but its storage does not show yet', () => {
+  it('counts every PATCH of a blob sent in several (OCI chunked upload), until its PUT', async () => {
+    const { backend, port } = await setUp(1 * MiB);
+    const location = (await send(port, 'POST', '/v2/alice/app/blobs/uploads/')).headers.location ?? '';
+    const first = await send(port, 'PATCH', location, randomBytes(600 * KiB), { 'content-range': `0-${600 * KiB - 1}` });
+    expect(first.status).toBe(202);
+    const second = await send(port, 'PATCH', first.headers.location ?? '', randomBytes(600 * KiB), { 'content-range': `${600 * KiB}-${1200 * KiB - 1}` });
+    expect(second.status).toBe(403);
+    expect(errorsOf(second)[0]?.message).toMatch(/quota exceeded: alice may store 1\.0 MiB/);
+    expect(backend.requests('PATCH').reduce((n, r) => n + r.bytes.length, 0)).toBeLessThanOrEqual(1 * MiB);
+  });
+
+  it('counts an upload committed while another streams against the other (its view of the storage predates the commit)', async () => {
+    const { backend, port } = await setUp(1 * MiB);
+    const first = open(port, 'PATCH', '/v2/alice/app/blobs/uploads/uuid-a?_state=a');
+    await first.write(randomBytes(600 * KiB));
+    const second = open(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-b?_state=b');
+    await second.write(randomBytes(100 * KiB));
+    await until(() => backend.requests('PATCH', '/v2/alice/db/')[0]?.bytes.length === 100 * KiB, 'the second upload reaching the registry');
+    const patched = await first.end();
+    expect(patched.status).toBe(202);
+    expect((await send(port, 'PUT', `${patched.headers.location ?? ''}&digest=sha256:0`)).status).toBe(201);
+    expect(backend.stored.get('alice')).toBe(600 * KiB);
+    for (let i = 0; i < 5 && !second.answered(); i++) {
+      await second.write(randomBytes(100 * KiB));
+      await sleep(2);
+    }
+    if (!second.answered()) second.req.end();
+    expect((await second.answer).status).toBe(403);
+    expect(backend.requests('PATCH', '/v2/alice/db/')[0]?.bytes.length).toBeLessThanOrEqual(1 * MiB - 600 * KiB);
+  });
+
+  it('forgets an upload left idle for 30 minutes between PATCH and PUT, and cancels it so no later PATCH adds to it', async () => {
+    const { backend, port } = await setUp(1 * MiB);
+    const location = (await send(port, 'POST', '/v2/alice/app/blobs/uploads/')).headers.location ?? '';
+    const patched = await send(port, 'PATCH', location, randomBytes(600 * KiB));
+    expect(patched.status).toBe(202);
+    expect((await send(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-8?_state=x', randomBytes(600 * KiB))).status).toBe(403);
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 31 * 60_000);
+    try {
+      expect((await send(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-9?_state=y', randomBytes(600 * KiB))).status).toBe(202);
+    } finally {
+      clock.mockRestore();
+    }
+    await until(() => backend.requests('DELETE', '/v2/alice/app/').length > 0, 'the idle upload cancelled');
+    expect(backend.requests('DELETE', '/v2/alice/app/')[0]?.url).toBe(patched.headers.location);
+  });
+
+  it('gives the room of an upload back when it is cancelled', async () => {
+    const { port } = await setUp(1 * MiB);
+    const location = (await send(port, 'POST', '/v2/alice/app/blobs/uploads/')).headers.location ?? '';
+    const patched = await send(port, 'PATCH', location, randomBytes(600 * KiB));
+    expect(patched.status).toBe(202);
+    expect((await send(port, 'DELETE', patched.headers.location ?? '')).status).toBe(204);
+    expect((await send(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-9?_state=x', randomBytes(600 * KiB))).status).toBe(202);
   });
 });
 

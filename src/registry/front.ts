@@ -33,9 +33,23 @@ export interface RegistryFrontOptions {
  * (its blobs are in no manifest yet). One silent this long was given up by its client.
  */
 const OPEN_PUSH_IDLE_MS = 15_000;
+/**
+ * An upload that sent bytes and was neither completed nor cancelled for this long was given up: its
+ * bytes stop counting against the quota, and the front cancels it so no later PATCH can add to them.
+ */
+const UPLOAD_IDLE_MS = 30 * 60_000;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
 const UPLOAD = /^\/v2\/(.+)\/blobs\/uploads(\/[^/]*)?$/;
 const MANIFEST = /^\/v2\/(.+)\/manifests\/[^/]+$/;
+
+/** An upload's bytes the registry holds that its storage's usage does not show yet. */
+interface PendingUpload {
+  readonly namespace: string;
+  bytes: number;
+  /** Last written; and where it continues (the registry's last Location), to cancel it when given up. */
+  at: number;
+  location: string | undefined;
+}
 
 /** Sizes for messages. */
 function mib(bytes: number): string {
@@ -61,8 +75,15 @@ function registryError(res: ServerResponse, status: number, code: string, messag
 export class RegistryFront {
   readonly #opts: RegistryFrontOptions;
   #server: Server | undefined;
-  /** Upload bytes on their way in, by namespace. */
-  readonly #inflight = new Map<string, number>();
+  /**
+   * Bytes the registry holds for uploads whose blob is not committed yet (streaming in, or waiting in
+   * its upload area between PATCHes and the final PUT): the storage's usage does not show them.
+   * Keyed by the upload's path (one key per request for an upload without one).
+   */
+  readonly #pending = new Map<string, PendingUpload>();
+  /** Bytes committed (blob PUT done) since the front started, by namespace: what a usage read before it misses. */
+  readonly #committed = new Map<string, number>();
+  #requests = 0;
   /** Repositories with a push under way (blobs sent, manifest not yet), and when they were last written. */
   readonly #openPushes = new Map<string, number>();
   #activeWrites = 0;
@@ -150,25 +171,59 @@ export class RegistryFront {
     });
   }
 
-  /** A blob upload request: counted against the namespace's quota as it streams. */
+  /** Bytes of `namespace`'s uploads not committed yet; forgets (and cancels) the ones given up. */
+  #pendingBytes(namespace: string): number {
+    const now = Date.now();
+    let total = 0;
+    for (const [key, upload] of this.#pending) {
+      if (now - upload.at > UPLOAD_IDLE_MS) {
+        this.#pending.delete(key);
+        if (upload.location) this.#cancel(new URL(upload.location, 'https://registry.invalid')).catch((e: unknown) => this.#opts.log(`registry front: could not cancel the idle upload ${key}: ${String(e)}`));
+      } else if (upload.namespace === namespace) total += upload.bytes;
+    }
+    return total;
+  }
+
+  /**
+   * A blob upload request: counted against the namespace's quota as it streams. The room left is
+   * the quota less the usage read at the start, less every upload's bytes not committed yet (an
+   * earlier PATCH of the same blob included), less what was committed since that read (the read does
+   * not show it; one committed while the read runs counts twice: refused early rather than kept).
+   */
   async #upload(req: IncomingMessage, res: ServerResponse, url: URL, repository: string): Promise<void> {
     this.#openPushes.set(repository, Date.now());
     const namespace = namespaceOfRepository(repository);
+    const uuid = UPLOAD.exec(url.pathname)?.[2];
+    const key = uuid && uuid !== '/' ? url.pathname : `${url.pathname}#${++this.#requests}`;
+    const committedBefore = this.#committed.get(namespace) ?? 0;
     const quota = await this.#opts.quota(namespace);
     if (!quota) return this.#forward(req, res, url);
     const declared = Number(req.headers['content-length'] ?? 0);
-    const room = () => quota.quotaBytes - quota.usedBytes - (this.#inflight.get(namespace) ?? 0);
+    const room = () => quota.quotaBytes - quota.usedBytes - this.#pendingBytes(namespace) - ((this.#committed.get(namespace) ?? 0) - committedBefore);
     const refuse = (needed: number) =>
       `registry quota exceeded: ${namespace} may store ${mib(quota.quotaBytes)} and uses ${mib(quota.usedBytes)}; this push needs more than the ${mib(Math.max(0, quota.quotaBytes - quota.usedBytes))} left (at least ${mib(needed)} for this layer). Delete tags you no longer need (carina registry rm) and wait for garbage collection, or ask for a larger quota`;
     if (declared > room()) return registryError(res, 403, 'DENIED', refuse(declared));
-    let counted = 0;
-    const settle = () => {
-      this.#inflight.set(namespace, (this.#inflight.get(namespace) ?? 0) - counted);
-      counted = 0;
-    };
-    res.once('close', settle);
+    const upload: PendingUpload = this.#pending.get(key) ?? { namespace, bytes: 0, at: Date.now(), location: undefined };
+    this.#pending.set(key, upload);
     let refused = false;
-    await this.#forward(req, res, url, undefined, (chunk, upstream) => {
+    res.once('close', () => {
+      const status = res.writableFinished ? res.statusCode : 0;
+      if (status === 201) {
+        // The blob is in the registry's storage now: usage read from here on shows it.
+        this.#committed.set(namespace, (this.#committed.get(namespace) ?? 0) + upload.bytes);
+        this.#pending.delete(key);
+      } else if (refused || status < 200 || status >= 300 || req.method === 'DELETE' || upload.bytes === 0) {
+        // Cancelled, or failed: Distribution refuses to go on with an upload whose last request failed.
+        this.#pending.delete(key);
+      } else {
+        // Waits in the registry's upload area for its next PATCH or its PUT.
+        upload.at = Date.now();
+      }
+    });
+    const answered = (_status: number, headers: IncomingHttpHeaders) => {
+      if (typeof headers.location === 'string') upload.location = headers.location;
+    };
+    await this.#forward(req, res, url, answered, (chunk, upstream) => {
       if (refused) return false;
       if (chunk.length > room()) {
         refused = true;
@@ -176,14 +231,14 @@ export class RegistryFront {
         upstream.destroy();
         req.unpipe();
         res.setHeader('connection', 'close');
-        registryError(res, 403, 'DENIED', refuse(counted + chunk.length));
+        registryError(res, 403, 'DENIED', refuse(upload.bytes + chunk.length));
         res.once('finish', () => req.socket.destroy());
         this.#cancel(url).catch((e: unknown) => this.#opts.log(`registry front: could not cancel the refused upload ${url.pathname}: ${String(e)}`));
         this.#opts.log(`registry: refused a push to ${repository}: quota of ${mib(quota.quotaBytes)} reached`);
         return false;
       }
-      counted += chunk.length;
-      this.#inflight.set(namespace, (this.#inflight.get(namespace) ?? 0) + chunk.length);
+      upload.bytes += chunk.length;
+      upload.at = Date.now();
       this.#openPushes.set(repository, Date.now());
       return true;
     });
@@ -206,7 +261,7 @@ export class RegistryFront {
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
-    done?: (status: number) => void,
+    done?: (status: number, headers: IncomingHttpHeaders) => void,
     filter?: (chunk: Buffer, upstream: ReturnType<typeof httpRequest>) => boolean,
   ): Promise<void> {
     const headers: IncomingHttpHeaders = {};
@@ -221,7 +276,7 @@ export class RegistryFront {
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         if (!res.headersSent) res.writeHead(answer.statusCode ?? 502, out);
         answer.pipe(res);
-        answer.once('end', () => done?.(answer.statusCode ?? 502));
+        answer.once('end', () => done?.(answer.statusCode ?? 502, answer.headers));
       });
       upstream.on('error', () => {
         if (!res.headersSent) registryError(res, 502, 'UNAVAILABLE', 'the registry did not answer; try again');
