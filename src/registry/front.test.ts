@@ -383,6 +383,14 @@ describe('RegistryFront: the token route and passing requests through', () => {
     expect(backend.received).toEqual([]);
   });
 
+  it('forwards no header the client\'s Connection header names (hop-by-hop too, RFC 9110 7.6.1)', async () => {
+    const { backend, port } = await setUp(MiB);
+    const answer = await send(port, 'GET', '/v2/', undefined, { connection: 'keep-alive, X-Hop', 'x-hop': 'for the front only', 'x-end': 'for the registry' });
+    expect(answer.status).toBe(200);
+    expect(backend.received[0]?.headers['x-hop']).toBeUndefined();
+    expect(backend.received[0]?.headers['x-end']).toBe('for the registry');
+  });
+
   it('answers 404 in Distribution\'s JSON for a path outside /v2, without asking the registry', async () => {
     const { backend, port } = await setUp(MiB);
     for (const path of ['/', '/v1/registry', '/v2x/alice']) {

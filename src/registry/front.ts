@@ -51,6 +51,12 @@ interface PendingUpload {
   location: string | undefined;
 }
 
+/** Headers not to pass on: the hop-by-hop ones, and those the message's Connection header names (RFC 9110 7.6.1). */
+function hopByHop(headers: IncomingHttpHeaders): (name: string) => boolean {
+  const named = new Set((headers.connection ?? '').split(',').map((n) => n.trim().toLowerCase()));
+  return (name) => HOP_BY_HOP.has(name) || named.has(name);
+}
+
 /** Sizes for messages. */
 function mib(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -265,7 +271,8 @@ export class RegistryFront {
     filter?: (chunk: Buffer, upstream: ReturnType<typeof httpRequest>) => boolean,
   ): Promise<void> {
     const headers: IncomingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && !name.startsWith('x-forwarded-')) headers[name] = value;
+    const skip = hopByHop(req.headers);
+    for (const [name, value] of Object.entries(req.headers)) if (!skip(name) && !name.startsWith('x-forwarded-')) headers[name] = value;
     headers['x-forwarded-proto'] = 'https';
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     return new Promise<void>((resolve) => {
@@ -273,7 +280,8 @@ export class RegistryFront {
       const upstream = httpRequest({ host: backend.hostname, port: backend.port, method: req.method, path: `${url.pathname}${url.search}`, headers });
       upstream.on('response', (answer) => {
         const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        const skipAnswer = hopByHop(answer.headers);
+        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !skipAnswer(name)) out[name] = value;
         if (!res.headersSent) res.writeHead(answer.statusCode ?? 502, out);
         answer.pipe(res);
         answer.once('end', () => done?.(answer.statusCode ?? 502, answer.headers));
