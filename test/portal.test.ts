@@ -1,13 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchBrowser, type TestBrowser } from './support/browser.js';
 import { BrowserNetwork } from './support/browser-network.js';
 import { extractBundle } from './support/docker-cli.js';
-import { TestServer } from './support/server.js';
+import { hostDocker, TestServer } from './support/server.js';
 
 // The portal in a real browser (Debian's chromium) against a real carina-server and engine:
 // sign in (a wrong key first), create a 1-node cluster, watch it become active without reloading,
-// download the bundle, add a node (confirmed), see 2 Ready, delete (typing the name), sign out.
+// download the bundle, add a node (confirmed), see 2 Ready, delete (typing the name), see the
+// registry with a pushed tag and delete it, sign out.
 // Screenshots of each main page go to test-artifacts/portal/.
 describe('portal (real browser, real server)', () => {
   let network: BrowserNetwork | undefined;
@@ -19,7 +23,7 @@ describe('portal (real browser, real server)', () => {
   beforeAll(async () => {
     // Its own network namespace keeps the browser out of the engine's interface churn (browser-network.ts).
     network = await BrowserNetwork.create(CHROMIUM);
-    server = new TestServer('portal', { host: network?.hostAddress });
+    server = new TestServer('portal', { host: network?.hostAddress, env: { CARINA_REGISTRY: 'on' } });
     await server.start();
     key = await server.createAccount('alice');
     // On the veth's address the server serves HTTPS with its own CA; the browser trusts that key only.
@@ -151,11 +155,40 @@ describe('portal (real browser, real server)', () => {
     await page.getByRole('heading', { name: 'No clusters yet' }).waitFor({ timeout: 60_000 });
   });
 
+  it('shows the registry: address, login line, a pushed tag, and deletes it after confirming', async () => {
+    const { page } = b;
+    // alice pushes one image with the real docker client (her daemon trusts the registry's CA).
+    const info = (await (await server.fetch(`${server.url}/v1/registry`, { headers: { authorization: `Bearer ${key}` } })).json()) as { address: string; ca_pem: string };
+    mkdirSync(`/etc/docker/certs.d/${info.address}`, { recursive: true });
+    writeFileSync(`/etc/docker/certs.d/${info.address}/ca.crt`, info.ca_pem);
+    const base = (await hostDocker.listImages({ filters: { reference: ['carina/busybox'] } })).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith('carina/busybox:')) ?? '';
+    const dockerConfig = mkdtempSync(join(tmpdir(), 'carina-portal-docker-'));
+    const docker = (args: string[], input?: string) => execFileSync('docker', ['--config', dockerConfig, ...args], { input, stdio: ['pipe', 'pipe', 'pipe'] });
+    docker(['login', info.address, '-u', 'alice', '--password-stdin'], key);
+    docker(['tag', base, `${info.address}/alice/app:1`]);
+    docker(['push', `${info.address}/alice/app:1`]);
+    docker(['rmi', `${info.address}/alice/app:1`]);
+    rmSync(dockerConfig, { recursive: true, force: true });
+
+    await page.getByRole('link', { name: 'Registry' }).click();
+    await page.getByRole('heading', { name: 'Registry', level: 1 }).waitFor();
+    expect(await page.getByTestId('registry-address').first().textContent()).toBe(info.address);
+    await page.getByText(`docker login ${info.address}`).first().waitFor();
+    const row = page.getByRole('row', { name: /alice\/app/ });
+    await row.waitFor();
+    await b.screenshot('11-registry');
+    await row.getByRole('button', { name: 'Delete alice/app:1…' }).click();
+    await page.getByRole('dialog', { name: 'Delete alice/app:1?' }).getByRole('button', { name: 'Delete tag' }).click();
+    await page.getByText('Deleted alice/app:1.').waitFor();
+    // The repository stays, with no tag left (its storage comes back at the next garbage collection).
+    await page.getByRole('row', { name: /alice\/app/ }).getByText('no tags').waitFor();
+  });
+
   it('signs out', async () => {
     const { page } = b;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You have signed out.').waitFor();
-    await b.screenshot('11-signed-out');
+    await b.screenshot('12-signed-out');
     expect((await b.context.cookies(server.url)).find((c) => c.name === 'carina_session')).toBeUndefined();
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
