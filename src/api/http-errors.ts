@@ -24,6 +24,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
   [ErrorCode.NO_CAPACITY]: 503,
+  [ErrorCode.STORE_UNAVAILABLE]: 503,
   [ErrorCode.GATEWAY]: 503,
   [ErrorCode.INTERNAL]: 500,
 });

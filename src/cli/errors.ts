@@ -67,6 +67,7 @@ const BY_CODE: Readonly<Record<CliCode | ErrorCode, ExitCode>> = Object.freeze({
   [ErrorCode.ENGINE]: ExitCode.UNAVAILABLE,
   [ErrorCode.PORTS_EXHAUSTED]: ExitCode.UNAVAILABLE,
   [ErrorCode.NO_CAPACITY]: ExitCode.UNAVAILABLE,
+  [ErrorCode.STORE_UNAVAILABLE]: ExitCode.UNAVAILABLE,
   [ErrorCode.GATEWAY]: ExitCode.UNAVAILABLE,
   [ErrorCode.INTERNAL]: ExitCode.UNAVAILABLE,
   [CliCode.TIMEOUT]: ExitCode.TIMEOUT,

@@ -31,6 +31,8 @@ export const ErrorCode = Object.freeze({
   PORTS_EXHAUSTED: 'CARINA_ERR_PORTS_EXHAUSTED',
   /** The Docker hosts have no room for the nodes asked for (the message says what is missing). */
   NO_CAPACITY: 'CARINA_ERR_NO_CAPACITY',
+  /** The store (database) does not answer or cannot write: retry after Retry-After; nothing was changed. */
+  STORE_UNAVAILABLE: 'CARINA_ERR_STORE_UNAVAILABLE',
   GATEWAY: 'CARINA_ERR_GATEWAY',
   INTERNAL: 'CARINA_ERR_INTERNAL',
 });
