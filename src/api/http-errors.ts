@@ -16,6 +16,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.FLAVOR_NOT_FOUND]: 400,
   [ErrorCode.CREDENTIALS_NOT_READY]: 409,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
+  [ErrorCode.HEADERS_TOO_LARGE]: 431,
+  [ErrorCode.REQUEST_TIMEOUT]: 408,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorCode.METHOD_NOT_ALLOWED]: 405,
   [ErrorCode.RATE_LIMITED]: 429,

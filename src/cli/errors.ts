@@ -45,6 +45,8 @@ const BY_CODE: Readonly<Record<CliCode | ErrorCode, ExitCode>> = Object.freeze({
   [ErrorCode.VALIDATION]: ExitCode.USAGE,
   [ErrorCode.FLAVOR_NOT_FOUND]: ExitCode.USAGE,
   [ErrorCode.PAYLOAD_TOO_LARGE]: ExitCode.USAGE,
+  [ErrorCode.HEADERS_TOO_LARGE]: ExitCode.USAGE,
+  [ErrorCode.REQUEST_TIMEOUT]: ExitCode.UNAVAILABLE,
   [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: ExitCode.USAGE,
   [ErrorCode.METHOD_NOT_ALLOWED]: ExitCode.USAGE,
   [CliCode.NO_CREDENTIALS]: ExitCode.AUTH,

@@ -19,6 +19,10 @@ export const ErrorCode = Object.freeze({
   FLAVOR_NOT_FOUND: 'CARINA_ERR_FLAVOR_NOT_FOUND',
   CREDENTIALS_NOT_READY: 'CARINA_ERR_CREDENTIALS_NOT_READY',
   PAYLOAD_TOO_LARGE: 'CARINA_ERR_PAYLOAD_TOO_LARGE',
+  /** The request's header section is larger than the server reads (Node's 16 KiB). */
+  HEADERS_TOO_LARGE: 'CARINA_ERR_HEADERS_TOO_LARGE',
+  /** The client did not send its whole request in time. */
+  REQUEST_TIMEOUT: 'CARINA_ERR_REQUEST_TIMEOUT',
   UNSUPPORTED_MEDIA_TYPE: 'CARINA_ERR_UNSUPPORTED_MEDIA_TYPE',
   METHOD_NOT_ALLOWED: 'CARINA_ERR_METHOD_NOT_ALLOWED',
   /** Too many failed authentications from one address for one account: wait (Retry-After). */
