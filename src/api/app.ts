@@ -8,7 +8,9 @@ import type { Store } from '../core/ports.js';
 import { SESSION_LIMITS, SessionService } from '../core/session-service.js';
 import type { Account } from '../core/types.js';
 import { Authenticator } from './authenticator.js';
+import { clientErrorHandler, frameworkErrors, plainUtf8Bodies, quoted } from './framework-errors.js';
 import { errorBody, httpMessage, httpStatusOf } from './http-errors.js';
+import { ROUTES, type RouteContract } from '../wire/routes.js';
 import { registerClusterRoutes } from './cluster-routes.js';
 import { registerRegistryRoutes, registerRegistryTokenRoute } from './registry-routes.js';
 import { registerPortal } from './portal/portal-plugin.js';
@@ -53,6 +55,16 @@ export interface ApiLimits {
 
 const BODY_LIMIT = 64 * 1024;
 
+/**
+ * The longest path parameter any route of the contract accepts (a repository name's 255). Fastify's
+ * router refuses longer ones before routing; at its default of 100 it refused names the contract allows.
+ */
+const MAX_PARAM_LENGTH = Math.max(
+  ...(Object.values(ROUTES) as RouteContract[]).flatMap(({ schema }) =>
+    Object.values((schema.params as { properties?: Record<string, { maxLength?: number }> } | undefined)?.properties ?? {}).map((p) => p.maxLength ?? 0),
+  ),
+);
+
 /** Builds the HTTP API (not listening yet). */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { limits } = deps;
@@ -70,6 +82,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     // Reject what the schemas don't describe instead of silently dropping or coercing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What the router and Node's parser refuse is answered in the API's shape too (./framework-errors.ts).
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+    clientErrorHandler,
   });
   const caps = new ConnectionCaps({ scope: 'the API', perAddress: limits.maxConnectionsPerAddress, total: 0, log: deps.log });
   const admit = caps.guard(app.server, 'api', limits.maxConnections);
@@ -86,6 +102,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('account', undefined);
+  app.addHook('onRequest', plainUtf8Bodies);
   // Over HTTPS (directly, or through a trusted proxy), browsers are told never to try plain HTTP again.
   app.addHook('onSend', async (request, reply) => {
     if (request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000');
@@ -98,7 +115,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     void reply.status(status).send(errorBody(code, message));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody(ErrorCode.NOT_FOUND, `no such endpoint: ${request.method} ${request.url.split('?')[0]}; see /v1/openapi.json`));
+    void reply.status(404).send(errorBody(ErrorCode.NOT_FOUND, `no such endpoint: ${quoted(request.method, 20)} ${quoted(request.url.split('?')[0] ?? '')}; see /v1/openapi.json`));
   });
 
   // The portal: sessions, the web app at `/`, and the session cookie as an alternative credential.
