@@ -18,7 +18,7 @@ export interface ClusterServiceDeps {
   readonly scheduler: Scheduler;
   readonly newId: () => string;
   readonly portRange: { readonly from: number; readonly to: number };
-  readonly dnsNames: (cluster: Cluster) => string[];
+  readonly dnsNames: (cluster: Pick<Cluster, 'id' | 'name' | 'accountName'>) => string[];
   readonly ipAddresses: readonly string[];
   /** Measured reservations and use of a cluster's nodes. */
   readonly usage: (cluster: Cluster) => Promise<ClusterUsage>;
@@ -65,19 +65,28 @@ export class ClusterService {
       throw new CarinaError(ErrorCode.FLAVOR_NOT_FOUND, `unknown flavor "${flavor}"`, { details: { flavor } });
     }
     const nodeCount = input.nodes ?? CREATE_DEFAULTS.nodes;
-    const cluster = await this.#d.store.clusters.createWithinQuota(
-      { id: this.#d.newId(), accountId: account.id, name: input.name, flavor, nodeCount, autoscale: input.autoscale ?? CREATE_DEFAULTS.autoscale },
-      this.#d.portRange,
-    );
+    const id = this.#d.newId();
+    // The key material first, so the cluster, its keys and its first event are stored together or not at all.
     const pki = await this.#d.pki.createClusterPki({
-      clusterId: cluster.id,
-      clusterName: cluster.name,
+      clusterId: id,
+      clusterName: input.name,
       accountName: account.name,
-      dnsNames: this.#d.dnsNames(cluster),
+      dnsNames: this.#d.dnsNames({ id, name: input.name, accountName: account.name }),
       ipAddresses: this.#d.ipAddresses,
     });
-    await this.#d.store.clusters.putPki(cluster.id, pki);
-    await this.#d.store.events.append(cluster.id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${flavor}`);
+    const cluster = await this.#d.store.clusters.createWithinQuota(
+      {
+        id,
+        accountId: account.id,
+        name: input.name,
+        flavor,
+        nodeCount,
+        autoscale: input.autoscale ?? CREATE_DEFAULTS.autoscale,
+        pki,
+        createdEvent: `cluster requested with ${nodeCount} node(s) of flavor ${flavor}`,
+      },
+      this.#d.portRange,
+    );
     await this.#d.endpoints?.refresh(cluster.id);
     this.#d.scheduler.kick(cluster.id);
     return cluster;

@@ -24,6 +24,10 @@ export interface NewCluster {
   readonly flavor: string;
   readonly nodeCount: number;
   readonly autoscale: boolean;
+  /** Its key material, written in the same transaction (a cluster never exists without it). */
+  readonly pki?: ClusterPki;
+  /** The message of its `created` event, written in the same transaction. */
+  readonly createdEvent?: string;
 }
 
 /** Result of an atomic status change: the updated cluster, or why the transition was refused. */

@@ -33,7 +33,7 @@ describe('Leadership (the control-plane lease)', () => {
     store = { leases: memoryLeases() };
   });
 
-  function replica(holder: string, leases = store.leases) {
+  function replica(holder: string, leases = store.leases, options: { suspends?: boolean } = {}) {
     const calls: string[] = [];
     const leadership = new Leadership({
       leases,
@@ -43,9 +43,23 @@ describe('Leadership (the control-plane lease)', () => {
       log: (line) => lines.push(line),
       onElected: () => Promise.resolve(void calls.push('elected')),
       onDeposed: () => Promise.resolve(void calls.push('deposed')),
+      ...(options.suspends && {
+        onSuspended: () => Promise.resolve(void calls.push('suspended')),
+        onResumed: () => Promise.resolve(void calls.push('resumed')),
+      }),
       renewEveryMs: 3_600_000, // the tests drive check() themselves
     });
     return { leadership, calls };
+  }
+
+  /** Lease calls that fail while `outage.on` (the store does not answer). */
+  function flaky() {
+    const outage = { on: false };
+    const leases = {
+      ...store.leases,
+      acquire: (...args: Parameters<LeaseRepository['acquire']>) => (outage.on ? Promise.reject(new Error('connection refused')) : store.leases.acquire(...args)),
+    };
+    return { outage, leases };
   }
 
   it('a sole replica leads as soon as it starts, and keeps the lease while it renews', async () => {
@@ -128,5 +142,46 @@ describe('Leadership (the control-plane lease)', () => {
     await a.leadership.check();
     expect(a.leadership.role).toBe('leader');
     await a.leadership.stop();
+  });
+
+  it('with onSuspended, a leader that cannot reach the store suspends at two thirds of the lease (still leader: gateways stay) and resumes when its lease is still its own', async () => {
+    const { outage, leases } = flaky();
+    const a = replica('a', leases, { suspends: true });
+    await a.leadership.start();
+    outage.on = true;
+    now += TTL / 3;
+    await a.leadership.check();
+    expect(a.calls).toEqual(['elected']);
+    now += TTL / 3;
+    await a.leadership.check();
+    now += TTL; // a long outage: suspended once, not again and again
+    await a.leadership.check();
+    expect(a.leadership.role).toBe('leader');
+    expect(a.calls).toEqual(['elected', 'suspended']);
+    expect(lines.at(-1)).toMatch(/suspends reconciling: the lease could not be renewed for 10\.0 s .*gateways keep serving/);
+    outage.on = false;
+    await a.leadership.check(); // the lease expired meanwhile, but nobody took it
+    expect(a.calls).toEqual(['elected', 'suspended', 'resumed']);
+    expect(a.leadership.role).toBe('leader');
+    await a.leadership.stop();
+  });
+
+  it('a suspended leader whose lease another replica took meanwhile stands down when the store answers again', async () => {
+    const { outage, leases } = flaky();
+    const a = replica('a', leases, { suspends: true });
+    const b = replica('b');
+    await a.leadership.start();
+    await b.leadership.start();
+    outage.on = true; // only a's view of the store is gone
+    now += TTL;
+    await a.leadership.check();
+    await b.leadership.check();
+    expect(b.leadership.role).toBe('leader');
+    outage.on = false;
+    await a.leadership.check();
+    expect(a.leadership.role).toBe('standby');
+    expect(a.calls).toEqual(['elected', 'suspended', 'deposed']);
+    await a.leadership.stop();
+    await b.leadership.stop();
   });
 });

@@ -16,6 +16,14 @@ export interface LeadershipOptions {
   readonly onDeposed: () => Promise<void>;
   /** How often the lease is taken or renewed (default a third of its length). */
   readonly renewEveryMs?: number;
+  /**
+   * When the store stops answering, instead of standing down: stop what changes clusters (the
+   * reconciler, the autoscaler) and keep serving what needs no store (gateways with the keys they
+   * hold). Without it, a leader that cannot renew stands down.
+   */
+  readonly onSuspended?: () => Promise<void>;
+  /** The store answers again and the lease is still this replica's: start what onSuspended stopped. */
+  readonly onResumed?: () => Promise<void>;
 }
 
 export type Role = 'leader' | 'standby';
@@ -36,6 +44,7 @@ export class Leadership {
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> = Promise.resolve();
   #stopped = false;
+  #suspended = false;
 
   constructor(options: LeadershipOptions) {
     this.#o = Object.freeze({ ...options });
@@ -80,7 +89,14 @@ export class Leadership {
       held = await this.#o.leases.acquire(CONTROL_PLANE_LEASE, this.#o.holder, now, this.#o.ttlMs);
     } catch (e) {
       if (this.#role === 'leader' && now.getTime() - this.#renewedAt >= (this.#o.ttlMs * 2) / 3) {
-        await this.#depose(`the lease could not be renewed for ${((now.getTime() - this.#renewedAt) / 1000).toFixed(1)} s (${describeCause(e)})`);
+        const why = `the lease could not be renewed for ${((now.getTime() - this.#renewedAt) / 1000).toFixed(1)} s (${describeCause(e)})`;
+        if (!this.#o.onSuspended) await this.#depose(why);
+        else if (!this.#suspended) {
+          // Before anyone else could take the lease: nothing of this replica changes clusters from here.
+          this.#suspended = true;
+          this.#o.log(`leadership: ${this.#o.holder} suspends reconciling: ${why}; gateways keep serving`);
+          await this.#o.onSuspended();
+        }
       } else {
         this.#o.log(`leadership: lease check failed: ${describeCause(e)}`);
       }
@@ -88,6 +104,11 @@ export class Leadership {
     }
     if (held) {
       this.#renewedAt = now.getTime();
+      if (this.#suspended && this.#role === 'leader') {
+        this.#suspended = false;
+        this.#o.log(`leadership: ${this.#o.holder} resumes: the store answers and the lease is still its own`);
+        await this.#o.onResumed?.();
+      }
       if (this.#role === 'standby' && !this.#stopped) {
         this.#role = 'leader';
         this.#o.log(`leadership: ${this.#o.holder} leads: it reconciles clusters and serves their gateways`);
@@ -105,6 +126,7 @@ export class Leadership {
 
   async #depose(why: string): Promise<void> {
     this.#role = 'standby';
+    this.#suspended = false;
     this.#o.log(`leadership: ${this.#o.holder} stands by: ${why}`);
     await this.#o.onDeposed();
   }

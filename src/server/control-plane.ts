@@ -107,7 +107,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     images: loadImages,
     registryCerts: registry?.nodeCertsDir,
   });
-  const dnsNames = (c: Cluster) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
+  const dnsNames = (c: Pick<Cluster, 'id' | 'name' | 'accountName'>) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
   const ipAddresses = [...new Set([config.advertiseAddress, config.publishAddress].filter((a) => /^[\d.:a-fA-F]+$/.test(a)))];
   const reconciler = new Reconciler({
     store,
@@ -176,6 +176,17 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       await registry?.lead(api).catch((e: unknown) => log(`registry: could not start (${describeCause(e)}); pushes and pulls fail until the next start`));
       // Build the images now so the first create doesn't wait for them (about a minute, once).
       loadImages().catch((e: unknown) => log(`node image: ${describeCause(e)}`));
+      reconciler.start();
+      autoscaler.start();
+      retention.start();
+    },
+    // The store is out: stop changing clusters, keep the gateways and the registry serving.
+    async onSuspended() {
+      await autoscaler.stop();
+      await retention.stop();
+      await reconciler.stop();
+    },
+    async onResumed() {
       reconciler.start();
       autoscaler.start();
       retention.start();

@@ -4,7 +4,7 @@ import type { NewCluster } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
 import { lockAccount } from './row-locks.js';
-import { selectClusters, toCluster } from './row-mapping.js';
+import { pkiColumns, selectClusters, toCluster } from './row-mapping.js';
 import { uniqueViolation } from './sql-errors.js';
 
 /** Inclusive range of host ports clusters may publish their endpoint on. */
@@ -107,6 +107,9 @@ async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): 
         updated_at: now,
       })
       .execute();
+    // All or nothing: a store that fails half way (disk full, connection lost) leaves no cluster without its keys.
+    if (input.pki) await trx.insertInto('cluster_pki').values({ cluster_id: input.id, ...pkiColumns(input.pki, ctx.sealer) }).execute();
+    if (input.createdEvent !== undefined) await trx.insertInto('events').values({ cluster_id: input.id, at: now, type: 'created', message: input.createdEvent }).execute();
     return toCluster(await selectClusters(trx).where('clusters.id', '=', input.id).executeTakeFirstOrThrow());
   });
 }

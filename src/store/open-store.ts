@@ -16,6 +16,7 @@ import type { Database, DialectKind, StoreContext } from './database.js';
 import { createEventRepository } from './event-repository.js';
 import { migrateToLatest } from './migrations/migration-provider.js';
 import { createKeySealer, isSealed, PLAINTEXT, SEALED_PREFIX } from './key-sealer.js';
+import { guardStore } from './outage.js';
 
 /** Where the store lives: `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…` / `postgresql://…`. */
 export interface StoreOptions {
@@ -139,7 +140,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw err;
   }
   let closing: Promise<void> | undefined;
-  return {
+  return guardStore({
     accounts: createAccountRepository(ctx),
     clusters: createClusterRepository(ctx),
     events: createEventRepository(ctx),
@@ -150,5 +151,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     authFailures: createAuthFailureRepository(ctx),
     hosts: createHostRepository(ctx),
     close: () => (closing ??= db.destroy()),
-  };
+  });
 }

@@ -12,6 +12,16 @@ const PKI: ClusterPki = {
 describeStoreContract('Store contract', (h) => {
   const { account, cluster, input } = h;
 
+  it('creates a cluster with its keys and its first event in one transaction', async () => {
+    const bob = await account('bob');
+    const c = await h.store.clusters.createWithinQuota({ ...input(bob.id, 'atomic'), pki: PKI, createdEvent: 'cluster requested' }, RANGE);
+    expect(await h.store.clusters.getPki(c.id)).toMatchObject({ caCert: 'ca-cert', caKey: 'ca-key', clientSerial: '01' });
+    expect((await h.store.events.list(c.id)).map((e) => [e.type, e.message])).toEqual([['created', 'cluster requested']]);
+    // A refused create (the name is taken) writes none of the three.
+    await expect(h.store.clusters.createWithinQuota({ ...input(bob.id, 'atomic'), id: 'other-id', pki: PKI, createdEvent: 'again' }, RANGE)).rejects.toMatchObject({ code: ErrorCode.CLUSTER_EXISTS });
+    expect(await h.store.clusters.getPki('other-id')).toBeUndefined();
+  });
+
   it('creates, finds, lists, rotates, re-quotas and deletes accounts', async () => {
     const bob = await account('bob', { clusters: 2, nodes: 3 });
     expect(bob).toEqual({ id: 'acc-bob', name: 'bob', keyHash: 'hash-bob', quotaClusters: 2, quotaNodes: 3, registryQuotaBytes: null, createdAt: new Date(h.now()) });
