@@ -1,26 +1,10 @@
 import { useEffect, useState } from 'react';
+import type { PortalRoute } from '../../src/wire/portal-routes';
 
+// Which paths are pages is the contract's (src/wire/portal-routes.ts): the server falls back to the app for those only.
+export { REGISTRY_HREF, routeOf } from '../../src/wire/portal-routes';
 /** The portal's pages. */
-export type Route = { readonly page: 'clusters' } | { readonly page: 'new' } | { readonly page: 'registry' } | { readonly page: 'cluster'; readonly name: string } | { readonly page: 'missing'; readonly path: string };
-
-/** The path of the registry's page. */
-export const REGISTRY_HREF = '/registry';
-
-/** The route of a location path. */
-export function routeOf(path: string): Route {
-  if (path === '/' || path === '') return { page: 'clusters' };
-  if (path === '/new') return { page: 'new' };
-  if (path === REGISTRY_HREF || path === `${REGISTRY_HREF}/`) return { page: 'registry' };
-  const m = /^\/clusters\/([^/]+)\/?$/.exec(path);
-  if (m?.[1]) {
-    try {
-      return { page: 'cluster', name: decodeURIComponent(m[1]) };
-    } catch {
-      return { page: 'missing', path };
-    }
-  }
-  return { page: 'missing', path };
-}
+export type Route = PortalRoute;
 
 /** The path of a cluster's page. */
 export const clusterHref = (name: string) => `/clusters/${encodeURIComponent(name)}`;

@@ -35,7 +35,7 @@ describe('the portal app', () => {
   });
 
   it('answers / and every client route with index.html, revalidated at each load, with the security headers', async () => {
-    for (const url of ['/', '/clusters/c1', '/new?x=1', '/assets']) {
+    for (const url of ['/', '/clusters/c1', '/clusters/c1/', '/new?x=1', '/registry', '/registry/']) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -61,16 +61,15 @@ describe('the portal app', () => {
     expectSecurityHeaders(icon.headers);
   });
 
-  it('answers a missing file with a plain 404, never the app', async () => {
+  it('answers a missing file with the JSON 404, never the app', async () => {
     const res = await app.inject({ method: 'GET', url: '/assets/missing.js' });
     expect(res.statusCode).toBe(404);
-    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
-    expect(res.body).toBe('not found');
-    expectSecurityHeaders(res.headers);
+    expect(res.json()).toEqual({ error: { code: 'CARINA_ERR_NOT_FOUND' } });
   });
 
-  it('never answers an API path with the app: unknown ones stay JSON 404s', async () => {
-    for (const url of ['/v1', '/v1/nothing', '/v1/nothing.js', '/healthz/x']) {
+  it('answers the app only for its pages: an API path, misspelt or not, and any other path are JSON 404s', async () => {
+    const others = ['/assets', '/nope', '/clusters', '/clusters/a/b', '/V1/clusters', '//v1/clusters', '/v1%2fclusters', '/api/v1/clusters', '/v1/..%2findex.html', '/assets/..%2findex.html'];
+    for (const url of ['/v1', '/v1/nothing', '/v1/nothing.js', '/healthz/x', ...others]) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.json(), url).toEqual({ error: { code: 'CARINA_ERR_NOT_FOUND' } });

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { routeOf } from '../../wire/portal-routes.js';
 
 /** Headers of every portal page and asset: no inline script or style, no framing, no sniffing. */
 export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -24,9 +25,6 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fr
   'cross-origin-opener-policy': 'same-origin',
 });
 
-/** Paths that belong to the API: never answered with the app's index.html. */
-const API_PATH = /^\/(v1|healthz)(\/|$)/;
-
 /** `web/dist` of this package, found by walking up from this module (works from src/ and dist/). */
 export function defaultWebRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +40,8 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Carina</title>
 <h1>The Carina portal is not built</h1><p>Run <code>npm run build</code> (or <code>npm run build:web</code>) and reload. The API under <code>/v1</code> works without it.</p>`;
 
 /**
- * Serves the built single-page app from `root` at `/`, with index.html for client-side routes.
+ * Serves the built single-page app from `root` at `/`: its files, and index.html for the app's pages
+ * (src/wire/portal-routes.ts); any other path is the API's JSON 404 (`/v1/…` misspelt is not a page).
  * This decides which file answers a path; @fastify/static sends it (type, length, ETag, ranges).
  */
 export async function registerStaticSite(app: FastifyInstance, root: string): Promise<void> {
@@ -72,9 +71,12 @@ export async function registerStaticSite(app: FastifyInstance, root: string): Pr
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const pathname = request.url.split('?')[0] ?? '/';
-    if (API_PATH.test(pathname)) return reply.callNotFound();
-    const index = join(base, 'index.html');
-    if (!(await isFile(index))) return reply.status(503).headers(PAGE_SECURITY_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT);
+    if (routeOf(pathname).page !== 'missing') {
+      const index = join(base, 'index.html');
+      if (!(await isFile(index))) return reply.status(503).headers(PAGE_SECURITY_HEADERS).type('text/html; charset=utf-8').send(NOT_BUILT);
+      return send(reply, index);
+    }
+    // Not a page: a file of the build, named plainly (no `..`, `//`), or the API's JSON 404.
     let decoded: string;
     try {
       decoded = decodeURIComponent(pathname);
@@ -82,10 +84,8 @@ export async function registerStaticSite(app: FastifyInstance, root: string): Pr
       return reply.callNotFound();
     }
     const file = resolve(base, `.${decoded}`);
-    if (file.startsWith(base + sep) && (await isFile(file))) return send(reply, file);
-    // A missing asset is a 404; any other path is a route of the app, which index.html renders.
-    if (extname(decoded) !== '') return reply.status(404).headers(PAGE_SECURITY_HEADERS).type('text/plain; charset=utf-8').send('not found');
-    return send(reply, index);
+    if (posix.normalize(decoded) === decoded && file.startsWith(base + sep) && (await isFile(file))) return send(reply, file);
+    return reply.callNotFound();
   };
 
   app.get('/', { schema: { hide: true } }, handler);
