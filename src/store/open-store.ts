@@ -55,7 +55,14 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
   if (location.dialect === 'postgres') {
     // Loaded only when used: the driver is ≈3 MiB of the control plane's memory.
     const { default: pg } = await import('pg');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: location.connectionString }) });
+    // A bounded wait for a connection: a database that does not answer fails the query in 5 s
+    // (STORE_UNAVAILABLE) rather than holding it until the kernel gives up on the socket.
+    const pool = new pg.Pool({ connectionString: location.connectionString, connectionTimeoutMillis: 5_000 });
+    // An idle connection the server dropped (PostgreSQL restarted or stopped) is an 'error' event on the
+    // pool, which would end the process if nobody listened: the pool discards that client and the
+    // next query connects anew (its own failure, if any, is what callers see).
+    pool.on('error', () => undefined);
+    return new PostgresDialect({ pool });
   }
   if (location.path !== ':memory:') makePrivate(location.path);
   const database = new SqliteDatabase(location.path);

@@ -9,7 +9,7 @@ export const STORE_RETRY_AFTER_SECONDS = 5;
 const PG_OUTAGE = /^(08|53|57P0[1-3]|58)/;
 // Node socket errors of a database that went away, and pg's own words for them.
 const NET_OUTAGE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const PG_MESSAGES = /Connection terminated|connection timeout|Client has encountered a connection error|Connection ended|the database system is (starting up|shutting down)/i;
+const PG_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|the database system is (starting up|shutting down)/i;
 // SQLite: a file that cannot be written (disk full, read-only, I/O error), opened, or locked for too long.
 const SQLITE_OUTAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|NOTADB|CORRUPT)/;
 
