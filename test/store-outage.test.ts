@@ -130,3 +130,50 @@ describe.skipIf(PG_BIN === undefined)('the store goes away for 20 s (PostgreSQL 
     }
   });
 });
+
+describe('the SQLite disk fills up, then has room again', () => {
+  const mount = mkdtempSync(join(tmpdir(), 'carina-e2e-full-'));
+  let server: TestServer;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    // The database alone on a small file system of its own, so filling it disturbs nothing else.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'tmpfs', mount]);
+    server = new TestServer('diskfull', { env: { CARINA_DATABASE_URL: `sqlite:${join(mount, 'carina.db')}` } });
+    await server.start();
+    api = new ApiClient(server.url, await server.createAccount('alice'));
+  });
+  afterAll(async () => {
+    await server?.cleanup();
+    execFileSync('umount', ['-l', mount]);
+    rmSync(mount, { recursive: true, force: true });
+  });
+
+  it('writes answer 503 STORE_UNAVAILABLE while the disk is full, reads still answer, and writes work again once there is room', async () => {
+    const filler = join(mount, 'filler');
+    // `dd` stops with "No space left on device": exactly the state wanted.
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1M'], { stdio: 'pipe' });
+    } catch {
+      /* full */
+    }
+    let refused: Awaited<ReturnType<ApiClient['request']>> | undefined;
+    // SQLite may still fit a few pages in its WAL: a handful of creates fill the last of them.
+    for (let i = 0; i < 20; i++) {
+      refused = await api.request('POST', '/v1/clusters', { name: `full${i}`, nodes: 1 });
+      if (refused.status !== 202) break;
+      await api.request('DELETE', `/v1/clusters/full${i}`);
+    }
+    expect(refused?.status).toBe(503);
+    expect(refused?.body).toMatchObject({ error: { code: 'CARINA_ERR_STORE_UNAVAILABLE' } });
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await api.request('GET', '/v1/clusters')).status).toBe(200);
+    rmSync(filler);
+    const created = await api.request('POST', '/v1/clusters', { name: 'roomy', nodes: 1 });
+    expect(created.status).toBe(202);
+    await api.waitFor('roomy', (c) => c.status === 'active' && c.nodes_ready === 1, 120_000);
+    // What was refused was not kept: no half-created cluster named full… is left active.
+    const names = ((await api.request('GET', '/v1/clusters')).body as { clusters: Array<{ name: string; status: string }> }).clusters.filter((c) => c.status !== 'deleting').map((c) => c.name);
+    expect(names).toEqual(['roomy']);
+  });
+});

@@ -14,6 +14,7 @@ describe('store outages', () => {
     ['SQLite disk full', driverError('SQLITE_FULL', 'database or disk is full')],
     ['SQLite read-only file', driverError('SQLITE_READONLY_DBMOVED')],
     ['SQLite I/O error', driverError('SQLITE_IOERR_WRITE')],
+    ['a transaction SQLite rolled back by itself (disk full)', driverError('SQLITE_ERROR', 'cannot rollback - no transaction is active')],
     ['wrapped in a cause', new Error('query failed', { cause: driverError('ECONNRESET') })],
   ])('%s is an outage', (_, err) => {
     expect(isStoreOutage(err)).toBe(true);

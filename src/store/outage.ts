@@ -12,13 +12,16 @@ const NET_OUTAGE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 
 const PG_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|the database system is (starting up|shutting down)/i;
 // SQLite: a file that cannot be written (disk full, read-only, I/O error), opened, or locked for too long.
 const SQLITE_OUTAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|NOTADB|CORRUPT)/;
+// SQLite rolls a transaction back by itself on SQLITE_FULL, _IOERR, _BUSY and _NOMEM; the rollback
+// Kysely then sends fails with this, and that error is the one that comes out of the transaction.
+const SQLITE_ABORTED = /cannot rollback - no transaction is active/;
 
 /** Whether `err` says the store is unreachable or cannot write, rather than that a query was refused. */
 export function isStoreOutage(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (NET_OUTAGE.has(code) || SQLITE_OUTAGE.test(code) || (/^[0-9A-Z]{5}$/.test(code) && PG_OUTAGE.test(code)))) return true;
-  if (typeof message === 'string' && PG_MESSAGES.test(message)) return true;
+  if (typeof message === 'string' && (PG_MESSAGES.test(message) || SQLITE_ABORTED.test(message))) return true;
   const cause = (err as { cause?: unknown }).cause;
   return cause !== undefined && cause !== err && isStoreOutage(cause);
 }
