@@ -6,6 +6,7 @@ import { childProcessRunner } from '../src/host/host-setup.js';
 import { ensureImages } from '../src/engine/node-image.js';
 import { purgeStaleNetns } from './support/browser-network.js';
 import { hostDocker, nodeDocker, purgeStaleTestObjects } from './support/server.js';
+import { purgeStaleSimHosts } from './support/sim-hosts.js';
 
 /**
  * Before any end-to-end test: compile the executables, check that a Docker engine answers, and
@@ -29,6 +30,7 @@ export default async function setup(): Promise<void> {
   if (nodeDocker !== hostDocker) execFileSync(process.execPath, ['bin/carina-server.js', 'setup'], { stdio: 'inherit', env: { ...process.env, CARINA_DATA_DIR: join(tmpdir(), 'carina-e2e-setup') } });
   await purgeStaleTestObjects((line) => console.log(`e2e setup: ${line}`));
   await purgeStaleNetns((line) => console.log(`e2e setup: ${line}`));
+  await purgeStaleSimHosts((line) => console.log(`e2e setup: ${line}`));
   const started = Date.now();
   const images = await ensureImages(docker, {
     cacheDir: join(tmpdir(), 'carina-e2e-images'),
