@@ -63,7 +63,7 @@ describe('ensureHostEngine', () => {
   });
 
   it('starts dockerd without installing anything when the packages are present', async () => {
-    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry'] });
+    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry', 'lxcfs'] });
     await expect(ensureHostEngine(host.opts)).resolves.toEqual({ kind: 'ready', started: true });
     expect(host.calls).toEqual([
       {
@@ -78,7 +78,7 @@ describe('ensureHostEngine', () => {
   });
 
   it('installs the missing packages non-interactively, then starts dockerd', async () => {
-    const host = fakeHost({ installed: ['busybox', 'docker-registry'] });
+    const host = fakeHost({ installed: ['busybox', 'docker-registry', 'lxcfs'] });
     await expect(ensureHostEngine(host.opts)).resolves.toEqual({ kind: 'ready', started: true });
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
     expect(host.calls.map((c) => [c.kind, c.command, ...c.args])).toEqual([
@@ -99,20 +99,20 @@ describe('ensureHostEngine', () => {
   });
 
   it('points to dockerd.log when the started engine never answers', async () => {
-    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry'], answersAfterStart: Number.POSITIVE_INFINITY });
+    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry', 'lxcfs'], answersAfterStart: Number.POSITIVE_INFINITY });
     const error = await ensureHostEngine({ ...host.opts, readyTimeoutMs: 250 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineError);
     expect((error as Error).message).toContain('read /var/lib/carina/dockerd.log');
   });
 
   it('treats DOCKER_HOST naming the default socket like an unset one', async () => {
-    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry'] });
+    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry', 'lxcfs'] });
     const outcome = await ensureHostEngine({ ...host.opts, dockerHost: 'unix:///var/run/docker.sock' });
     expect(outcome).toEqual({ kind: 'ready', started: true });
   });
 
   it('never starts an engine when DOCKER_HOST points elsewhere', async () => {
-    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry'] });
+    const host = fakeHost({ installed: ['dockerd', 'debootstrap', 'busybox', 'docker-registry', 'lxcfs'] });
     const outcome = await ensureHostEngine({ ...host.opts, dockerHost: 'tcp://10.0.0.5:2376' });
     expect(outcome.kind).toBe('manual');
     expect(outcome.kind === 'manual' && outcome.instructions).toContain('DOCKER_HOST=tcp://10.0.0.5:2376');
@@ -124,7 +124,7 @@ describe('ensureHostEngine', () => {
     const outcome = await ensureHostEngine({ ...host.opts, isRoot: false });
     expect(outcome.kind).toBe('manual');
     const text = outcome.kind === 'manual' ? outcome.instructions : '';
-    expect(text).toContain('apt-get install -y docker.io debootstrap busybox-static docker-registry');
+    expect(text).toContain('apt-get install -y docker.io debootstrap busybox-static docker-registry lxcfs');
     expect(text).toContain('dockerd --host unix:///var/run/docker.sock --pidfile /var/lib/carina/dockerd.pid >> /var/lib/carina/dockerd.log');
     expect(host.calls).toEqual([]);
   });

@@ -51,6 +51,9 @@ export const HOST_PACKAGES: ReadonlyArray<readonly [command: string, pkg: string
   ['busybox', 'busybox-static'],
   // The private registry (Docker Distribution 2.8); Carina runs it with its own configuration (docs/registry.md).
   ['docker-registry', 'docker-registry'],
+  // Per-container /proc files, so a node's `docker info` shows its flavor's memory, not the host's; without
+  // FUSE (/dev/fuse) it cannot serve and nodes report the host's memory (logged at start).
+  ['lxcfs', 'lxcfs'],
 ]);
 
 const POLL_MS = 100;
