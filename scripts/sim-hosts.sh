@@ -117,26 +117,28 @@ issue_cert() {
   cp "$FLEET/ca.pem" "$dir/ca.pem"
 }
 
-# The fleet's CA and its one client certificate, made once; each host's server certificate names its IP.
-ensure_tls() {
-  local name=$1 ip=$2
+# The fleet's CA and its one client certificate, made once.
+ensure_ca() {
   mkdir -p "$FLEET"
   chmod 0700 "$STATE_ROOT" "$FLEET"
-  if [[ ! -s $FLEET/ca.pem ]]; then
-    if [[ -n $(engine container ls -aq --filter "label=carina.sim.prefix=$PREFIX") ]]; then
-      die "the TLS files in $FLEET are gone but hosts of prefix $PREFIX exist: run \`$0 down\` first"
-    fi
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$FLEET/ca-key.pem" 2>/dev/null
-    openssl req -x509 -new -key "$FLEET/ca-key.pem" -sha256 -days 3650 -subj "/CN=$PREFIX simulated hosts CA" \
-      -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' -out "$FLEET/ca.pem"
-    mkdir -p "$FLEET/client"
-    issue_cert "$FLEET/client" "$PREFIX client" clientAuth
+  [[ ! -s $FLEET/ca.pem ]] || return 0
+  if [[ -n $(engine container ls -aq --filter "label=carina.sim.prefix=$PREFIX") ]]; then
+    die "the TLS files in $FLEET are gone but hosts of prefix $PREFIX exist: run \`$0 down\` first"
   fi
-  if [[ ! -s $FLEET/$name/server/cert.pem ]]; then
-    mkdir -p "$FLEET/$name/server" "$FLEET/$name/client"
-    issue_cert "$FLEET/$name/server" "$name" serverAuth "subjectAltName=IP:$ip,DNS:$name,IP:127.0.0.1,DNS:localhost"
-    cp "$FLEET/client/ca.pem" "$FLEET/client/cert.pem" "$FLEET/client/key.pem" "$FLEET/$name/client/"
-  fi
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$FLEET/ca-key.pem" 2>/dev/null
+  openssl req -x509 -new -key "$FLEET/ca-key.pem" -sha256 -days 3650 -subj "/CN=$PREFIX simulated hosts CA" \
+    -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' -out "$FLEET/ca.pem"
+  mkdir -p "$FLEET/client"
+  issue_cert "$FLEET/client" "$PREFIX client" clientAuth
+}
+
+# A host's server certificate (naming its IP, which clients verify) and its copy of the client bundle.
+ensure_host_tls() {
+  local name=$1 ip=$2
+  [[ ! -s $FLEET/$name/server/cert.pem ]] || return 0
+  mkdir -p "$FLEET/$name/server" "$FLEET/$name/client"
+  issue_cert "$FLEET/$name/server" "$name" serverAuth "subjectAltName=IP:$ip,DNS:$name,IP:127.0.0.1,DNS:localhost"
+  cp "$FLEET/client/ca.pem" "$FLEET/client/cert.pem" "$FLEET/client/key.pem" "$FLEET/$name/client/"
 }
 
 ensure_network() {
@@ -152,13 +154,14 @@ ensure_network() {
   fi
 }
 
-# Creates host $1 (stopped); its volume keeps the inner engine's state (images, swarm) across kill/start.
+# Creates host $1 (stopped) from image $2 with security flags $3 (lines); its volume keeps the inner
+# engine's state (images, swarm) across kill/start.
 create_host() {
   local index=$1 image=$2 name ip
   name=$(host_name "$index")
   ip=$(host_ip "$index")
   local -a flags
-  mapfile -t flags < <(security_flags)
+  mapfile -t flags <<<"$3"
   engine volume create "${LABELS[@]}" --label "carina.sim.host=$name" "$name-docker" >/dev/null
   engine container create --name "$name" --hostname "$name" "${LABELS[@]}" --label "carina.sim.host=$name" \
     --network "$PREFIX" --ip "$ip" "${flags[@]}" \
@@ -170,21 +173,21 @@ create_host() {
 
 # Waits until the host's engine answers `docker version` over mutual TLS.
 wait_host() {
-  local index=$1 name deadline
+  local index=$1 name deadline state
   name=$(host_name "$index")
   deadline=$((SECONDS + WAIT_S))
-  # As its clients will reach it: the client certificate in TLS_DIR, the CA checking the server's IP.
-  until timeout 5 env -u DOCKER_CONTEXT DOCKER_HOST="tcp://$(host_ip "$index"):$PORT" DOCKER_TLS_VERIFY=1 \
-    DOCKER_CERT_PATH="$(client_dir "$name")" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; do
-    local state
+  while :; do
     state=$(host_state "$name")
-    if [[ $state != running ]] || ((SECONDS >= deadline)); then
-      say "$name's engine does not answer on tcp://$(host_ip "$index"):$PORT with mutual TLS (container $state, after ${WAIT_S}s at most); its log ends with:"
-      engine logs --tail 30 "$name" >&2 || true
-      exit 1
-    fi
+    [[ $state == running ]] || break
+    # As its clients will reach it: the client certificate in TLS_DIR, the CA checking the server's IP.
+    timeout 5 env -u DOCKER_CONTEXT DOCKER_HOST="tcp://$(host_ip "$index"):$PORT" DOCKER_TLS_VERIFY=1 \
+      DOCKER_CERT_PATH="$(client_dir "$name")" docker version --format '{{.Server.Version}}' >/dev/null 2>&1 && return 0
+    ((SECONDS < deadline)) || break
     sleep 0.2
   done
+  say "$name's engine does not answer on tcp://$(host_ip "$index"):$PORT with mutual TLS (container ${state:-gone}, waited up to ${WAIT_S}s); its log ends with:"
+  engine logs --tail 30 "$name" >&2 || true
+  exit 1
 }
 
 print_host() {
@@ -196,16 +199,24 @@ print_host() {
 cmd_up() {
   local count=${1:-}
   if ! [[ $count =~ ^[1-9][0-9]*$ ]] || ((count > 200)); then die "usage: $0 up N (1 ≤ N ≤ 200)"; fi
-  local image index name state
+  local image flags index pid
+  local -a pids=()
   image=$(node_image)
   ensure_network
+  ensure_ca
+  flags=$(security_flags)
+  # Hosts are created and started side by side: each `docker start` of a node container takes 1–3 s.
   for ((index = 1; index <= count; index++)); do
-    name=$(host_name "$index")
-    ensure_tls "$name" "$(host_ip "$index")"
-    state=$(host_state "$name")
-    [[ -n $state ]] || create_host "$index" "$image"
-    [[ $state == running ]] || engine container start "$name" >/dev/null
+    (
+      name=$(host_name "$index")
+      ensure_host_tls "$name" "$(host_ip "$index")"
+      state=$(host_state "$name")
+      [[ -n $state ]] || create_host "$index" "$image" "$flags"
+      [[ $state == running ]] || engine container start "$name" >/dev/null
+    ) &
+    pids+=("$!")
   done
+  for pid in "${pids[@]}"; do wait "$pid" || die "some hosts could not be created or started (see above)"; done
   for ((index = 1; index <= count; index++)); do wait_host "$index"; done
   for ((index = 1; index <= count; index++)); do print_host "$index"; done
 }
