@@ -23,10 +23,12 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.REGISTRY_UNAVAILABLE]: 503,
   [ErrorCode.REGISTRY_QUOTA]: 403,
+  [ErrorCode.REGISTRY_DENIED]: 403,
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
   [ErrorCode.NO_CAPACITY]: 503,
   [ErrorCode.STORE_UNAVAILABLE]: 503,
+  [ErrorCode.FENCED]: 503,
   [ErrorCode.GATEWAY]: 503,
   [ErrorCode.INTERNAL]: 500,
 });

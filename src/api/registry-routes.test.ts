@@ -141,10 +141,14 @@ describe('registry routes', () => {
       const credential = await tokens.pullCredential({ accountId: ALICE, accountName: 'alice' });
       for (const scope of ['repository:alice/app:push,pull', 'repository:alice/app:push', 'repository:alice/app:*', 'repository:alice/app:pull,push,delete']) {
         const res = await token(withRegistry, `service=carina-registry&scope=${encodeURIComponent(scope)}`, basic('alice', credential));
+        if (!scope.includes('pull')) {
+          // Nothing grantable: refused with the reason, in Distribution's shape (the docker client prints it).
+          expect(res.statusCode, scope).toBe(403);
+          expect(JSON.parse(res.body), scope).toEqual({ errors: [{ code: 'DENIED', message: expect.stringMatching(/may only pull alice\//), detail: null }] });
+          continue;
+        }
         expect(res.statusCode, scope).toBe(200);
-        const granted = grantOf(res.body);
-        expect(granted.flatMap((a) => a.actions).every((a) => a === 'pull'), scope).toBe(true);
-        expect(granted, scope).toEqual(scope.includes('pull') ? [{ type: 'repository', name: 'alice/app', actions: ['pull'] }] : []);
+        expect(grantOf(res.body), scope).toEqual([{ type: 'repository', name: 'alice/app', actions: ['pull'] }]);
       }
     });
   });

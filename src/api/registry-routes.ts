@@ -62,6 +62,7 @@ const DOCKER_CODES: Partial<Record<string, string>> = {
   [ErrorCode.RATE_LIMITED]: 'TOOMANYREQUESTS',
   [ErrorCode.BAD_REQUEST]: 'UNSUPPORTED',
   [ErrorCode.REGISTRY_UNAVAILABLE]: 'DENIED',
+  [ErrorCode.REGISTRY_DENIED]: 'DENIED',
 };
 
 function dockerError(reply: FastifyReply, status: number, code: string, message: string) {
@@ -109,7 +110,12 @@ export function registerRegistryTokenRoute(app: FastifyInstance, registry: Regis
       });
     } catch (e) {
       if (!(e instanceof CarinaError)) throw e;
-      const status = e.code === ErrorCode.RATE_LIMITED ? 429 : e.code === ErrorCode.BAD_REQUEST ? 400 : e.code === ErrorCode.REGISTRY_UNAVAILABLE ? 403 : 401;
+      const status =
+        e.code === ErrorCode.RATE_LIMITED ? 429
+        : e.code === ErrorCode.BAD_REQUEST ? 400
+        : e.code === ErrorCode.REGISTRY_UNAVAILABLE || e.code === ErrorCode.REGISTRY_DENIED ? 403
+        : e.code === ErrorCode.STORE_UNAVAILABLE ? 503
+        : 401;
       const retryAfter = e.details?.retryAfterSeconds;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       const hint = status === 401 ? `: log in with your Carina username and API key (docker login ${registry.address})` : '';

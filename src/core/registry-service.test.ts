@@ -102,6 +102,22 @@ describe('RegistryService.token', () => {
     expect((JSON.parse(issued.token) as { access: unknown }).access).toEqual([{ type: 'repository', name: 'alice/app', actions: ['pull'] }]);
   });
 
+  it.each([
+    ['another account\'s repository', 'api-key', 'repository:bob/app:pull', /bob\/app is not in your namespace: you may push and pull alice\/… only/],
+    ['the catalog', 'api-key', 'registry:catalog:*', /catalog is not available: list your own repositories with carina registry ls/],
+    ['a push with the pull credential', 'pull', 'repository:alice/app:push', /this credential may only pull alice\//],
+    ['an invalid name', 'api-key', 'repository:alice/App:pull', /"alice\/App" is not a valid repository name/],
+  ] as const)('refuses, saying why, a request of which nothing is granted: %s', async (_, credential, scope, why) => {
+    const { service } = setUp();
+    const refused = await service.token(alice, credential, undefined, [scope]).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.REGISTRY_DENIED, message: expect.stringMatching(why) });
+  });
+
+  it('issues a token with no access when nothing is asked (docker login)', async () => {
+    const { service } = setUp();
+    expect((JSON.parse((await service.token(alice, 'api-key', undefined, [])).token) as { access: unknown }).access).toEqual([]);
+  });
+
   it('refuses a token for another service name', async () => {
     const { service } = setUp();
     expect(await codeOf(service.token(alice, 'api-key', 'docker.io', ['repository:alice/app:pull']))).toBe(ErrorCode.BAD_REQUEST);

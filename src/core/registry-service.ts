@@ -1,6 +1,6 @@
 import { CarinaError, ErrorCode } from './errors.js';
 import type { Store } from './ports.js';
-import { grant, namespaceOf, namespaceOfRepository, parseScopes, type RegistryAccess, type RegistryCredential } from './registry-access.js';
+import { grant, isRepositoryName, namespaceOf, namespaceOfRepository, parseScopes, type RegistryAccess, type RegistryCredential } from './registry-access.js';
 import type { Account } from './types.js';
 
 /** Who a pull credential was issued to. */
@@ -69,6 +69,16 @@ export interface RegistryServiceDeps {
 }
 
 const DEFAULT_TOKEN_TTL_SECONDS = 300;
+
+/** Why a requested access is not granted, for the person at the docker client. */
+function deniedBecause(asked: RegistryAccess | undefined, namespace: string, credential: RegistryCredential): string {
+  if (!asked) return 'nothing to grant';
+  if (asked.type !== 'repository') return `the registry's ${asked.name} is not available: list your own repositories with carina registry ls`;
+  if (!isRepositoryName(asked.name)) return `"${asked.name}" is not a valid repository name (lowercase letters, digits and . _ - separators, parts joined by /)`;
+  if (!asked.name.startsWith(`${namespace}/`)) return `${asked.name} is not in your namespace: you may push and pull ${namespace}/… only (tag your image as REGISTRY/${namespace}/NAME:TAG)`;
+  if (credential === 'pull') return `this credential may only pull ${namespace}/…, not ${asked.actions.join(',')}`;
+  return `${asked.actions.join(',')} is not allowed on ${asked.name}: only pull and push`;
+}
 
 /**
  * The registry as the API and the gateway see it: one namespace per account, its quota and usage,
@@ -142,7 +152,12 @@ export class RegistryService {
     const namespace = this.namespace(account);
     const ttl = this.#deps.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
     const issuedAt = new Date();
-    const token = await this.#deps.tokens.issue(account.name, grant(namespace, credential, parseScopes(scopes)), ttl);
+    const requested = parseScopes(scopes);
+    const granted = grant(namespace, credential, requested);
+    // Nothing of what was asked: say why, in words the docker client prints, rather than let the
+    // registry answer a bare "authentication required" for a token that grants nothing.
+    if (requested.length > 0 && granted.length === 0) throw new CarinaError(ErrorCode.REGISTRY_DENIED, deniedBecause(requested[0], namespace, credential));
+    const token = await this.#deps.tokens.issue(account.name, granted, ttl);
     return { token, expiresIn: ttl, issuedAt };
   }
 

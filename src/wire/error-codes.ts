@@ -29,6 +29,8 @@ export const ErrorCode = Object.freeze({
   RATE_LIMITED: 'CARINA_ERR_RATE_LIMITED',
   /** This control plane runs no registry (`CARINA_REGISTRY=off`, or docker-registry is not installed). */
   REGISTRY_UNAVAILABLE: 'CARINA_ERR_REGISTRY_UNAVAILABLE',
+  /** The registry's token server grants nothing of what was asked (another account's repository, the catalog, push with a pull credential). */
+  REGISTRY_DENIED: 'CARINA_ERR_REGISTRY_DENIED',
   /** A push would take the account's registry storage past its quota. */
   REGISTRY_QUOTA: 'CARINA_ERR_REGISTRY_QUOTA',
   ENGINE: 'CARINA_ERR_ENGINE',
@@ -37,6 +39,8 @@ export const ErrorCode = Object.freeze({
   NO_CAPACITY: 'CARINA_ERR_NO_CAPACITY',
   /** The store (database) does not answer or cannot write: retry after Retry-After; nothing was changed. */
   STORE_UNAVAILABLE: 'CARINA_ERR_STORE_UNAVAILABLE',
+  /** A write made for a leader whose lease was taken or expired (a fencing token out of date): refused, nothing changed. */
+  FENCED: 'CARINA_ERR_FENCED',
   GATEWAY: 'CARINA_ERR_GATEWAY',
   INTERNAL: 'CARINA_ERR_INTERNAL',
 });
