@@ -319,6 +319,33 @@ describe('RegistryFront: the quota counts bytes the registry holds but its stora
     expect((await send(port, 'DELETE', patched.headers.location ?? '')).status).toBe(204);
     expect((await send(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-9?_state=x', randomBytes(600 * KiB))).status).toBe(202);
   });
+
+  it('reads usage once for the upload requests of a push (docker sends three per layer), counts what was committed since, and reads again after garbage collection', async () => {
+    let reads = 0;
+    const { front, port, backend: fake } = await setUp(1 * MiB, {
+      quota: (namespace) => {
+        reads++;
+        return Promise.resolve({ quotaBytes: 1 * MiB, usedBytes: fake.stored.get(namespace) ?? 0 });
+      },
+    });
+    // Three layers, each POST, PATCH, PUT,: one read.
+    for (let layer = 0; layer < 3; layer++) {
+      const location = (await send(port, 'POST', '/v2/alice/app/blobs/uploads/')).headers.location ?? '';
+      const patched = await send(port, 'PATCH', location, randomBytes(200 * KiB));
+      expect(patched.status).toBe(202);
+      expect((await send(port, 'PUT', `${patched.headers.location ?? ''}&digest=sha256:0`)).status).toBe(201);
+    }
+    expect(reads).toBe(1);
+    expect(fake.stored.get('alice')).toBe(600 * KiB);
+    // The read predates the three commits; they count all the same, so 500 KiB more does not fit.
+    const over = await send(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-9?_state=x', randomBytes(500 * KiB));
+    expect(over.status).toBe(403);
+    expect(errorsOf(over)[0]?.message).toMatch(/alice may store 1\.0 MiB and uses 0\.6 MiB/);
+    // Garbage collection frees storage: the next upload reads usage again and fits.
+    await front.readOnly(() => Promise.resolve(fake.stored.set('alice', 0)), 0);
+    expect((await send(port, 'PATCH', '/v2/alice/db/blobs/uploads/uuid-10?_state=y', randomBytes(500 * KiB))).status).toBe(202);
+    expect(reads).toBe(2);
+  });
 });
 
 describe('RegistryFront: read-only windows for garbage collection', () => {
