@@ -40,7 +40,9 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket)
         : [ErrorCode.BAD_REQUEST, 'malformed HTTP request'];
   const status = httpStatusOf(code);
   const body = JSON.stringify(errorBody(code, message));
-  if (socket.writable) {
+  // As Node's own handler: only on a connection nothing was answered on yet (after an answer that said
+  // Connection: close, what follows is no request to answer).
+  if (socket.writable && socket.bytesWritten === 0) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
