@@ -186,10 +186,11 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       await retention.stop();
       await reconciler.stop();
     },
-    async onResumed() {
+    onResumed() {
       reconciler.start();
       autoscaler.start();
       retention.start();
+      return Promise.resolve();
     },
     async onDeposed() {
       await gateway.close();
