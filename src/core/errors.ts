@@ -30,6 +30,19 @@ export class EngineError extends CarinaError {
   }
 }
 
+/** FENCED: a step or write made for a leader that no longer holds its lease (or cannot be sure it does). */
+export function fencedError(fence: { readonly lease: string; readonly holder: string; readonly generation: number } | undefined): CarinaError {
+  const whose = fence ? `${fence.holder}'s lease (generation ${fence.generation})` : 'a lease this replica does not hold now';
+  return new CarinaError(ErrorCode.FENCED, `refused a step made under ${whose}: another replica may lead; nothing was changed`, {
+    details: fence ? { lease: fence.lease, holder: fence.holder, generation: fence.generation } : {},
+  });
+}
+
+/** Whether `err` says this replica is not the leader any more (a fenced write or step). */
+export function isFenced(err: unknown): boolean {
+  return err instanceof CarinaError && err.code === ErrorCode.FENCED;
+}
+
 /** The most useful one-line text of an unknown thrown value (engine messages are often in `json.message`). */
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {

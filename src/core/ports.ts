@@ -46,7 +46,28 @@ export interface Store {
   readonly kicks: KickRepository;
   readonly authFailures: AuthFailureRepository;
   readonly hosts: HostRepository;
+  /**
+   * The clusters and their events as a leader writes them: every write carries `fence()` and the
+   * store refuses it (CARINA_ERR_FENCED, nothing changed), in the write's own transaction, unless
+   * the lease still has that holder and generation and has not expired. `fence()` answering
+   * undefined (this replica does not lead, or cannot be sure it still does) refuses at once.
+   * Reads are not fenced; nor are the API's writes, which go through the store itself.
+   */
+  fenced(fence: () => Fence | undefined): FencedStore;
   close(): Promise<void>;
+}
+
+/** What a leader's writes are fenced with: the lease it holds and the generation of its tenure. */
+export interface Fence {
+  readonly lease: string;
+  readonly holder: string;
+  readonly generation: number;
+}
+
+/** The repositories whose writes are fenced (see `Store.fenced`). */
+export interface FencedStore {
+  readonly clusters: ClusterRepository;
+  readonly events: EventRepository;
 }
 
 export interface AccountRepository {
@@ -152,6 +173,8 @@ export interface SessionRepository {
 export interface Lease {
   readonly name: string;
   readonly holder: string;
+  /** Raised each time a new tenure begins (the lease was free, expired or another's): the fencing token. */
+  readonly generation: number;
   readonly acquiredAt: Date;
   readonly expiresAt: Date;
 }
@@ -163,10 +186,13 @@ export interface Lease {
 export interface LeaseRepository {
   /**
    * Takes or renews `name` for `holder` until `now + ttlMs`, atomically: succeeds when the lease is
-   * free, expired at `now`, or already `holder`'s. Answers whether `holder` holds it now.
+   * free, expired at `now`, or already `holder`'s. Answers the lease when `holder` holds it now
+   * (a renewal keeps its generation; any other taking raises it), else undefined.
    */
-  acquire(name: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
-  /** Gives the lease up if `holder` holds it (a clean shutdown), so another replica need not wait. */
+  acquire(name: string, holder: string, now: Date, ttlMs: number): Promise<Lease | undefined>;
+  /** Whether `fence` still holds at the store's clock: the lease has its holder and generation and has not expired. */
+  holds(fence: Fence): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it (a clean shutdown), so another replica need not wait; its generation stays. */
   release(name: string, holder: string): Promise<void>;
   get(name: string): Promise<Lease | undefined>;
 }

@@ -3,21 +3,29 @@ import type { Lease, LeaseRepository } from '../core/ports.js';
 import { CONTROL_PLANE_LEASE, Leadership } from './leadership.js';
 
 /** The LeaseRepository's contract (the store's real one is held to it in store-logs.contract.test.ts). */
-function memoryLeases(): LeaseRepository {
+function memoryLeases(nowMs: () => number): LeaseRepository {
   const rows = new Map<string, Lease>();
   return {
     acquire(name, holder, now, ttlMs) {
       const row = rows.get(name);
       if (!row || row.holder === holder || row.expiresAt <= now) {
-        rows.set(name, { name, holder, acquiredAt: row?.holder === holder ? row.acquiredAt : now, expiresAt: new Date(now.getTime() + ttlMs) });
+        const renewal = row?.holder === holder && row.expiresAt > now;
+        const generation = renewal ? row.generation : (row?.generation ?? 0) + 1;
+        rows.set(name, { name, holder, generation, acquiredAt: renewal ? row.acquiredAt : now, expiresAt: new Date(now.getTime() + ttlMs) });
       }
-      return Promise.resolve(rows.get(name)?.holder === holder);
+      const held = rows.get(name);
+      return Promise.resolve(held?.holder === holder ? held : undefined);
+    },
+    holds(fence) {
+      const row = rows.get(fence.lease);
+      return Promise.resolve(row?.holder === fence.holder && row.generation === fence.generation && row.expiresAt.getTime() > nowMs());
     },
     release(name, holder) {
-      if (rows.get(name)?.holder === holder) rows.delete(name);
+      const row = rows.get(name);
+      if (row?.holder === holder) rows.set(name, { ...row, holder: '', expiresAt: new Date(0) });
       return Promise.resolve();
     },
-    get: (name) => Promise.resolve(rows.get(name)),
+    get: (name) => Promise.resolve(rows.get(name)?.holder ? rows.get(name) : undefined),
   };
 }
 
@@ -30,7 +38,7 @@ describe('Leadership (the control-plane lease)', () => {
   const lines: string[] = [];
 
   beforeEach(() => {
-    store = { leases: memoryLeases() };
+    store = { leases: memoryLeases(() => now) };
   });
 
   function replica(holder: string, leases = store.leases, options: { suspends?: boolean } = {}) {
@@ -181,6 +189,29 @@ describe('Leadership (the control-plane lease)', () => {
     await a.leadership.check();
     expect(a.leadership.role).toBe('standby');
     expect(a.calls).toEqual(['elected', 'suspended', 'deposed']);
+    await a.leadership.stop();
+    await b.leadership.stop();
+  });
+
+  it('fences its tenure: stillLeads turns false at two thirds of the lease without renewal, and a leader resumed after its lease lapsed starts a new tenure', async () => {
+    const a = replica('a');
+    await a.leadership.start();
+    expect(a.leadership.fence).toEqual({ lease: CONTROL_PLANE_LEASE, holder: 'a', generation: 1 });
+    now += (TTL * 2) / 3 - 1;
+    expect(a.leadership.stillLeads(clock.now())).toBe(true);
+    now += 1; // paused: no renewal for two thirds of the lease
+    expect(a.leadership.stillLeads(clock.now())).toBe(false);
+    expect(a.leadership.fence).toBeUndefined();
+    now += TTL; // long enough for anyone to have taken the lease; nobody did
+    await a.leadership.check();
+    expect(a.calls).toEqual(['elected', 'deposed', 'elected']); // what ran under generation 1 was stopped first
+    expect(a.leadership.fence).toEqual({ lease: CONTROL_PLANE_LEASE, holder: 'a', generation: 2 });
+    expect(lines.some((l) => /generation 1 → 2\): what it started under the old one is fenced off/.test(l))).toBe(true);
+    const b = replica('b');
+    now += TTL;
+    await b.leadership.start(); // a paused again; b takes over
+    await a.leadership.check();
+    expect([a.leadership.role, a.leadership.fence, b.leadership.fence?.generation]).toEqual(['standby', undefined, 3]);
     await a.leadership.stop();
     await b.leadership.stop();
   });

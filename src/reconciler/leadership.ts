@@ -1,5 +1,5 @@
 import { describeCause } from '../core/errors.js';
-import type { Clock, LeaseRepository } from '../core/ports.js';
+import type { Clock, Fence, Lease, LeaseRepository } from '../core/ports.js';
 
 /** The lease that says which replica drives the engine. */
 export const CONTROL_PLANE_LEASE = 'control-plane';
@@ -36,11 +36,18 @@ export type Role = 'leader' | 'standby';
  *
  * A leader that cannot renew (the store does not answer) stops leading once two thirds of the
  * lease have passed since its last renewal — before anyone else can take it.
+ *
+ * A leader that was paused (SIGSTOP, a VM frozen) past its lease must not finish, once it runs again,
+ * what it started under the old one: `fence` (the lease's generation of this tenure) goes with every
+ * store write made for the leader and the store refuses it once the lease changed hands or expired;
+ * `stillLeads` answers locally, before each engine step, whether the lease could have been taken.
  */
 export class Leadership {
   readonly #o: LeadershipOptions;
   #role: Role = 'standby';
   #renewedAt = 0;
+  /** The lease's generation this tenure began with (the fencing token). */
+  #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -52,6 +59,21 @@ export class Leadership {
 
   get role(): Role {
     return this.#role;
+  }
+
+  /**
+   * Whether this replica may still act as the leader at `now`: it leads, is not suspended, and less
+   * than two thirds of the lease have passed since its last renewal (so nobody else can have taken
+   * it). Local, no round trip: a process resumed after a pause sees at once that time went by.
+   */
+  stillLeads(now: Date): boolean {
+    return this.#role === 'leader' && !this.#suspended && now.getTime() - this.#renewedAt < (this.#o.ttlMs * 2) / 3;
+  }
+
+  /** What the leader's store writes carry while `stillLeads` (else undefined: they are refused at once). */
+  get fence(): Fence | undefined {
+    if (!this.stillLeads(this.#o.clock.now())) return undefined;
+    return { lease: CONTROL_PLANE_LEASE, holder: this.#o.holder, generation: this.#generation };
   }
 
   /** Makes a first attempt (so a sole or restarted replica leads at once), then keeps trying. */
@@ -84,7 +106,7 @@ export class Leadership {
   async #check(): Promise<void> {
     if (this.#stopped) return;
     const now = this.#o.clock.now();
-    let held: boolean;
+    let held: Lease | undefined;
     try {
       held = await this.#o.leases.acquire(CONTROL_PLANE_LEASE, this.#o.holder, now, this.#o.ttlMs);
     } catch (e) {
@@ -103,6 +125,13 @@ export class Leadership {
       return;
     }
     if (held) {
+      if (this.#role === 'leader' && held.generation !== this.#generation) {
+        // The lease lapsed and was taken again (by us; someone else may have led in between): a new tenure.
+        const why = `its lease lapsed and a new tenure begins (generation ${this.#generation} → ${held.generation})`;
+        if (this.#suspended) this.#o.log(`leadership: ${this.#o.holder}: ${why}`); // nothing of the old tenure runs: resumed below
+        else await this.#depose(`${why}: what it started under the old one is fenced off`);
+      }
+      this.#generation = held.generation;
       this.#renewedAt = now.getTime();
       if (this.#suspended && this.#role === 'leader') {
         this.#suspended = false;

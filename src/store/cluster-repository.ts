@@ -4,6 +4,7 @@ import type { Cluster } from '../core/types.js';
 import { createWithinQuota } from './cluster-create.js';
 import { clusterNotFound, growCluster, resizeCluster, transitionCluster } from './cluster-transition.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
+import { checkFence, fencedWrite } from './fencing.js';
 import { lockCluster } from './row-locks.js';
 import { nodeRow, patchColumns, pkiColumns, selectClusters, toCluster, toNode, toPki } from './row-mapping.js';
 import { isForeignKeyViolation } from './sql-errors.js';
@@ -61,11 +62,13 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     resize: (id, count, maxNodes) => resizeCluster(ctx, id, count, maxNodes),
 
     async update(id, patch) {
-      const result = await db
-        .updateTable('clusters')
-        .set({ ...patchColumns(patch), updated_at: nowIso(ctx) })
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const result = await fencedWrite(ctx, (w) =>
+        w
+          .updateTable('clusters')
+          .set({ ...patchColumns(patch), updated_at: nowIso(ctx) })
+          .where('id', '=', id)
+          .executeTakeFirst(),
+      );
       if (result.numUpdatedRows === 0n) throw clusterNotFound(id);
       return mustGet(db, id);
     },
@@ -73,6 +76,7 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     /** Deleting a cluster that does not exist is a no-op. */
     async delete(id) {
       await db.transaction().execute(async (trx) => {
+        await checkFence(trx, ctx);
         await trx.deleteFrom('events').where('cluster_id', '=', id).execute();
         await trx.deleteFrom('audit').where('cluster_id', '=', id).execute();
         await trx.deleteFrom('nodes').where('cluster_id', '=', id).execute();
@@ -84,11 +88,13 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
     async putPki(id, pki) {
       const columns = pkiColumns(pki, ctx.sealer);
       try {
-        await db
-          .insertInto('cluster_pki')
-          .values({ cluster_id: id, ...columns })
-          .onConflict((oc) => oc.column('cluster_id').doUpdateSet((eb) => ({ ...columns, version: eb(eb.ref('cluster_pki.version'), '+', 1) })))
-          .execute();
+        await fencedWrite(ctx, (w) =>
+          w
+            .insertInto('cluster_pki')
+            .values({ cluster_id: id, ...columns })
+            .onConflict((oc) => oc.column('cluster_id').doUpdateSet((eb) => ({ ...columns, version: eb(eb.ref('cluster_pki.version'), '+', 1) })))
+            .execute(),
+        );
       } catch (err) {
         if (isForeignKeyViolation(err)) throw clusterNotFound(id, err);
         throw err;
@@ -107,6 +113,7 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
 
     async replaceNodes(id, nodes) {
       await db.transaction().execute(async (trx) => {
+        await checkFence(trx, ctx);
         const cluster = await lockCluster(trx, ctx.dialect, id);
         if (cluster === undefined) throw clusterNotFound(id);
         await trx.deleteFrom('nodes').where('cluster_id', '=', id).execute();

@@ -3,6 +3,7 @@ import { transition as nextStatus, type ClusterTrigger } from '../core/cluster-s
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { ClusterPatch, TransitionOutcome } from '../core/ports.js';
 import { nowIso, type ClustersTable, type StoreContext } from './database.js';
+import { checkFence } from './fencing.js';
 import { lockCluster } from './row-locks.js';
 import { patchColumns, selectClusters, toCluster, toStatus } from './row-mapping.js';
 
@@ -15,6 +16,7 @@ export function clusterNotFound(id: string, cause?: unknown): CarinaError {
  * Locks the cluster, asks the state machine about `trigger` and, when allowed, writes the new status with
  * the patch `patchOf` computes from the locked row (it may throw to abort). All in one transaction.
  * Outside `error` the status reason is cleared unless the patch sets one; into `error` it is kept unless set.
+ * A leader's view of the store checks its fence first, in the same transaction.
  */
 export async function transitionCluster(
   ctx: StoreContext,
@@ -23,6 +25,7 @@ export async function transitionCluster(
   patchOf: (row: Selectable<ClustersTable>) => ClusterPatch = () => ({}),
 ): Promise<TransitionOutcome> {
   return ctx.db.transaction().execute(async (trx) => {
+    await checkFence(trx, ctx);
     const row = await lockCluster(trx, ctx.dialect, id);
     if (row === undefined) throw clusterNotFound(id);
     const from = toStatus(row.status);

@@ -1,5 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
-import type { Clock } from '../core/ports.js';
+import type { Clock, Fence } from '../core/ports.js';
 import type { KeySealer } from './key-sealer.js';
 
 /** Row of `accounts`. Timestamps are ISO-8601 strings (UTC, millisecond precision) in every dialect. */
@@ -85,9 +85,11 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** Row of `leases`. A released lease keeps its row (holder '', expired) so its generation never goes back. */
 export interface LeasesTable {
   name: string;
   holder: string;
+  generation: Generated<number>;
   acquired_at: string;
   expires_at: string;
 }
@@ -149,6 +151,8 @@ export interface StoreContext {
   readonly clock: Clock;
   /** Seals private keys in `cluster_pki`. */
   readonly sealer: KeySealer;
+  /** Set in a leader's view of the store (`Store.fenced`): its writes check this fence first (fencing.ts). */
+  readonly fence?: () => Fence | undefined;
 }
 
 /** The current time as stored in timestamp columns. */

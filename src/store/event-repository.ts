@@ -1,6 +1,7 @@
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { EventRepository } from '../core/ports.js';
 import { nowIso, type StoreContext } from './database.js';
+import { fencedWrite } from './fencing.js';
 import { toEvent } from './row-mapping.js';
 import { isForeignKeyViolation } from './sql-errors.js';
 
@@ -14,11 +15,9 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
     async append(clusterId, type, message) {
       const at = nowIso(ctx);
       try {
-        const { id } = await db
-          .insertInto('events')
-          .values({ cluster_id: clusterId, at, type, message })
-          .returning('id')
-          .executeTakeFirstOrThrow();
+        const { id } = await fencedWrite(ctx, (w) =>
+          w.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow(),
+        );
         return toEvent({ id, cluster_id: clusterId, at, type, message });
       } catch (err) {
         if (isForeignKeyViolation(err)) {

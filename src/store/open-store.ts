@@ -147,7 +147,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw err;
   }
   let closing: Promise<void> | undefined;
-  return guardStore({
+  const fenced: Store['fenced'] = (fence) =>
+    guardStore({ clusters: createClusterRepository({ ...ctx, fence }), events: createEventRepository({ ...ctx, fence }) });
+  return guardStore<Store>({
     accounts: createAccountRepository(ctx),
     clusters: createClusterRepository(ctx),
     events: createEventRepository(ctx),
@@ -157,6 +159,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     kicks: createKickRepository(ctx),
     authFailures: createAuthFailureRepository(ctx),
     hosts: createHostRepository(ctx),
+    // The leader's view: the same repositories on a context whose writes check the fence (fencing.ts).
+    fenced,
     close: () => (closing ??= db.destroy()),
   });
 }

@@ -62,10 +62,10 @@ function guardRepository<T extends object>(repository: T): T {
  * full or read-only throws CARINA_ERR_STORE_UNAVAILABLE (503 with Retry-After at the API) instead of
  * a driver error that would surface as a bare 500.
  */
-export function guardStore(store: Store): Store {
+export function guardStore<S extends Pick<Store, 'clusters' | 'events'>>(store: S): S {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(store)) {
     out[name] = typeof value === 'object' && value !== null ? guardRepository(value as object) : value;
   }
-  return out as unknown as Store;
+  return out as unknown as S;
 }

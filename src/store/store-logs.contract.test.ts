@@ -73,24 +73,24 @@ describeStoreContract('Store contract: audit, sessions, leases and kicks', (h) =
 
   it('hands a lease to one holder at a time: renewals keep its term, takeovers wait for expiry, release frees it', async () => {
     const at = () => new Date(h.now());
-    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true);
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toMatchObject({ holder: 'a' });
     const first = at();
-    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBe(false);
-    expect(await h.store.leases.acquire('other', 'b', at(), 10_000)).toBe(true); // leases are independent
+    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBeUndefined();
+    expect(await h.store.leases.acquire('other', 'b', at(), 10_000)).toMatchObject({ holder: 'b' }); // leases are independent
     h.advance(6_000);
-    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true); // renewed until +16 s
-    expect(await h.store.leases.get('cp')).toEqual({ name: 'cp', holder: 'a', acquiredAt: first, expiresAt: new Date(h.now() + 10_000) });
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toMatchObject({ holder: 'a' }); // renewed until +16 s
+    expect(await h.store.leases.get('cp')).toEqual({ name: 'cp', holder: 'a', generation: 1, acquiredAt: first, expiresAt: new Date(h.now() + 10_000) });
     h.advance(9_999);
-    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBe(false);
+    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBeUndefined();
     h.advance(1);
-    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toBe(true); // expired: b's term begins
-    expect(await h.store.leases.get('cp')).toEqual({ name: 'cp', holder: 'b', acquiredAt: at(), expiresAt: new Date(h.now() + 10_000) });
-    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(false);
+    expect(await h.store.leases.acquire('cp', 'b', at(), 10_000)).toMatchObject({ holder: 'b' }); // expired: b's term begins
+    expect(await h.store.leases.get('cp')).toEqual({ name: 'cp', holder: 'b', generation: 2, acquiredAt: at(), expiresAt: new Date(h.now() + 10_000) });
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBeUndefined();
     await h.store.leases.release('cp', 'a'); // not a's: nothing happens
     expect((await h.store.leases.get('cp'))?.holder).toBe('b');
     await h.store.leases.release('cp', 'b');
     expect(await h.store.leases.get('cp')).toBeUndefined();
-    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toBe(true);
+    expect(await h.store.leases.acquire('cp', 'a', at(), 10_000)).toMatchObject({ holder: 'a', generation: 3 }); // released: its generation stays
   });
 
   it('keeps one kick per cluster until the leader takes it', async () => {

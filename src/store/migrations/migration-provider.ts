@@ -10,6 +10,7 @@ import { kicksMigration } from './0006-kicks.js';
 import { authFailuresMigration } from './0007-auth-failures.js';
 import { registryQuotaMigration } from './0008-registry-quota.js';
 import { hostsMigration } from './0009-hosts.js';
+import { leaseGenerationMigration } from './0010-lease-generation.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -23,6 +24,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0007_auth_failures': authFailuresMigration(),
     '0008_registry_quota': registryQuotaMigration(),
     '0009_hosts': hostsMigration(),
+    '0010_lease_generation': leaseGenerationMigration(),
   };
 }
 
