@@ -15,7 +15,7 @@ function setup(status: ClusterStatus) {
   const c = h.engine.cluster('k1');
   c.network = true;
   for (const index of [0, 1]) c.containers.set(index, { running: index === 0, engineUp: true, procStale: false });
-  const io = { engine: h.engine, store: h.store, clock: { now: () => new Date(h.now()) }, log: (l: string) => h.logs.push(l) };
+  const io = { engine: h.engine, store: h.store, clock: { now: () => new Date(h.now()) }, log: (l: string) => h.logs.push(l), checkLease: () => Promise.resolve() };
   return { ...h, cluster, target, io };
 }
 

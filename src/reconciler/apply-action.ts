@@ -5,7 +5,7 @@ import type { Cluster } from '../core/types.js';
 import type { ReconcilerIo } from './reconciler-io.js';
 
 /** Performs one planned action through the engine port (or the store), then records its event. */
-export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'clock' | 'log'>, cluster: Cluster, target: EngineCluster, action: Action): Promise<void> {
+export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'clock' | 'log' | 'checkLease'>, cluster: Cluster, target: EngineCluster, action: Action): Promise<void> {
   const { store } = io;
   if (action.type === 'markActive') {
     const t = await store.clusters.transition(cluster.id, 'ready');
@@ -20,6 +20,8 @@ export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'c
     io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} deleted`);
     return;
   }
+  // Docker takes no fencing token: the lease is checked just before the call instead (store writes are fenced by the store).
+  await io.checkLease();
   await callEngine(io.engine, target, action);
   const e = actionEvent(cluster.status, action);
   if (e) await store.events.append(cluster.id, e.type, e.message);

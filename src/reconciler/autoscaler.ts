@@ -6,7 +6,8 @@ import type { Clock, Store } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 
 export interface AutoscalerOptions {
-  readonly store: Store;
+  /** The leader's (fenced) clusters and events, and the accounts for their quotas. */
+  readonly store: Pick<Store, 'clusters' | 'events' | 'accounts'>;
   readonly scheduler: Scheduler;
   readonly usageOf: (cluster: Cluster) => Promise<ClusterUsage>;
   readonly clock: Clock;

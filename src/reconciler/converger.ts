@@ -1,4 +1,4 @@
-import { describeCause } from '../core/errors.js';
+import { describeCause, isFenced } from '../core/errors.js';
 import { nodeRecords } from '../core/node-records.js';
 import type { ObservedCluster } from '../core/planner.js';
 import { decide, progressed, startMemory, type ReconcileMemory, type ReconcileTimings } from '../core/reconcile-decision.js';
@@ -72,7 +72,8 @@ export class Converger {
       }
       const current = cluster;
       const results = await Promise.allSettled(step.actions.map((a) => applyAction(this.#io, current, target, a)));
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const failure = rejected.find((r) => isFenced(r.reason)) ?? rejected[0];
       if (failure) {
         if (await this.#failed(cluster, failure.reason)) return;
         continue;
@@ -113,8 +114,13 @@ export class Converger {
     if (cluster.failures > 0) await this.#io.store.clusters.update(cluster.id, { failures: 0 });
   }
 
-  /** Records a failed attempt as `decideFailure` says; true when the worker should stop (error, or the engine is down). */
+  /**
+   * Records a failed attempt as `decideFailure` says; true when the worker should stop (error, or the
+   * engine is down). A fenced step is no failure of the cluster: this replica leads no more, and the
+   * error goes up untouched (nothing recorded, nothing counted) for the reconciler to stand down.
+   */
   async #failed(cluster: Cluster, cause: unknown): Promise<boolean> {
+    if (isFenced(cause)) throw cause;
     const { store, engine, log, sleep } = this.#io;
     const engineAvailable = await engine.available();
     const fresh = engineAvailable ? ((await store.clusters.getById(cluster.id)) ?? cluster) : cluster;

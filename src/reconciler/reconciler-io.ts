@@ -21,4 +21,9 @@ export interface ReconcilerIo {
   readonly dnsNames: (cluster: Cluster) => string[];
   /** Addresses the endpoint is advertised on (go into the server certificate). */
   readonly ipAddresses: readonly string[];
+  /**
+   * Before each engine step: throws CARINA_ERR_FENCED unless this replica still leads — locally (the
+   * lease cannot have run out since its last renewal) and in the store's view (its lease and generation).
+   */
+  readonly checkLease: () => Promise<void>;
 }

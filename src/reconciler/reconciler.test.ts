@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fencedError } from '../core/errors.js';
 import { reconcilerHarness } from './test-support/reconciler-harness.js';
 
 describe('Reconciler: scheduling (fake engine, memory store)', () => {
@@ -87,6 +88,24 @@ describe('Reconciler: scheduling (fake engine, memory store)', () => {
     await h.reconciler.idle();
     expect(h.store.get('c1')).toBeUndefined();
     expect(h.engine.cluster('c1').containers.size).toBe(0);
+  });
+
+  it('a leader that lost its lease does no engine step and records nothing: it stops and asks leadership to check', async () => {
+    let leads = true;
+    let checks = 0;
+    const h = reconcilerHarness({
+      checkLease: () => (leads ? Promise.resolve() : Promise.reject(fencedError({ lease: 'control-plane', holder: 'a', generation: 1 }))),
+      onFenced: () => Promise.resolve(void checks++),
+    });
+    h.store.add({ id: 'c1', nodeCount: 2 });
+    leads = false; // paused past its lease, say
+    await h.run('c1');
+    expect(h.engine.calls).toEqual([]);
+    expect(h.store.get('c1')).toMatchObject({ status: 'building', failures: 0 }); // not a failure of the cluster
+    expect(h.store.eventsOf('c1').map((e) => e.message)).toEqual(['building 2 node(s)']);
+    expect(h.logs.at(-1)).toMatch(/cluster c1: stopped: refused a step made under a's lease \(generation 1\)/);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(checks).toBe(1);
   });
 
   it('reads usage through the engine', async () => {

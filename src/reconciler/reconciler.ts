@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterUsage } from '../core/autoscale.js';
-import { describeCause } from '../core/errors.js';
+import { describeCause, isFenced } from '../core/errors.js';
 import { collectsOrphans, isOrphan } from '../core/orphans.js';
 import { REPAIR_WAIT_MS } from '../core/reconcile-decision.js';
 import type { Cluster } from '../core/types.js';
@@ -21,6 +21,12 @@ export interface ReconcilerOptions extends Omit<ReconcilerIo, 'sleep'> {
   readonly stallTimeoutMs: number;
   /** How long an existing cluster's manager must report no swarm before the swarm is re-formed. */
   readonly swarmLossGraceMs: number;
+  /**
+   * A step or write was fenced (CARINA_ERR_FENCED): this replica may lead no more. Leadership checks
+   * its lease at once and stands down (or starts a new tenure); not awaited, since standing down
+   * stops this reconciler and waits for its workers.
+   */
+  readonly onFenced?: () => Promise<void>;
 }
 
 /**
@@ -107,7 +113,8 @@ export class Reconciler {
       for (const c of clusters) if (c.status !== 'error') this.kick(c.id);
       if (collectsOrphans(this.#passes++)) await this.#collectOrphans();
     } catch (e) {
-      this.#o.log(`reconciler: periodic pass failed: ${describeCause(e)}`);
+      if (isFenced(e)) this.#standDown(e);
+      else this.#o.log(`reconciler: periodic pass failed: ${describeCause(e)}`);
     }
   }
 
@@ -117,6 +124,7 @@ export class Reconciler {
     const known = new Set((await this.#o.store.clusters.listAll()).map((c) => c.id));
     for (const id of onEngine) {
       if (!isOrphan(id, known, this.#workers)) continue;
+      await this.#io.checkLease();
       this.#o.log(`reconciler: removing objects of unknown cluster ${id}`);
       await this.#o.engine.purgeCluster(id);
     }
@@ -126,9 +134,18 @@ export class Reconciler {
     try {
       await this.#converger.converge(clusterId, () => this.#stopped);
     } catch (e) {
+      if (isFenced(e)) this.#standDown(e, clusterId);
       // Store or programming errors: logged, retried on the next tick.
-      this.#o.log(`reconciler: cluster ${clusterId}: ${describeCause(e)}`);
+      else this.#o.log(`reconciler: cluster ${clusterId}: ${describeCause(e)}`);
     }
+  }
+
+  /** Fenced: stop this work (nothing of it is recorded) and let leadership find out where the lease is. */
+  #standDown(e: unknown, clusterId?: string): void {
+    this.#o.log(`reconciler: ${clusterId ? `cluster ${clusterId}: ` : ''}stopped: ${describeCause(e)}`);
+    // Still the leader after the check (a late renewal, not a lost lease)? The next periodic pass goes on
+    // with the cluster: kicking it again here could spin if the lease stayed doubtful.
+    void this.#o.onFenced?.().catch((err: unknown) => this.#o.log(`reconciler: lease check failed: ${describeCause(err)}`));
   }
 
   /** Reservations (and optionally measured use) of a cluster's nodes. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import { ClusterService } from '../core/cluster-service.js';
-import { CarinaError, describeCause, ErrorCode } from '../core/errors.js';
+import { CarinaError, describeCause, ErrorCode, fencedError } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { buildApi } from '../api/app.js';
@@ -109,8 +109,17 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   });
   const dnsNames = (c: Pick<Cluster, 'id' | 'name' | 'accountName'>) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
   const ipAddresses = [...new Set([config.advertiseAddress, config.publishAddress].filter((a) => /^[\d.:a-fA-F]+$/.test(a)))];
+  // What the leader writes goes through a fenced view: the store refuses it once the lease this
+  // tenure began with changed hands or expired (a leader paused past its lease, then resumed).
+  const leaderStore = store.fenced(() => leadership.fence);
+  const checkLease = async (): Promise<void> => {
+    const fence = leadership.fence; // local: is there time left on the lease since its last renewal?
+    if (!fence || !(await store.leases.holds(fence))) throw fencedError(fence);
+  };
   const reconciler = new Reconciler({
-    store,
+    store: { ...leaderStore, kicks: store.kicks },
+    checkLease,
+    onFenced: () => leadership.check(),
     engine,
     pki,
     clock,
@@ -155,7 +164,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     registryAddress: registry?.address,
   });
   const autoscaler = new Autoscaler({
-    store,
+    store: { ...leaderStore, accounts: store.accounts },
     scheduler: reconciler,
     usageOf: (c) => reconciler.usage(c, { withStats: false }),
     clock,

@@ -30,6 +30,7 @@ export function reconcilerHarness(options: Partial<ReconcilerOptions> = {}) {
     maxFailures: 8,
     stallTimeoutMs: 120_000,
     swarmLossGraceMs: 10_000,
+    checkLease: () => Promise.resolve(),
     sleep: (ms) => {
       slept.push(ms);
       now += ms;
