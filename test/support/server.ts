@@ -115,6 +115,12 @@ export class TestServer {
     await exited;
   }
 
+  /** Sends `signal` to the process: SIGSTOP and SIGCONT pause and resume it (a leader paused, not dead). */
+  signal(signal: NodeJS.Signals): void {
+    const child = this.#child;
+    if (child && child.exitCode === null) child.kill(signal);
+  }
+
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child || child.exitCode !== null) return;
