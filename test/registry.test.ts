@@ -92,6 +92,15 @@ docker run --rm ${address}/alice/app:1 cat /hello`,
       alice.shell('bash', `docker rmi -f ${address}/alice/app:1 >/dev/null 2>&1 || true; docker pull -q ${address}/alice/app:1`, {}, 60_000);
     await server.kill();
     await server.start();
+    // /healthz answers as soon as the API listens; the leader brings the registry's front up just after.
+    const { Agent } = await import('undici');
+    const dispatcher = new Agent({ connect: { ca: (await registryInfo('alice')).ca_pem } });
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`https://${address}/v2/`, { dispatcher }).then((r) => r.status, () => 0)) !== 401) {
+      expect(Date.now(), 'the registry answers again after the restart').toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await dispatcher.close();
     const afterCrash = await pullFresh();
     expect(afterCrash.code, afterCrash.stderr).toBe(0);
     // The registry process outlived the control plane (adopted at restart); now it dies: the leader starts it again.

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { X509Pki } from '../pki/x509-pki.js';
@@ -448,5 +451,47 @@ describe('RegistryFront: the token route and passing requests through', () => {
     expect(answer.headers['x-backend']).toBe('yes');
     expect(answer.headers['proxy-authenticate']).toBeUndefined();
     expect(answer.body).toBe('{"ok":true}');
+  });
+});
+
+describe('RegistryFront: blob downloads served from the registry\'s files', () => {
+  const DIGEST = `sha256:${'ab'.repeat(32)}`;
+  const content = randomBytes(300 * 1024);
+  const file = join(tmpdir(), `carina-front-blob-${process.pid}`);
+  writeFileSync(file, content);
+
+  const blobs = (allowed: boolean, present = true) => ({
+    mayPull: (authorization: string | undefined, repository: string) => Promise.resolve(allowed && authorization === 'Bearer good' && repository === 'alice/app'),
+    file: (repository: string, digest: string) => Promise.resolve(present && repository === 'alice/app' && digest === DIGEST ? { path: file, size: content.length } : undefined),
+  });
+
+  it('serves a blob the token may pull from its file, byte for byte, with the registry\'s headers, without asking the registry', async () => {
+    const { backend, port } = await setUp(MiB, { blobs: blobs(true) });
+    const got: Buffer[] = [];
+    const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', servername: 'localhost', port, path: `/v2/alice/app/blobs/${DIGEST}`, headers: { authorization: 'Bearer good' }, ca: ca.caCert, agent: false }, (res) => {
+        res.on('data', (d: Buffer) => got.push(d));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      });
+      req.once('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(200);
+    expect(Buffer.concat(got).equals(content)).toBe(true);
+    expect(answer.headers).toMatchObject({ 'content-length': String(content.length), 'docker-content-digest': DIGEST, 'content-type': 'application/octet-stream' });
+    const head = await send(port, 'HEAD', `/v2/alice/app/blobs/${DIGEST}`, undefined, { authorization: 'Bearer good' });
+    expect([head.status, head.headers['content-length'], head.body]).toEqual([200, String(content.length), '']);
+    expect(backend.received).toEqual([]);
+  });
+
+  it.each([
+    ['no token', {}, true, true],
+    ['a token that may not pull it', { authorization: 'Bearer other' }, true, true],
+    ['a blob the repository does not hold', { authorization: 'Bearer good' }, true, false],
+    ['a range request', { authorization: 'Bearer good', range: 'bytes=0-9' }, true, true],
+  ] as const)('passes %s on to the registry, which answers it as always', async (_, headers, allowed, present) => {
+    const { backend, port } = await setUp(MiB, { blobs: blobs(allowed, present) });
+    await send(port, 'GET', `/v2/alice/app/blobs/${DIGEST}`, undefined, headers);
+    expect(backend.received.map((r) => [r.method, r.url])).toEqual([['GET', `/v2/alice/app/blobs/${DIGEST}`]]);
   });
 });

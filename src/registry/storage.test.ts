@@ -74,4 +74,16 @@ describe('RegistryStorage', () => {
     expect(await storage.untag('alice/../bob/app', '1')).toBe(false);
     expect((await storage.repositories('alice'))[0]?.tags.map((x) => x.name)).toEqual(['2']);
   });
+  it('finds the file of a blob only through a repository that holds it', async () => {
+    const t = tree();
+    roots.push(t.root);
+    t.image('alice/app', '1', ['alice-layer']);
+    t.image('bob/app', '1', ['bob-layer']);
+    const storage = new RegistryStorage(t.root);
+    const digest = `sha256:${createHash('sha256').update('alice-layer').digest('hex')}`;
+    expect(await storage.blobFile('alice/app', digest)).toMatchObject({ size: Buffer.byteLength('alice-layer') });
+    expect(await storage.blobFile('bob/app', digest)).toBeUndefined();
+    expect(await storage.blobFile('alice/../bob/app', digest)).toBeUndefined();
+    expect(await storage.blobFile('alice/app', 'sha256:../../etc')).toBeUndefined();
+  });
 });

@@ -141,6 +141,18 @@ export class RegistryStorage implements RegistryContents {
     return true;
   }
 
+  /** The file of `digest` when `repository` holds it (a layer or config link, as the registry checks), else undefined. */
+  async blobFile(repository: string, digest: string): Promise<{ path: string; size: number } | undefined> {
+    if (!isRepositoryName(repository) || !DIGEST.test(digest)) return undefined;
+    try {
+      await stat(join(this.#repoPath(repository), '_layers', 'sha256', digest.slice('sha256:'.length), 'link'));
+      const path = this.#blobPath(digest);
+      return { path, size: (await stat(path)).size };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Bytes of every blob stored, all namespaces (what garbage collection shrinks). */
   async totalBlobBytes(): Promise<number> {
     let total = 0;

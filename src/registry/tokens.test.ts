@@ -71,4 +71,22 @@ describe('RegistryTokenSigner', () => {
     const bearer = await signer.issue('alice', access, 300);
     expect(await signer.verifyPullCredential(`${PULL_CREDENTIAL_PREFIX}${bearer}`)).toBeUndefined();
   });
+  it('allows the front to serve a blob only for a valid token of its own granting pull of that repository', async () => {
+    const pull = await signer.issue('alice', [{ type: 'repository', name: 'alice/app', actions: ['pull'] }], 300);
+    const pushOnly = await signer.issue('alice', [{ type: 'repository', name: 'alice/app', actions: ['push'] }], 300);
+    const expired = await signer.issue('alice', [{ type: 'repository', name: 'alice/app', actions: ['pull'] }], -120);
+    const other = await new X509Pki().createCa('other');
+    const stranger = await RegistryTokenSigner.create({ certPem: other.caCert, keyPem: other.caKey, issuer: 'carina', service: 'carina-registry' });
+    const forged = await stranger.issue('alice', [{ type: 'repository', name: 'alice/app', actions: ['pull'] }], 300);
+    expect(await signer.allowsPull(`Bearer ${pull}`, 'alice/app')).toBe(true);
+    expect(await signer.allowsPull(`Bearer ${pull}`, 'alice/other')).toBe(false);
+    expect(await signer.allowsPull(`Bearer ${pushOnly}`, 'alice/app')).toBe(false);
+    expect(await signer.allowsPull(`Bearer ${expired}`, 'alice/app')).toBe(false);
+    expect(await signer.allowsPull(`Bearer ${forged}`, 'alice/app')).toBe(false);
+    expect(await signer.allowsPull(`Basic ${pull}`, 'alice/app')).toBe(false);
+    expect(await signer.allowsPull(undefined, 'alice/app')).toBe(false);
+    // A pull credential is not a bearer token for the registry (another audience).
+    const credential = await signer.pullCredential({ accountId: 'a1', accountName: 'alice' });
+    expect(await signer.allowsPull(`Bearer ${credential.slice(PULL_CREDENTIAL_PREFIX.length)}`, 'alice/app')).toBe(false);
+  });
 });

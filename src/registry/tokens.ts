@@ -57,6 +57,26 @@ export class RegistryTokenSigner implements RegistryTokens {
       .sign(this.#key);
   }
 
+  /**
+   * Whether `authorization` (`Bearer <token>`) is a token of this signer, for this registry, still
+   * valid (with the registry's own 60 s leeway), whose `access` grants pull of `repository`: the same
+   * decision docker-registry makes, for the blobs the front serves itself.
+   */
+  async allowsPull(authorization: string | undefined, repository: string): Promise<boolean> {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return false;
+    try {
+      const { payload } = await jwtVerify(token, this.#publicKey, { issuer: this.#issuer, audience: this.#service, algorithms: ['ES256'], clockTolerance: 60 });
+      const access = Array.isArray(payload.access) ? (payload.access as unknown[]) : [];
+      return access.some((a) => {
+        const entry = a as { type?: unknown; name?: unknown; actions?: unknown };
+        return entry.type === 'repository' && entry.name === repository && Array.isArray(entry.actions) && entry.actions.includes('pull');
+      });
+    } catch {
+      return false;
+    }
+  }
+
   async pullCredential(identity: PullIdentity): Promise<string> {
     const jwt = await new SignJWT({ acct: identity.accountId })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })

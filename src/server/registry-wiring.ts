@@ -131,6 +131,7 @@ export async function prepareRegistry(opts: {
         headersTimeoutMs: config.apiLimits.headersTimeoutMs,
         log,
         quota: (namespace) => service.quotaOfNamespace(namespace),
+        blobs: { mayPull: (authorization, repository) => signer.allowsPull(authorization, repository), file: (repository, digest) => storage.blobFile(repository, digest) },
         pushToken: (repository) => signer.issue(ISSUER, [{ type: 'repository', name: repository, actions: ['pull', 'push'] }], 60),
         async token(authorization, query, client) {
           const answer = await api.inject({ method: 'GET', url: `/registry/token?${query}`, headers: authorization ? { authorization } : {}, remoteAddress: client });
