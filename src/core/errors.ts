@@ -38,9 +38,11 @@ export function fencedError(fence: { readonly lease: string; readonly holder: st
   });
 }
 
-/** Whether `err` says this replica is not the leader any more (a fenced write or step). */
+/** Whether `err` (or what it wraps: an EngineError of a refused engine request) says this replica is not the leader any more. */
 export function isFenced(err: unknown): boolean {
-  return err instanceof CarinaError && err.code === ErrorCode.FENCED;
+  if (err instanceof CarinaError && err.code === ErrorCode.FENCED) return true;
+  const cause = err instanceof Error ? err.cause : undefined;
+  return cause !== undefined && cause !== err && isFenced(cause);
 }
 
 /** The most useful one-line text of an unknown thrown value (engine messages are often in `json.message`). */

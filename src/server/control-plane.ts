@@ -23,6 +23,7 @@ import { Reconciler } from '../reconciler/reconciler.js';
 import { Autoscaler } from '../reconciler/autoscaler.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
+import { fenceDocker } from './fenced-docker.js';
 import { openStore } from '../store/open-store.js';
 import { preparePrivateDataDir } from './data-dir.js';
 import { openFrontDoor, reloadOnChange } from './front-door.js';
@@ -98,7 +99,9 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   await lxcfs?.(); // started now rather than at the first node, so the log says at once whether it works
   const engine = new DockerEngine({
     lxcfs,
-    docker,
+    // Its own client, whose changing requests are refused once this replica may have lost the lease
+    // (a leader resumed after a pause); the image builder and the cgroup set-up use the other one.
+    docker: fenceDocker(userns ? hostDocker(config.nodeEngineHost) : hostDocker(config.dockerHost), () => leadership.stillLeads(clock.now())),
     delegation,
     log,
     dataDir: config.dataDir,
