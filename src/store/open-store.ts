@@ -62,6 +62,9 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
     // pool, which would end the process if nobody listened: the pool discards that client and the
     // next query connects anew (its own failure, if any, is what callers see).
     pool.on('error', () => undefined);
+    // …and so is a checked-out client's (between the queries of a transaction): its next query fails
+    // with "not queryable", which callers see as STORE_UNAVAILABLE; the event itself must not end the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresDialect({ pool });
   }
   if (location.path !== ':memory:') makePrivate(location.path);
