@@ -207,6 +207,7 @@ describe('carina CLI: configuration, JSON output and errors', () => {
         docker_host: expect.stringMatching(/^tcp:\/\/127\.0\.0\.1:\d+$/),
         serial: creds.serial,
         downloaded: false,
+        registry: null, // this test's server runs no registry (test/registry.test.ts has one)
       });
     });
 

@@ -109,7 +109,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler((error: FastifyError | CarinaError, request, reply) => {
     const { status, code, message } = mapError(error);
-    if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error.stack ?? error.message}`);
+    // A stack for what nobody expected; one line for the known conditions (no registry, store out).
+    if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error instanceof CarinaError && error.code !== ErrorCode.INTERNAL ? `${error.code}: ${error.message}` : (error.stack ?? error.message)}`);
     const retryAfter = error instanceof CarinaError ? error.details?.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).send(errorBody(code, message));
