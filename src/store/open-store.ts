@@ -57,7 +57,9 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
     const { default: pg } = await import('pg');
     // A bounded wait for a connection: a database that does not answer fails the query in 5 s
     // (STORE_UNAVAILABLE) rather than holding it until the kernel gives up on the socket.
-    const pool = new pg.Pool({ connectionString: location.connectionString, connectionTimeoutMillis: 5_000 });
+    // A transaction left open by a process that stopped talking (SIGSTOP, a frozen VM) holds its row
+    // locks — the lease row's too, which a standby must update to take over: PostgreSQL ends it after 5 s.
+    const pool = new pg.Pool({ connectionString: location.connectionString, connectionTimeoutMillis: 5_000, idle_in_transaction_session_timeout: 5_000 });
     // An idle connection the server dropped (PostgreSQL restarted or stopped) is an 'error' event on the
     // pool, which would end the process if nobody listened: the pool discards that client and the
     // next query connects anew (its own failure, if any, is what callers see).
