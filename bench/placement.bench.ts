@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FLAVORS } from '../src/core/flavors.js';
 import { placementPool, placeNodes, type HostState, type PlacementHost, type PlacementRequest } from '../src/core/placement.js';
 import { percentile, summarize } from './stats.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const HOSTS = 1_000;
 const NODES = 10_000;
@@ -19,21 +20,11 @@ const RUNS = 5_000;
 const GiB = 1024 ** 3;
 const flavor = FLAVORS[0]!;
 
-/** mulberry32: the same pool on every run and machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 /** 1,000 hosts (32–64 vCPUs, 96–256 GiB; 2 % draining, 1 % down) holding 10,000 nodes of 2,500 clusters. */
 function pool(): PlacementHost[] {
-  const rnd = random(13);
+  const rnd = seededRandom(13);
   const hosts = Array.from({ length: HOSTS }, (_, i) => {
     const state: HostState = i % 100 < 2 ? 'draining' : i % 100 === 2 ? 'down' : 'ready';
     return {

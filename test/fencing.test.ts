@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.js';
+import { onPostgres, roleOf, waitForRole } from './support/replicas.js';
+import { seededRandom } from './support/seeded-random.js';
 import { nodeDocker, TestServer } from './support/server.js';
 
 // Issue 15 part 2, a leader paused, not dead: two replicas on one PostgreSQL store. At a seeded moment
@@ -16,41 +17,6 @@ const POINTS = Number(process.env.CARINA_FENCING_POINTS ?? 3);
 const SEED = Number(process.env.CARINA_FENCING_SEED ?? 20261202);
 const LEASE_TTL_MS = 3_000;
 
-/** mulberry32: a small seeded generator, so a failing point can be run again. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function onPostgres(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function roleOf(server: TestServer): Promise<string> {
-  return new RegExp(`^\\S+:${server.port} leads since `).test(await server.admin('leader')) ? 'leader' : 'standby';
-}
-
-async function waitForRole(server: TestServer, role: string, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if ((await roleOf(server).catch(() => '')) === role) return Date.now() - started;
-    await sleep(100);
-  }
-  throw new Error(`${server.url} did not become ${role} within ${timeoutMs / 1000} s`);
-}
-
 /** The node containers of a cluster on the engine: id and node index. */
 async function containersOf(clusterId: string): Promise<{ id: string; index: string }[]> {
   const list = await nodeDocker.listContainers({ all: true, filters: { label: [`carina.cluster.id=${clusterId}`] } });
@@ -61,7 +27,7 @@ type Op = 'create' | 'grow' | 'resize' | 'delete';
 
 describe.skipIf(!postgresUrl)(`a leader paused past its lease (SIGSTOP), then resumed: ${POINTS} seeded points (seed ${SEED})`, () => {
   const database = `carina_e2e_fencing_${process.pid}`;
-  const random = seeded(SEED);
+  const random = seededRandom(SEED);
   const NAME = 'fence';
   let replicas: [TestServer, TestServer];
   let key = '';
@@ -70,8 +36,8 @@ describe.skipIf(!postgresUrl)(`a leader paused past its lease (SIGSTOP), then re
   const refusedLines: number[] = [];
 
   beforeAll(async () => {
-    await onPostgres(`DROP DATABASE IF EXISTS ${database}`);
-    await onPostgres(`CREATE DATABASE ${database}`);
+    await onPostgres(postgresUrl, `DROP DATABASE IF EXISTS ${database}`);
+    await onPostgres(postgresUrl, `CREATE DATABASE ${database}`);
     const url = new URL(postgresUrl ?? '');
     url.pathname = `/${database}`;
     const a = new TestServer('fencing', { env: { CARINA_DATABASE_URL: url.toString(), CARINA_LEASE_TTL_MS: String(LEASE_TTL_MS), CARINA_RECONCILE_INTERVAL_MS: '2000' } });
@@ -86,7 +52,7 @@ describe.skipIf(!postgresUrl)(`a leader paused past its lease (SIGSTOP), then re
     for (const r of replicas ?? []) r.signal('SIGCONT');
     await replicas?.[1].cleanup();
     await replicas?.[0].cleanup();
-    await onPostgres(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await onPostgres(postgresUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
     if (refusedLines.length > 0) console.log(`fencing: fenced refusals logged by resumed leaders per point: ${refusedLines.join(' ')}`);
   });
 

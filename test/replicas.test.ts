@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
+import { onPostgres, roleOf, waitForRole } from './support/replicas.js';
 import { TestServer, countLabelled } from './support/server.js';
 
 // Two control-plane replicas on one PostgreSQL store (and one data dir and engine): both serve the
@@ -10,30 +9,6 @@ import { TestServer, countLabelled } from './support/server.js';
 // killed the other takes over. Needs CARINA_TEST_POSTGRES_URL (CI runs a PostgreSQL for it).
 const postgresUrl = process.env.CARINA_TEST_POSTGRES_URL;
 const LEASE_TTL_MS = 4_000;
-
-async function onPostgres(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-/** The role the lease in the store gives a running replica, as the operator sees it: /healthz tells anyone only "ok". */
-async function roleOf(server: TestServer): Promise<string> {
-  return new RegExp(`^\\S+:${server.port} leads since `).test(await server.admin('leader')) ? 'leader' : 'standby';
-}
-
-async function waitForRole(server: TestServer, role: string, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if ((await roleOf(server).catch(() => '')) === role) return Date.now() - started;
-    await sleep(100);
-  }
-  throw new Error(`${server.url} did not become ${role} within ${timeoutMs / 1000} s`);
-}
 
 describe.skipIf(!postgresUrl)('two control-plane replicas on one PostgreSQL store', () => {
   const database = `carina_e2e_replicas_${process.pid}`;
@@ -44,8 +19,8 @@ describe.skipIf(!postgresUrl)('two control-plane replicas on one PostgreSQL stor
   let bundleDir = '';
 
   beforeAll(async () => {
-    await onPostgres(`DROP DATABASE IF EXISTS ${database}`);
-    await onPostgres(`CREATE DATABASE ${database}`);
+    await onPostgres(postgresUrl, `DROP DATABASE IF EXISTS ${database}`);
+    await onPostgres(postgresUrl, `CREATE DATABASE ${database}`);
     const url = new URL(postgresUrl ?? '');
     url.pathname = `/${database}`;
     // The periodic pass is made rare (10 min), so what the leader does for the standby's writes can
@@ -62,7 +37,7 @@ describe.skipIf(!postgresUrl)('two control-plane replicas on one PostgreSQL stor
   afterAll(async () => {
     await b?.cleanup();
     await a?.cleanup();
-    await onPostgres(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await onPostgres(postgresUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
   });
 
   it('the first replica leads and the second stands by', async () => {
