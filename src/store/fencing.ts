@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { fencedError } from '../core/errors.js';
+import type { Fence } from '../core/ports.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
 
 /**
@@ -9,6 +10,12 @@ import { nowIso, type Database, type StoreContext } from './database.js';
  * change hands between the check and the commit: PostgreSQL `FOR SHARE`; SQLite a no-op UPDATE,
  * which makes the transaction the file's one writer at once. A view without a fence checks nothing.
  */
+/** The lease row still says `fence`: its holder and generation, not expired at `now` (an ISO string). */
+export function fenceHolds(fence: Fence, now: string) {
+  return (eb: ExpressionBuilder<Database, 'leases'>) =>
+    eb.and([eb('name', '=', fence.lease), eb('holder', '=', fence.holder), eb('generation', '=', fence.generation), eb('expires_at', '>', now)]);
+}
+
 export async function checkFence(trx: Kysely<Database>, ctx: StoreContext): Promise<void> {
   if (!ctx.fence) return;
   const fence = ctx.fence();
@@ -16,24 +23,13 @@ export async function checkFence(trx: Kysely<Database>, ctx: StoreContext): Prom
   const now = nowIso(ctx);
   let held: boolean;
   if (ctx.dialect === 'postgres') {
-    const row = await trx
-      .selectFrom('leases')
-      .select('name')
-      .where('name', '=', fence.lease)
-      .where('holder', '=', fence.holder)
-      .where('generation', '=', fence.generation)
-      .where('expires_at', '>', now)
-      .forShare()
-      .executeTakeFirst();
+    const row = await trx.selectFrom('leases').select('name').where(fenceHolds(fence, now)).forShare().executeTakeFirst();
     held = row !== undefined;
   } else {
     const result = await trx
       .updateTable('leases')
       .set((eb) => ({ generation: eb.ref('generation') }))
-      .where('name', '=', fence.lease)
-      .where('holder', '=', fence.holder)
-      .where('generation', '=', fence.generation)
-      .where('expires_at', '>', now)
+      .where(fenceHolds(fence, now))
       .executeTakeFirst();
     held = result.numUpdatedRows === 1n;
   }

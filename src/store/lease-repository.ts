@@ -1,5 +1,6 @@
 import type { LeaseRepository } from '../core/ports.js';
 import { nowIso, type StoreContext } from './database.js';
+import { fenceHolds } from './fencing.js';
 
 /** What a released lease's row says: nobody holds it and it expired long ago; its generation stays. */
 const RELEASED = { holder: '', expires_at: new Date(0).toISOString() };
@@ -35,14 +36,7 @@ export function createLeaseRepository(ctx: StoreContext): LeaseRepository {
     },
 
     async holds(fence) {
-      const row = await db
-        .selectFrom('leases')
-        .select('name')
-        .where('name', '=', fence.lease)
-        .where('holder', '=', fence.holder)
-        .where('generation', '=', fence.generation)
-        .where('expires_at', '>', nowIso(ctx))
-        .executeTakeFirst();
+      const row = await db.selectFrom('leases').select('name').where(fenceHolds(fence, nowIso(ctx))).executeTakeFirst();
       return row !== undefined;
     },
 
