@@ -9,6 +9,16 @@ import { processInfo } from './pidfile.js';
 /** Debian's package installs the registry as this program (Docker Distribution 2.8). */
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
+/** Where the leader writes the registry's configuration in a data dir. */
+export function registryConfigFile(dataDir: string): string {
+  return join(dataDir, 'registry.yml');
+}
+
+/** Whether the registry program is installed. */
+export function registryInstalled(binary = REGISTRY_BINARY): boolean {
+  return existsSync(binary);
+}
+
 /** What the registry's configuration says. */
 export interface RegistryProcessSettings {
   readonly storageDir: string;
@@ -82,18 +92,13 @@ export class RegistryProcess {
 
   constructor(opts: RegistryProcessOptions) {
     this.#opts = opts;
-    this.configFile = join(opts.dataDir, 'registry.yml');
+    this.configFile = registryConfigFile(opts.dataDir);
     this.#pidFile = join(opts.dataDir, 'registry.pid');
     this.#logFile = join(opts.dataDir, 'registry.log');
   }
 
   get binary(): string {
     return this.#opts.binary ?? REGISTRY_BINARY;
-  }
-
-  /** Whether the registry program is installed. */
-  installed(): boolean {
-    return existsSync(this.binary);
   }
 
   get backendUrl(): string {
@@ -185,20 +190,25 @@ export class RegistryProcess {
     await rm(this.#pidFile, { force: true });
   }
 
-  /**
-   * Garbage collection (`docker-registry garbage-collect --delete-untagged`): removes manifests no
-   * tag names and blobs no manifest references. The caller makes sure nothing writes meanwhile.
-   */
-  async garbageCollect(): Promise<{ output: string }> {
-    const child = spawn(this.binary, ['garbage-collect', '--delete-untagged', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
-    });
-    if (code !== 0) throw new Error(`garbage collection failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`);
-    return { output };
+  /** Garbage collection with this registry's configuration (see collectRegistryGarbage). */
+  garbageCollect(): Promise<{ output: string }> {
+    return collectRegistryGarbage(this.configFile, this.binary);
   }
+}
+
+/**
+ * Garbage collection (`docker-registry garbage-collect --delete-untagged CONFIG`): removes manifests
+ * no tag names and blobs no manifest references. The caller makes sure nothing writes meanwhile.
+ */
+export async function collectRegistryGarbage(configFile: string, binary = REGISTRY_BINARY): Promise<{ output: string }> {
+  const child = spawn(binary, ['garbage-collect', '--delete-untagged', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`garbage collection failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`);
+  return { output };
 }

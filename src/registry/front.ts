@@ -378,7 +378,7 @@ export class RegistryFront {
         else res.destroy();
       });
       res.once('close', () => {
-        if (!upstream.writableEnded || !upstream.destroyed) upstream.destroy();
+        upstream.destroy(); // a no-op once it is done; a client gone mid-stream ends it upstream too
         resolve();
       });
       if (!filter) {

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { Store } from '../core/ports.js';
 import type { ServerConfig } from '../config/config.js';
-import { RegistryProcess } from '../host/registry-process.js';
+import { collectRegistryGarbage, registryConfigFile } from '../host/registry-process.js';
 import { RegistryStorage } from '../registry/storage.js';
 import { CONTROL_PLANE_LEASE } from '../reconciler/leadership.js';
 import { describeBytes } from './accounts-command.js';
@@ -44,14 +43,10 @@ export function registerRegistryCommands(program: Command, config: ServerConfig,
           }
         } else {
           // No control plane runs: nothing writes to the registry, so collect directly.
-          const dataDir = config.dataDir;
-          const registryProcess = new RegistryProcess({
-            dataDir,
-            settings: { storageDir: config.registry.storageDir, backendPort: config.registry.backendPort, realm: '', service: '', issuer: '', tokenCertFile: '' },
-            log: out,
-          });
-          if (!existsSync(join(dataDir, 'registry.yml'))) throw new CarinaError(ErrorCode.REGISTRY_UNAVAILABLE, `the registry never ran with the data dir ${dataDir}: nothing to collect`);
-          await registryProcess.garbageCollect();
+          // The configuration the leader last wrote names the storage.
+          const configFile = registryConfigFile(config.dataDir);
+          if (!existsSync(configFile)) throw new CarinaError(ErrorCode.REGISTRY_UNAVAILABLE, `the registry never ran with the data dir ${config.dataDir}: nothing to collect`);
+          await collectRegistryGarbage(configFile);
         }
         const after = await storage.totalBlobBytes();
         out(`garbage collection done: freed ${describeBytes(Math.max(0, before - after))}; the registry stores ${describeBytes(after)}`);

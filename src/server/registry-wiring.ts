@@ -8,7 +8,7 @@ import type { Store } from '../core/ports.js';
 import { RegistryService } from '../core/registry-service.js';
 import type { ServerConfig } from '../config/config.js';
 import { NODE_UPLINK } from '../host/node-uplink.js';
-import { RegistryProcess } from '../host/registry-process.js';
+import { REGISTRY_BINARY, RegistryProcess, registryInstalled } from '../host/registry-process.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { RegistryFront } from '../registry/front.js';
 import { RegistryStorage } from '../registry/storage.js';
@@ -67,9 +67,8 @@ export async function prepareRegistry(opts: {
   const { config, log } = opts;
   if (config.registry.mode === 'off') return undefined;
   const settingsBase = { storageDir: config.registry.storageDir, backendPort: config.registry.backendPort, service: SERVICE, issuer: ISSUER, tokenCertFile: join(config.dataDir, TOKEN_CA.certFile) };
-  const probe = new RegistryProcess({ dataDir: config.dataDir, settings: { ...settingsBase, realm: '' }, log });
-  if (!probe.installed()) {
-    const message = `no registry: ${probe.binary} is not installed (apt-get install -y docker-registry)`;
+  if (!registryInstalled()) {
+    const message = `no registry: ${REGISTRY_BINARY} is not installed (apt-get install -y docker-registry)`;
     if (config.registry.mode === 'on') throw new CarinaError(ErrorCode.REGISTRY_UNAVAILABLE, `${message}; CARINA_REGISTRY=on needs it`);
     log(`${message}; users' GET /v1/registry answers ${ErrorCode.REGISTRY_UNAVAILABLE}`);
     return undefined;
