@@ -27,6 +27,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCode.ENGINE]: 502,
   [ErrorCode.PORTS_EXHAUSTED]: 503,
   [ErrorCode.NO_CAPACITY]: 503,
+  [ErrorCode.HOST_EXISTS]: 409,
   [ErrorCode.STORE_UNAVAILABLE]: 503,
   [ErrorCode.FENCED]: 503,
   [ErrorCode.GATEWAY]: 503,

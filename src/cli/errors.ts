@@ -70,6 +70,7 @@ const BY_CODE: Readonly<Record<CliCode | ErrorCode, ExitCode>> = Object.freeze({
   [ErrorCode.ENGINE]: ExitCode.UNAVAILABLE,
   [ErrorCode.PORTS_EXHAUSTED]: ExitCode.UNAVAILABLE,
   [ErrorCode.NO_CAPACITY]: ExitCode.UNAVAILABLE,
+  [ErrorCode.HOST_EXISTS]: ExitCode.CONFLICT,
   [ErrorCode.STORE_UNAVAILABLE]: ExitCode.UNAVAILABLE,
   [ErrorCode.FENCED]: ExitCode.UNAVAILABLE,
   [ErrorCode.GATEWAY]: ExitCode.UNAVAILABLE,

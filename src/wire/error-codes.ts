@@ -37,6 +37,8 @@ export const ErrorCode = Object.freeze({
   PORTS_EXHAUSTED: 'CARINA_ERR_PORTS_EXHAUSTED',
   /** The Docker hosts have no room for the nodes asked for (the message says what is missing). */
   NO_CAPACITY: 'CARINA_ERR_NO_CAPACITY',
+  /** A Docker host of that name, or at that address, is already registered (`carina-server hosts add`). */
+  HOST_EXISTS: 'CARINA_ERR_HOST_EXISTS',
   /** The store (database) does not answer or cannot write: retry after Retry-After; nothing was changed. */
   STORE_UNAVAILABLE: 'CARINA_ERR_STORE_UNAVAILABLE',
   /** A write made for a leader whose lease was taken or expired (a fencing token out of date): refused, nothing changed. */
