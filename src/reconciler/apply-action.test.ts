@@ -4,6 +4,7 @@ import type { Action } from '../core/planner.js';
 import type { EngineCluster } from '../core/ports.js';
 import type { EventLine } from '../core/reconcile-events.js';
 import type { ClusterStatus } from '../core/types.js';
+import { RecordingTelemetry } from '../core/test-support/recording-telemetry.js';
 import { applyAction } from './apply-action.js';
 import { FAKE_PKI } from './test-support/memory-store.js';
 import { reconcilerHarness } from './test-support/reconciler-harness.js';
@@ -15,8 +16,9 @@ function setup(status: ClusterStatus) {
   const c = h.engine.cluster('k1');
   c.network = true;
   for (const index of [0, 1]) c.containers.set(index, { running: index === 0, engineUp: true, procStale: false });
-  const io = { engine: h.engine, store: h.store, clock: { now: () => new Date(h.now()) }, log: (l: string) => h.logs.push(l), checkLease: () => Promise.resolve() };
-  return { ...h, cluster, target, io };
+  const telemetry = new RecordingTelemetry();
+  const io = { engine: h.engine, store: h.store, clock: { now: () => new Date(h.now()) }, log: (l: string) => h.logs.push(l), checkLease: () => Promise.resolve(), telemetry };
+  return { ...h, cluster, target, io, telemetry };
 }
 
 // (status, action) → the engine call it makes and the event it records.
@@ -39,38 +41,44 @@ const DISPATCH: readonly (readonly [ClusterStatus, Action, string, EventLine | n
 
 describe('applyAction: the dispatch of planned actions', () => {
   it.each(DISPATCH)('%s: %o → %s', async (status, action, call, event) => {
-    const { io, cluster, target, engine, store } = setup(status);
+    const { io, cluster, target, engine, store, telemetry } = setup(status);
     await applyAction(io, cluster, target, action);
     expect(engine.calls).toEqual([call]);
     expect(store.eventsOf('k1')).toEqual(event ? [event] : []);
+    expect(telemetry.lines).toEqual([`engine ${action.type} ok`]);
   });
 
   it('records no event when the engine call fails, and passes the failure on', async () => {
-    const { io, cluster, target, engine, store } = setup('building');
+    const { io, cluster, target, engine, store, telemetry } = setup('building');
     engine.failNext('swarmJoin', new Error('node 1 cannot reach the manager'));
     await expect(applyAction(io, cluster, target, { type: 'swarmJoin', index: 1 })).rejects.toThrow('cannot reach the manager');
     expect(store.eventsOf('k1')).toEqual([]);
+    expect(telemetry.lines).toEqual(['engine swarmJoin error']);
   });
 
   it('markActive: the cluster becomes active, saying from what and how long it took', async () => {
-    const { io, cluster, target, engine, store, advance } = setup('building');
+    const { io, cluster, target, engine, store, advance, telemetry } = setup('building');
     advance(2_449);
     await applyAction(io, cluster, target, { type: 'markActive' });
     expect(store.get('k1')?.status).toBe('active');
     expect(store.eventsOf('k1')).toEqual([{ type: 'active', message: 'cluster active with 2 Ready node(s) (building took 2.4 s)' }]);
     expect(engine.calls).toEqual([]);
+    expect(telemetry.lines).toEqual(['operation create 2.449s']);
   });
 
   it('markActive on a cluster already active says nothing', async () => {
-    const { io, cluster, target, store } = setup('active');
+    const { io, cluster, target, store, telemetry } = setup('active');
     await applyAction(io, cluster, target, { type: 'markActive' });
     expect(store.eventsOf('k1')).toEqual([]);
+    expect(telemetry.lines).toEqual([]);
   });
 
-  it('finalizeDelete removes the record, and the log says so', async () => {
-    const { io, cluster, target, store, logs } = setup('deleting');
+  it('finalizeDelete removes the record, the log says so, and the delete is timed from the last change', async () => {
+    const { io, cluster, target, store, logs, advance, telemetry } = setup('deleting');
+    advance(5_000);
     await applyAction(io, cluster, target, { type: 'finalizeDelete' });
     expect(store.get('k1')).toBeUndefined();
     expect(logs).toEqual(['reconciler: cluster alice/k1 deleted']);
+    expect(telemetry.lines).toEqual(['operation delete 5s']);
   });
 });

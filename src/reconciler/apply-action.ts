@@ -1,33 +1,50 @@
 import type { Action } from '../core/planner.js';
 import type { ClusterEngine, EngineCluster } from '../core/ports.js';
 import { actionEvent, activeEvent } from '../core/reconcile-events.js';
+import { finishedOperation, type EngineActionType } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 import type { ReconcilerIo } from './reconciler-io.js';
 
 /** Performs one planned action through the engine port (or the store), then records its event. */
-export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'clock' | 'log' | 'checkLease'>, cluster: Cluster, target: EngineCluster, action: Action): Promise<void> {
+export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'clock' | 'log' | 'checkLease' | 'telemetry'>, cluster: Cluster, target: EngineCluster, action: Action): Promise<void> {
   const { store } = io;
   if (action.type === 'markActive') {
     const t = await store.clusters.transition(cluster.id, 'ready');
     if (t.ok && t.from !== 'active') {
-      const e = activeEvent(cluster.nodeCount, t.from, io.clock.now().getTime() - cluster.updatedAt.getTime());
+      const now = io.clock.now();
+      const e = activeEvent(cluster.nodeCount, t.from, now.getTime() - cluster.updatedAt.getTime());
       await store.events.append(cluster.id, e.type, e.message);
+      finished(io, cluster, t.from, now);
     }
     return;
   }
   if (action.type === 'finalizeDelete') {
     await store.clusters.delete(cluster.id);
     io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} deleted`);
+    finished(io, cluster, cluster.status, io.clock.now());
     return;
   }
   // Docker takes no fencing token: the lease is checked just before the call instead (store writes are fenced by the store).
   await io.checkLease();
-  await callEngine(io.engine, target, action);
+  const timed = io.telemetry.engineCall(action.type);
+  try {
+    await callEngine(io.engine, target, action);
+  } catch (e) {
+    timed('error');
+    throw e;
+  }
+  timed('ok');
   const e = actionEvent(cluster.status, action);
   if (e) await store.events.append(cluster.id, e.type, e.message);
 }
 
-type EngineAction = Exclude<Action, { type: 'markActive' | 'finalizeDelete' }>;
+/** Reports how long the operation `cluster` finished on leaving `from` took (a create, a grow…). */
+function finished(io: Pick<ReconcilerIo, 'telemetry'>, cluster: Cluster, from: Cluster['status'], now: Date): void {
+  const done = finishedOperation(cluster, from, now);
+  if (done) io.telemetry.clusterOperation(done.operation, done.seconds);
+}
+
+type EngineAction = Extract<Action, { type: EngineActionType }>;
 type EngineCall<A extends EngineAction> = (engine: ClusterEngine, target: EngineCluster, action: A) => Promise<void>;
 
 /** The engine call of each action (every one is idempotent on deterministic names). */

@@ -3,6 +3,7 @@ import type { Scheduler } from '../core/cluster-service.js';
 import { describeCause } from '../core/errors.js';
 import { findFlavor } from '../core/flavors.js';
 import type { Clock, Store } from '../core/ports.js';
+import { NO_TELEMETRY, type Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 
 export interface AutoscalerOptions {
@@ -15,6 +16,8 @@ export interface AutoscalerOptions {
   readonly intervalMs: number;
   /** Pause after a grown cluster is active again before the next grow. */
   readonly cooldownMs: number;
+  /** Where each pass's decisions are counted (metrics; none by default). */
+  readonly telemetry?: Telemetry;
 }
 
 interface ClusterMemory {
@@ -31,12 +34,14 @@ interface ClusterMemory {
  */
 export class Autoscaler {
   readonly #o: AutoscalerOptions;
+  readonly #telemetry: Telemetry;
   readonly #memory = new Map<string, ClusterMemory>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
   constructor(options: AutoscalerOptions) {
     this.#o = Object.freeze({ ...options });
+    this.#telemetry = options.telemetry ?? NO_TELEMETRY;
   }
 
   start(): void {
@@ -69,12 +74,16 @@ export class Autoscaler {
       memory.growing = false;
       memory.blockedUntil = cluster.updatedAt.getTime() + this.#o.cooldownMs;
     }
-    if (now < memory.blockedUntil) return;
+    if (now < memory.blockedUntil) {
+      this.#telemetry.autoscaleDecision('cooldown');
+      return;
+    }
     const flavor = findFlavor(cluster.flavor);
     const account = await this.#o.store.accounts.findById(cluster.accountId);
     if (!flavor || !account) return;
     const usage = await this.#o.usageOf(cluster);
     const decision = decideAutoscale({ nodeCount: cluster.nodeCount, flavor, usage, maxNodes: account.quotaNodes });
+    this.#telemetry.autoscaleDecision(decision.kind);
     if (decision.kind === 'grow') {
       const outcome = await this.#o.store.clusters.grow(cluster.id, decision.to - cluster.nodeCount, account.quotaNodes);
       if (!outcome.ok) return;

@@ -1,4 +1,5 @@
 import type { Clock, ClusterEngine, ClusterRepository, EventRepository, KickRepository, Pki } from '../core/ports.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 
 /** The parts of the store the reconciler uses: the smallest port, so its unit tests hold it in memory. */
@@ -26,4 +27,6 @@ export interface ReconcilerIo {
    * lease cannot have run out since its last renewal) and in the store's view (its lease and generation).
    */
   readonly checkLease: () => Promise<void>;
+  /** Where engine-call and operation durations are reported (metrics). */
+  readonly telemetry: Telemetry;
 }

@@ -3,14 +3,17 @@ import type { ClusterUsage } from '../core/autoscale.js';
 import { describeCause, isFenced } from '../core/errors.js';
 import { collectsOrphans, isOrphan } from '../core/orphans.js';
 import { REPAIR_WAIT_MS } from '../core/reconcile-decision.js';
+import { NO_TELEMETRY, type Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 import { Converger } from './converger.js';
 import { engineTarget } from './engine-target.js';
 import type { ReconcilerIo } from './reconciler-io.js';
 
 /** The reconciler's IO (a `sleep` other than the real one is for tests) and its timings. */
-export interface ReconcilerOptions extends Omit<ReconcilerIo, 'sleep'> {
+export interface ReconcilerOptions extends Omit<ReconcilerIo, 'sleep' | 'telemetry'> {
   readonly sleep?: ReconcilerIo['sleep'];
+  /** Metrics of engine calls and operations (none by default). */
+  readonly telemetry?: Telemetry;
   /** How often every cluster is looked at even without a kick. */
   readonly intervalMs: number;
   /** How often the clusters that standby replicas changed are taken from the store (default 250 ms). */
@@ -49,7 +52,7 @@ export class Reconciler {
 
   constructor(options: ReconcilerOptions) {
     this.#o = Object.freeze({ ...options });
-    this.#io = Object.freeze({ ...options, sleep: options.sleep ?? ((ms: number) => sleep(ms)) });
+    this.#io = Object.freeze({ ...options, sleep: options.sleep ?? ((ms: number) => sleep(ms)), telemetry: options.telemetry ?? NO_TELEMETRY });
     const timings = { stallTimeoutMs: options.stallTimeoutMs, swarmLossGraceMs: options.swarmLossGraceMs, repairWaitMs: REPAIR_WAIT_MS };
     this.#converger = new Converger(this.#io, { timings, maxFailures: options.maxFailures });
   }
