@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterPki } from '../core/types.js';
+import { RecordingTelemetry } from '../core/test-support/recording-telemetry.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { ending, rawConnect } from '../net/test-support/raw-client.js';
 import { X509Pki } from '../pki/x509-pki.js';
@@ -313,5 +314,27 @@ describe('ClusterListener against clients holding many connections', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await getFrom(other, ports.db, '/_ping', '127.0.0.4')).toMatch(/^HTTP\/1.1 200 /);
     await close();
+  });
+});
+
+describe('ClusterListener telemetry', () => {
+  it('counts each request by how it ended, and the bytes of each connection once it closes', async () => {
+    const telemetry = new RecordingTelemetry();
+    const counted = new ClusterListener(listenerConfig(pki, { telemetry }));
+    const countedPort = (await counted.listen()).port;
+    const ping = await getFrom(pki, countedPort, '/_ping');
+    expect(ping).toMatch(/^HTTP\/1.1 200 /);
+    const socket = await tlsConnect(pki, countedPort);
+    const end = ending(socket, 5_000);
+    socket.write('POST /v1.41/swarm/leave HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    expect((await end).received).toMatch(/^HTTP\/1.1 403 /);
+    const bytes = () => telemetry.lines.filter((l) => l.startsWith('bytes '));
+    await until(() => bytes().length === 2);
+    await counted.close();
+    expect(telemetry.lines.filter((l) => !l.startsWith('bytes '))).toEqual(['gateway forwarded', 'gateway CARINA-1004']);
+    // On the wire, TLS included: more than the request and the answer themselves.
+    const [received = 0, sent = 0] = bytes()[0]?.split(' ').slice(1).map(Number) ?? [];
+    expect(received).toBeGreaterThan('GET /_ping HTTP/1.1\r\n'.length);
+    expect(sent).toBeGreaterThan(ping.length);
   });
 });

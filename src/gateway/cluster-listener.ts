@@ -2,6 +2,7 @@ import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
 import { PolicyCode } from '../core/policy.js';
+import { NO_TELEMETRY, type Telemetry } from '../core/telemetry.js';
 import type { ClusterPki } from '../core/types.js';
 import type { ConnectionCaps } from '../net/connection-caps.js';
 import { headTimeoutOptions } from '../net/head-timeout.js';
@@ -45,6 +46,8 @@ export interface ListenerConfig {
   readonly caps: ConnectionCaps;
   /** Carina's registry and the account's pull credential (see Endpoint.registryPull). */
   readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
+  /** Where requests and the bytes of each connection are counted (metrics; none by default). */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -70,7 +73,7 @@ export class ClusterListener {
   constructor(readonly config: ListenerConfig) {
     this.#pki = config.pki;
     this.#serial = normaliseSerial(config.pki.clientSerial);
-    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit, registryPull: config.registryPull };
+    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit, registryPull: config.registryPull, telemetry: config.telemetry ?? NO_TELEMETRY };
     // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
     // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
     const timeouts = { requestTimeout: 0, ...headTimeoutOptions(config.headersTimeoutMs) };
@@ -104,6 +107,8 @@ export class ClusterListener {
     raw.setNoDelay(true);
     this.#raw.add(raw);
     raw.once('close', () => {
+      // Counted once it closes: one call per connection, nothing per chunk of a stream.
+      this.#endpoint.telemetry.gatewayBytes(raw.bytesRead, raw.bytesWritten);
       this.#raw.delete(raw);
       if (this.#raw.size === 0) this.#idleSoon();
     });

@@ -1,5 +1,6 @@
 import { describeCause } from '../core/errors.js';
 import type { EndpointNotifier, Store } from '../core/ports.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { AuditLog } from './audit-log.js';
@@ -18,6 +19,8 @@ export interface GatewayOptions {
   readonly limits: GatewayLimits;
   /** Carina's registry address and the pull credential of a cluster's account, when a registry runs. */
   readonly registryPull?: ((cluster: Cluster) => Promise<{ address: string; header: string }>) | undefined;
+  /** Where requests and bytes are counted (metrics; none by default). */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
@@ -139,6 +142,7 @@ export class Gateway implements EndpointNotifier {
       headersTimeoutMs: this.#o.limits.headersTimeoutMs,
       maxConnections: this.#o.limits.maxConnectionsPerCluster,
       caps: this.#caps,
+      telemetry: this.#o.telemetry,
     });
     try {
       await listener.listen();

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pulledImage, pullAuthToInject } from '../core/registry-pull.js';
 import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, violationStatus, type PolicyRequest } from '../core/policy.js';
+import type { Telemetry } from '../core/telemetry.js';
 import { MUTATING, type AuditLog } from './audit-log.js';
 import { pipeCoalesced } from './coalesce.js';
 import { lookupNetworks, lookupNodeRole, readPolicyBody } from './policy-inputs.js';
@@ -21,6 +22,8 @@ export interface Endpoint {
   readonly audit: AuditLog;
   /** Carina's registry and the account's pull credential for it (`X-Registry-Auth`), when there is one. */
   readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
+  /** Where each request's outcome is counted (metrics). */
+  readonly telemetry: Telemetry;
 }
 
 /** The account's pull credential when this request pulls from Carina's registry without credentials of its own. */
@@ -35,8 +38,9 @@ export interface Caller {
   readonly serial: string;
 }
 
-/** Records the outcome of one request (mutating ones, and every refusal). */
+/** Records the outcome of one request: counted, and audited if it was mutating or refused. */
 export function audit(ep: Endpoint, caller: Caller, method: string, target: RequestTarget, status: number, deniedCode: string | null): void {
+  ep.telemetry.gatewayRequest(deniedCode);
   if (!MUTATING.has(method) && deniedCode === null) return;
   ep.audit.record({ clusterId: ep.clusterId, account: ep.account, method, path: redactTarget(target), status, certSerial: caller.serial, deniedCode });
 }
