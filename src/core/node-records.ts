@@ -1,6 +1,11 @@
 import type { ObservedCluster } from './planner.js';
 import { roleOf, type ClusterNode, type ClusterStatus } from './types.js';
 
+/** The states a node row records, from first seen to Swarm-Ready (and stopped). */
+export const NODE_STATES = Object.freeze(['starting', 'joining', 'ready', 'stopped'] as const);
+/** One of NODE_STATES. */
+export type NodeState = (typeof NODE_STATES)[number];
+
 /**
  * The node rows to store for what was observed of a cluster (the API shows them): stopped, starting
  * (its engine does not answer yet), joining (not a Ready swarm member yet) or ready. Null while the
@@ -15,6 +20,6 @@ export function nodeRecords(cluster: { readonly id: string; readonly status: Clu
     role: roleOf(n.index),
     containerId: n.containerId,
     address: n.address,
-    status: !n.running ? 'stopped' : n.swarmNodeId && ready.has(n.swarmNodeId) ? 'ready' : n.engineUp ? 'joining' : 'starting',
+    status: (!n.running ? 'stopped' : n.swarmNodeId && ready.has(n.swarmNodeId) ? 'ready' : n.engineUp ? 'joining' : 'starting') satisfies NodeState,
   }));
 }

@@ -117,6 +117,10 @@ export interface ClusterRepository {
   listNodes(id: string): Promise<ClusterNode[]>;
   /** How many nodes of each given cluster are Ready, in one query (0 for a cluster with none). */
   countReadyNodes(clusterIds: readonly string[]): Promise<Map<string, number>>;
+  /** How many clusters are in each status, in one grouped query (a status none is in is missing). */
+  countByStatus(): Promise<Map<ClusterStatus, number>>;
+  /** How many nodes, of every cluster, are in each state (`NODE_STATES`) as last observed, in one grouped query. */
+  countNodesByState(): Promise<Map<string, number>>;
 }
 
 export interface EventRepository {

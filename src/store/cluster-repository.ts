@@ -6,7 +6,7 @@ import { clusterNotFound, growCluster, resizeCluster, transitionCluster } from '
 import { nowIso, type Database, type StoreContext } from './database.js';
 import { checkFence, fencedWrite } from './fencing.js';
 import { lockCluster } from './row-locks.js';
-import { nodeRow, patchColumns, pkiColumns, selectClusters, toCluster, toNode, toPki } from './row-mapping.js';
+import { nodeRow, patchColumns, pkiColumns, selectClusters, toCluster, toNode, toPki, toStatus } from './row-mapping.js';
 import { isForeignKeyViolation } from './sql-errors.js';
 
 async function mustGet(db: Kysely<Database>, id: string): Promise<Cluster> {
@@ -137,6 +137,16 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
         .execute();
       for (const row of rows) ready.set(row.cluster_id, Number(row.ready));
       return ready;
+    },
+
+    async countByStatus() {
+      const rows = await db.selectFrom('clusters').select((eb) => ['status', eb.fn.countAll().as('count')]).groupBy('status').execute();
+      return new Map(rows.map((r) => [toStatus(r.status), Number(r.count)]));
+    },
+
+    async countNodesByState() {
+      const rows = await db.selectFrom('nodes').select((eb) => ['status', eb.fn.countAll().as('count')]).groupBy('status').execute();
+      return new Map(rows.map((r) => [r.status, Number(r.count)]));
     },
   };
 }

@@ -29,6 +29,8 @@ export interface StoreOptions {
    * and sealed ones cannot be read.
    */
   readonly secretKey?: Buffer;
+  /** Told the repository (`clusters`, `events`…) of each call that failed as STORE_UNAVAILABLE (metrics). */
+  readonly onOutage?: (repository: string) => void;
 }
 
 /** A store location parsed from its URL. */
@@ -153,7 +155,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   let closing: Promise<void> | undefined;
   const fenced: Store['fenced'] = (fence) =>
-    guardStore({ clusters: createClusterRepository({ ...ctx, fence }), events: createEventRepository({ ...ctx, fence }) });
+    guardStore({ clusters: createClusterRepository({ ...ctx, fence }), events: createEventRepository({ ...ctx, fence }) }, options.onOutage);
   return guardStore<Store>({
     accounts: createAccountRepository(ctx),
     clusters: createClusterRepository(ctx),
@@ -167,5 +169,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // The leader's view: the same repositories on a context whose writes check the fence (fencing.ts).
     fenced,
     close: () => (closing ??= db.destroy()),
-  });
+  }, options.onOutage);
 }

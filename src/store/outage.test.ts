@@ -32,6 +32,7 @@ describe('store outages', () => {
 
   it('turns a repository call that hits an outage into STORE_UNAVAILABLE with a Retry-After, and lets other errors through', async () => {
     const exists = new CarinaError(ErrorCode.CLUSTER_EXISTS, 'exists');
+    const outages: string[] = [];
     const store = guardStore({
       accounts: {
         findById: () => Promise.reject(driverError('ECONNREFUSED')),
@@ -39,12 +40,13 @@ describe('store outages', () => {
         list: () => Promise.resolve([]),
       },
       close: () => Promise.resolve(),
-    } as unknown as Store);
+    } as unknown as Store, (repository) => outages.push(repository));
     const refused = await store.accounts.findById('a').catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: ErrorCode.STORE_UNAVAILABLE, details: { retryAfterSeconds: 5 } });
     expect((refused as Error).message).toMatch(/nothing was changed: try again/);
     await expect(store.accounts.findByName('a')).rejects.toBe(exists);
     await expect(store.accounts.list()).resolves.toEqual([]);
     await expect(store.close()).resolves.toBeUndefined();
+    expect(outages).toEqual(['accounts']); // the outage only: a refused query is no store error
   });
 });

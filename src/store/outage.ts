@@ -34,8 +34,13 @@ export function storeUnavailable(cause: unknown): CarinaError {
   });
 }
 
-/** `repository` with every method's outage turned into STORE_UNAVAILABLE (other errors pass unchanged). */
-function guardRepository<T extends object>(repository: T): T {
+/** `repository` with every method's outage turned into STORE_UNAVAILABLE (other errors pass unchanged), each told to `onOutage`. */
+function guardRepository<T extends object>(repository: T, onOutage: () => void): T {
+  const named = (e: unknown): unknown => {
+    if (!isStoreOutage(e)) return e;
+    onOutage();
+    return storeUnavailable(e);
+  };
   const guarded: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(repository)) {
     guarded[name] =
@@ -45,11 +50,11 @@ function guardRepository<T extends object>(repository: T): T {
               const result: unknown = (value as (...a: unknown[]) => unknown).apply(repository, args);
               return result instanceof Promise
                 ? result.catch((e: unknown) => {
-                    throw isStoreOutage(e) ? storeUnavailable(e) : e;
+                    throw named(e);
                   })
                 : result;
             } catch (e) {
-              throw isStoreOutage(e) ? storeUnavailable(e) : e;
+              throw named(e);
             }
           }
         : value;
@@ -62,10 +67,10 @@ function guardRepository<T extends object>(repository: T): T {
  * full or read-only throws CARINA_ERR_STORE_UNAVAILABLE (503 with Retry-After at the API) instead of
  * a driver error that would surface as a bare 500.
  */
-export function guardStore<S extends Pick<Store, 'clusters' | 'events'>>(store: S): S {
+export function guardStore<S extends Pick<Store, 'clusters' | 'events'>>(store: S, onOutage: (repository: string) => void = () => undefined): S {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(store)) {
-    out[name] = typeof value === 'object' && value !== null ? guardRepository(value as object) : value;
+    out[name] = typeof value === 'object' && value !== null ? guardRepository(value as object, () => onOutage(name)) : value;
   }
   return out as unknown as S;
 }

@@ -241,6 +241,21 @@ describeStoreContract('Store contract', (h) => {
     expect((await h.store.clusters.countReadyNodes([])).size).toBe(0);
   });
 
+  it('counts clusters by status and nodes by state, each in one grouped query', async () => {
+    expect((await h.store.clusters.countByStatus()).size).toBe(0);
+    expect((await h.store.clusters.countNodesByState()).size).toBe(0);
+    const a = await account('a');
+    const web = await cluster(a.id, 'web');
+    await cluster(a.id, 'db');
+    const api = await cluster(a.id, 'api');
+    await h.store.clusters.transition(web.id, 'start');
+    await h.store.clusters.transition(api.id, 'delete');
+    const node = (index: number, status: string): ClusterNode => ({ clusterId: web.id, index, role: index === 0 ? 'manager' : 'worker', containerId: null, address: null, status });
+    await h.store.clusters.replaceNodes(web.id, [node(0, 'ready'), node(1, 'joining'), node(2, 'ready')]);
+    expect(Object.fromEntries(await h.store.clusters.countByStatus())).toEqual({ new: 1, building: 1, deleting: 1 });
+    expect(Object.fromEntries(await h.store.clusters.countNodesByState())).toEqual({ ready: 2, joining: 1 });
+  });
+
   it('appends and lists events in order, after an id and up to a limit', async () => {
     const a = await account('a');
     const c = await cluster(a.id, 'web');
