@@ -5,6 +5,7 @@ import type { RegistryService } from '../core/registry-service.js';
 import type { ClusterService } from '../core/cluster-service.js';
 import { checkHealth } from '../core/health.js';
 import type { Store } from '../core/ports.js';
+import type { Telemetry } from '../core/telemetry.js';
 import { SESSION_LIMITS, SessionService } from '../core/session-service.js';
 import type { Account } from '../core/types.js';
 import { Authenticator } from './authenticator.js';
@@ -39,6 +40,8 @@ export interface ApiDeps {
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; none by default. */
   readonly trustProxy?: readonly string[] | undefined;
+  /** Where each answer is counted (metrics); none when undefined. */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
@@ -103,6 +106,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.decorateRequest('account', undefined);
   app.addHook('onRequest', plainUtf8Bodies);
+  // By route pattern (never the path itself, which names tenants' clusters) and status; a hook only when metrics are on.
+  const telemetry = deps.telemetry;
+  if (telemetry) {
+    app.addHook('onResponse', (request, reply, done) => {
+      telemetry.httpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   // Over HTTPS (directly, or through a trusted proxy), browsers are told never to try plain HTTP again.
   app.addHook('onSend', async (request, reply) => {
     if (request.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000');
