@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_LIMIT } from '../wire/limits.js';
-import { accountNameProblem, assertClusterName, clusterNameProblem, parsePageLimit } from './validation.js';
+import { accountNameProblem, assertClusterName, clusterNameProblem, hostNameProblem, parsePageLimit } from './validation.js';
 import { CarinaError } from './errors.js';
 
 describe('cluster names', () => {
@@ -39,5 +39,14 @@ describe('page limits', () => {
   });
   it.each(['0', '501', '-1', '1.5', 'ten', '', '1e2', '00000'])('rejects %j with a message naming the range', (raw) => {
     expect(() => parsePageLimit(raw)).toThrow(/limit must be a whole number from 1 to 500/);
+  });
+});
+
+describe('host names', () => {
+  it.each(['h1', 'a', 'rack-2-node-07', '0', 'x'.repeat(63)])('accepts %s', (name) => {
+    expect(hostNameProblem(name)).toBeNull();
+  });
+  it.each(['', 'H1', '-h1', 'h1-', 'h_1', 'h.1', 'h 1', 'x'.repeat(64)])('rejects %j, saying what a name must be', (name) => {
+    expect(hostNameProblem(name)).toMatch(/^host name must be a lower-case DNS label: a-z, 0-9 and "-"/);
   });
 });

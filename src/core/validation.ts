@@ -40,3 +40,11 @@ export function accountNameProblem(name: string): string | null {
   }
   return null;
 }
+
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Returns null when `name` is a valid Docker host name (a lower-case DNS label), else why not. */
+export function hostNameProblem(name: string): string | null {
+  if (HOST_NAME.test(name)) return null;
+  return `host name must be a lower-case DNS label: a-z, 0-9 and "-", not starting or ending with "-", at most 63 characters (got "${name}")`;
+}

@@ -8,6 +8,7 @@ import { pingQuick } from '../engine/node-client.js';
 import { ensureNodeEngine } from '../host/node-engine.js';
 import { openStore } from '../store/open-store.js';
 import { registerAccountCommands } from './accounts-command.js';
+import { registerHostCommands } from './hosts-command.js';
 import { registerRegistryCommands } from './registry-command.js';
 import { preparePrivateDataDir } from './data-dir.js';
 import { describeLease } from './lease-description.js';
@@ -77,6 +78,7 @@ async function main(argv: string[]): Promise<void> {
   };
   registerAccountCommands(program, config, withStore, out);
   registerRegistryCommands(program, config, withStore, out);
+  registerHostCommands(program, withStore, out);
   program
     .command('leader')
     .description('which replica holds the control-plane lease (runs the reconciler and the gateways)')

@@ -26,11 +26,14 @@ export class SimFleet {
   readonly subnet: string;
   readonly env: NodeJS.ProcessEnv;
 
-  /** `name` and the pid make the prefix unique; the /24 is picked by pid so concurrent runs don't overlap. */
-  constructor(name: string, pid = process.pid) {
-    this.prefix = `e2e-sim-${name}-${pid}`;
+  /**
+   * `name` and the pid make the prefix unique; the /24 is picked by pid so concurrent runs don't
+   * overlap. `fixed` gives a prefix and subnet of the caller's instead (a test that owns them).
+   */
+  constructor(name: string, pid = process.pid, fixed?: { readonly prefix: string; readonly subnet: string }) {
+    this.prefix = fixed?.prefix ?? `e2e-sim-${name}-${pid}`;
     this.dir = join(tmpdir(), `carina-${this.prefix}`);
-    this.subnet = `10.214.${100 + (pid % 150)}.0/24`;
+    this.subnet = fixed?.subnet ?? `10.214.${100 + (pid % 150)}.0/24`;
     this.env = { ...process.env, CARINA_SIM_PREFIX: this.prefix, CARINA_SIM_DIR: this.dir, CARINA_SIM_SUBNET: this.subnet };
   }
 
