@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import { FLAVORS } from '../core/flavors.js';
 import { allocatableCapacity, hostUsage } from '../core/host-capacity.js';
-import type { Host, Store } from '../core/ports.js';
+import type { HostState } from '../core/placement.js';
+import type { Store } from '../core/ports.js';
 import { hostNameProblem } from '../core/validation.js';
 import { hostEngineClient, parseTcpHost } from '../engine/host-client.js';
 import { PROBE_TIMEOUT_MS, probeHost } from '../engine/host-probe.js';
@@ -53,14 +54,30 @@ async function checkTlsDir(dir: string): Promise<string> {
   return absolute;
 }
 
-async function mustFind(store: Store, name: string): Promise<Host> {
-  const host = await store.hosts.get(name);
-  if (!host) throw new CarinaError(ErrorCode.NOT_FOUND, `no host named "${name}": see carina-server hosts list`);
-  return host;
-}
-
+const notFound = (name: string) => new CarinaError(ErrorCode.NOT_FOUND, `no host named "${name}": see carina-server hosts list`);
 const nodesOf = async (store: Store, name: string) => (await store.hosts.placedNodes()).filter((p) => p.host === name).length;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `hosts drain` and `hosts ready`: the state each sets, and the line that says what it means. */
+const STATE_COMMANDS: readonly { readonly name: string; readonly state: HostState; readonly description: string; readonly said: (store: Store, host: string) => Promise<string> }[] = [
+  {
+    name: 'drain',
+    state: 'draining',
+    description: 'place no new node on a host (its nodes stay until moved)',
+    said: async (store, host) => {
+      const nodes = await nodesOf(store, host);
+      // Moving nodes off a draining host is issue 13's control-plane work, not built yet: say so.
+      const stay = nodes === 0 ? 'it holds no node' : `its ${plural(nodes, 'node')} stay until moved (this control plane does not move them off yet)`;
+      return `Host ${host} is draining: no new node is placed there; ${stay}.`;
+    },
+  },
+  {
+    name: 'ready',
+    state: 'ready',
+    description: 'let nodes be placed on a host again (after a drain)',
+    said: (_, host) => Promise.resolve(`Host ${host} is ready: new nodes may be placed there.`),
+  },
+];
 
 interface AddOptions {
   readonly dockerHost: string;
@@ -119,30 +136,17 @@ export function registerHostCommands(program: Command, withStore: WithStore, out
       }),
     );
 
-  hosts
-    .command('drain <name>')
-    .description('place no new node on a host (its nodes stay until moved)')
-    .action((name: string) =>
-      withStore(async (store) => {
-        await mustFind(store, name);
-        await store.hosts.setState(name, 'draining');
-        const nodes = await nodesOf(store, name);
-        // Moving nodes off a draining host is issue 13's control-plane work, not built yet: say so.
-        const stay = nodes === 0 ? 'it holds no node' : `its ${plural(nodes, 'node')} stay until moved (this control plane does not move them off yet)`;
-        out(`Host ${name} is draining: no new node is placed there; ${stay}.`);
-      }),
-    );
-
-  hosts
-    .command('ready <name>')
-    .description('let nodes be placed on a host again (after a drain)')
-    .action((name: string) =>
-      withStore(async (store) => {
-        await mustFind(store, name);
-        await store.hosts.setState(name, 'ready');
-        out(`Host ${name} is ready: new nodes may be placed there.`);
-      }),
-    );
+  for (const c of STATE_COMMANDS) {
+    hosts
+      .command(`${c.name} <name>`)
+      .description(c.description)
+      .action((name: string) =>
+        withStore(async (store) => {
+          if (!(await store.hosts.setState(name, c.state))) throw notFound(name);
+          out(await c.said(store, name));
+        }),
+      );
+  }
 
   hosts
     .command('remove <name>')
@@ -152,7 +156,7 @@ export function registerHostCommands(program: Command, withStore: WithStore, out
       withStore(async (store) => {
         const removed = await store.hosts.remove(name);
         if (removed.ok) return out(`Removed host ${name}.`);
-        if (removed.reason === 'not-found') throw new CarinaError(ErrorCode.NOT_FOUND, `no host named "${name}": see carina-server hosts list`);
+        if (removed.reason === 'not-found') throw notFound(name);
         throw new CarinaError(
           ErrorCode.INVALID_STATE,
           `host ${name} still holds ${plural(removed.nodes, 'node')}: it can be removed once none is placed there (drain it so that no new node goes there)`,
