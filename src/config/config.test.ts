@@ -45,4 +45,19 @@ describe('server configuration', () => {
     expect(() => loadConfig({ CARINA_HEADERS_TIMEOUT_MS: '0' })).toThrow(/CARINA_HEADERS_TIMEOUT_MS must be a positive/);
     expect(() => loadConfig({ CARINA_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/CARINA_API_REQUEST_TIMEOUT_MS \(30000\) must be at least CARINA_HEADERS_TIMEOUT_MS/);
   });
+
+  it('serves metrics only when told where, apart from the API, with a token if one is given', () => {
+    expect(loadConfig({}).metrics).toBeUndefined();
+    expect(loadConfig({ CARINA_METRICS_LISTEN: '127.0.0.1:9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464, token: undefined });
+    const token = 'f'.repeat(64);
+    expect(loadConfig({ CARINA_METRICS_LISTEN: '[::1]:9464', CARINA_METRICS_TOKEN: token }).metrics).toEqual({ host: '::1', port: 9464, token });
+    expect(loadConfig({ CARINA_METRICS_LISTEN: 'metrics.internal:9464' }).metrics?.host).toBe('metrics.internal');
+    for (const listen of ['9464', ':9464', '127.0.0.1:0', '127.0.0.1:70000', '127.0.0.1:x', 'a b:1']) {
+      expect(() => loadConfig({ CARINA_METRICS_LISTEN: listen }), listen).toThrow(/CARINA_METRICS_LISTEN must be HOST:PORT/);
+    }
+    expect(() => loadConfig({ CARINA_LISTEN: '127.0.0.1:9000', CARINA_METRICS_LISTEN: '127.0.0.1:9000' })).toThrow(/CARINA_METRICS_LISTEN must differ from CARINA_LISTEN/);
+    expect(() => loadConfig({ CARINA_METRICS_TOKEN: token })).toThrow(/CARINA_METRICS_TOKEN is set but CARINA_METRICS_LISTEN is not/);
+    expect(() => loadConfig({ CARINA_METRICS_LISTEN: '127.0.0.1:9464', CARINA_METRICS_TOKEN: 'short' })).toThrow(/CARINA_METRICS_TOKEN must be at least 16/);
+    expect(() => loadConfig({ CARINA_METRICS_LISTEN: '127.0.0.1:9464', CARINA_METRICS_TOKEN: 'with a space in it, long enough' })).toThrow(/CARINA_METRICS_TOKEN/);
+  });
 });

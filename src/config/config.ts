@@ -76,6 +76,11 @@ export interface ServerConfig {
     readonly maxConnections: number;
     readonly maxConnectionsPerAddress: number;
   };
+  /**
+   * Where `GET /metrics` (Prometheus) is served, apart from the API (CARINA_METRICS_LISTEN), and the
+   * bearer token a scrape must send (CARINA_METRICS_TOKEN); undefined: metrics are off.
+   */
+  readonly metrics: MetricsConfig | undefined;
   /** Time limits and connection caps of the gateway's listeners, one per cluster (caps of 0 are none). */
   readonly gatewayLimits: {
     readonly headersTimeoutMs: number;
@@ -101,6 +106,32 @@ export interface RegistryConfig {
   readonly storageDir: string;
   /** Scheduled garbage collection; 0: only on demand (carina-server registry gc). */
   readonly gcIntervalMs: number;
+}
+
+/** The metrics listener's settings (CARINA_METRICS_*). */
+export interface MetricsConfig {
+  readonly host: string;
+  readonly port: number;
+  /** None: anyone who reaches the address reads the metrics (a warning at start unless it is loopback). */
+  readonly token: string | undefined;
+}
+
+function metricsConfig(env: NodeJS.ProcessEnv, api: { host: string; port: number }): MetricsConfig | undefined {
+  const listen = env.CARINA_METRICS_LISTEN || undefined;
+  const token = env.CARINA_METRICS_TOKEN || undefined;
+  if (listen === undefined) {
+    if (token !== undefined) throw new Error('CARINA_METRICS_TOKEN is set but CARINA_METRICS_LISTEN is not: metrics are off until CARINA_METRICS_LISTEN says where to serve them (HOST:PORT)');
+    return undefined;
+  }
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(listen);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || port < 1 || port > 65535) throw new Error(`CARINA_METRICS_LISTEN must be HOST:PORT, e.g. 127.0.0.1:9464 (got "${listen}")`);
+  const host = m[1].replace(/^\[(.*)\]$/, '$1');
+  if (host === api.host && port === api.port) throw new Error(`CARINA_METRICS_LISTEN must differ from CARINA_LISTEN (${listen}): metrics are served apart from the public API`);
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new Error('CARINA_METRICS_TOKEN must be at least 16 printable characters without spaces, e.g. from openssl rand -hex 32');
+  }
+  return Object.freeze({ host, port, token });
 }
 
 function registryConfig(env: NodeJS.ProcessEnv, dataDir: string): RegistryConfig {
@@ -254,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = proces
     secretKeyFile: resolve(env.CARINA_SECRET_KEY_FILE || join(dataDir, 'secret.key')),
     frontDoor: frontDoor(env, listenHost),
     trustProxy: trustProxy(env),
+    metrics: metricsConfig(env, { host: listenHost, port: listenPort }),
     ...limits(env),
   });
 }

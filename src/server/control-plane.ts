@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ClusterService } from '../core/cluster-service.js';
 import { CarinaError, describeCause, ErrorCode, fencedError } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
+import { NO_TELEMETRY } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 import { buildApi } from '../api/app.js';
 import type { ServerConfig } from '../config/config.js';
@@ -29,6 +30,8 @@ import { preparePrivateDataDir } from './data-dir.js';
 import { openFrontDoor, reloadOnChange } from './front-door.js';
 import { loadSecretKey } from './secret-key.js';
 import { prepareRegistry } from './registry-wiring.js';
+import { PrometheusTelemetry } from './metrics.js';
+import { serveMetrics } from './metrics-endpoint.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
 export interface ControlPlane {
@@ -50,7 +53,10 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   await preparePrivateDataDir(config.dataDir, log);
   const clock: Clock = { now: () => new Date() };
   const secretKey = await loadSecretKey(config.secretKeyFile, log);
-  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey });
+  // Metrics (CARINA_METRICS_LISTEN): every layer reports through the Telemetry port; nothing is kept when they are off.
+  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), leads: () => leadership.role === 'leader', log });
+  const telemetry = metrics ?? NO_TELEMETRY;
+  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey, onOutage: (repository) => telemetry.storeError(repository) });
   const door = await openFrontDoor(config, secretKey, log);
   const host = hostDocker(config.dockerHost);
   // Nodes run on the node engine in userns mode (their root is an unprivileged host user), else on the host engine.
@@ -133,6 +139,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     maxFailures: config.maxFailures,
     stallTimeoutMs: config.stallTimeoutMs,
     swarmLossGraceMs: 10_000,
+    telemetry,
   });
   // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
   const gateway = new Gateway({
@@ -141,6 +148,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     socketOf: (id) => engine.managerSocket(id),
     log,
     limits: config.gatewayLimits,
+    telemetry,
     registryPull: registry && ((c) => registry.pullAuth({ id: c.accountId, name: c.accountName })),
   });
   // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
@@ -174,6 +182,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     log,
     intervalMs: config.autoscaleIntervalMs,
     cooldownMs: config.autoscaleCooldownMs,
+    telemetry,
   });
   const retention = new AuditRetention({ store, clock, log, days: config.auditRetentionDays });
   const leadership: Leadership = new Leadership({
@@ -222,10 +231,12 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     limits: config.apiLimits,
     tls: door.tls,
     trustProxy: config.trustProxy,
+    telemetry: metrics,
   });
   const stopReloading = reloadOnChange(door, api, log);
   // Listening first: a second live process with this replica id fails here, before it could lead.
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
+  const metricsEndpoint = metrics && config.metrics && (await serveMetrics(metrics, config.metrics, log));
   await leadership.start();
   return {
     api,
@@ -233,6 +244,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     async close() {
       stopReloading();
       await api.close();
+      await metricsEndpoint?.close();
       await leadership.stop();
       await store.close();
     },

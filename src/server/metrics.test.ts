@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusTelemetry } from './metrics.js';
+import { serveMetrics, type MetricsEndpoint } from './metrics-endpoint.js';
+
+/** The value of the series `name{labels}` in an exposition (labels as written, in prom-client's order), if it is there. */
+function value(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('PrometheusTelemetry', () => {
+  const logs: string[] = [];
+  let leads = true;
+  let storeOut = false;
+  const telemetry = new PrometheusTelemetry(
+    {
+      clustersByStatus: () => (storeOut ? Promise.reject(new Error('the store does not answer')) : Promise.resolve(new Map([['active', 3], ['error', 1]]))),
+      nodesByState: () => Promise.resolve(new Map([['ready', 5], ['joining', 1]])),
+      leads: () => leads,
+      log: (l) => logs.push(l),
+    },
+    { processMetrics: false },
+  );
+
+  it('reports API answers by method, route pattern and status class', async () => {
+    telemetry.httpRequest('POST', '/v1/clusters', 202, 0.004);
+    telemetry.httpRequest('POST', '/v1/clusters', 202, 0.02);
+    telemetry.httpRequest('GET', '/v1/clusters/:name', 404, 0.001);
+    telemetry.httpRequest('DELETE', undefined, 404, 0.0005);
+    const text = await telemetry.scrape();
+    expect(value(text, 'carina_http_request_duration_seconds_count{method="POST",route="/v1/clusters",status_class="2xx"}')).toBe(2);
+    expect(value(text, 'carina_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/clusters",status_class="2xx"}')).toBe(1);
+    expect(value(text, 'carina_http_request_duration_seconds_sum{method="POST",route="/v1/clusters",status_class="2xx"}')).toBeCloseTo(0.024);
+    expect(value(text, 'carina_http_request_duration_seconds_count{method="GET",route="/v1/clusters/:name",status_class="4xx"}')).toBe(1);
+    expect(value(text, 'carina_http_request_duration_seconds_count{method="DELETE",route="unmatched",status_class="4xx"}')).toBe(1);
+  });
+
+  it('times engine calls by action and outcome, and operations by kind', async () => {
+    telemetry.engineCall('createNode')('ok');
+    telemetry.engineCall('createNode')('error');
+    telemetry.clusterOperation('create', 12.5);
+    const text = await telemetry.scrape();
+    expect(value(text, 'carina_reconcile_action_duration_seconds_count{action="createNode",outcome="ok"}')).toBe(1);
+    expect(value(text, 'carina_reconcile_action_duration_seconds_count{action="createNode",outcome="error"}')).toBe(1);
+    expect(value(text, 'carina_cluster_operation_duration_seconds_sum{operation="create"}')).toBe(12.5);
+    expect(value(text, 'carina_cluster_operation_duration_seconds_bucket{le="20",operation="create"}')).toBe(1);
+    expect(value(text, 'carina_cluster_operation_duration_seconds_count{operation="delete"}')).toBe(0);
+  });
+
+  it('counts autoscale decisions, gateway requests by outcome and code, gateway bytes and store errors', async () => {
+    telemetry.autoscaleDecision('grow');
+    telemetry.gatewayRequest(null);
+    telemetry.gatewayRequest(null);
+    telemetry.gatewayRequest('CARINA-1001');
+    telemetry.gatewayRequest('CARINA-1093');
+    telemetry.gatewayBytes(1_000, 25_000);
+    telemetry.gatewayBytes(500, 0);
+    telemetry.storeError('clusters');
+    const text = await telemetry.scrape();
+    expect(value(text, 'carina_autoscale_decisions_total{outcome="grow"}')).toBe(1);
+    expect(value(text, 'carina_autoscale_decisions_total{outcome="cooldown"}')).toBe(0);
+    expect(value(text, 'carina_gateway_requests_total{outcome="forwarded",code="none"}')).toBe(2);
+    expect(value(text, 'carina_gateway_requests_total{outcome="denied",code="CARINA-1001"}')).toBe(1);
+    expect(value(text, 'carina_gateway_requests_total{outcome="engine_unreachable",code="CARINA-1093"}')).toBe(1);
+    expect(value(text, 'carina_gateway_requests_total{outcome="denied",code="CARINA-1097"}')).toBe(0);
+    expect(value(text, 'carina_gateway_received_bytes_total')).toBe(1_500);
+    expect(value(text, 'carina_gateway_sent_bytes_total')).toBe(25_000);
+    expect(value(text, 'carina_store_errors_total{repository="clusters"}')).toBe(1);
+  });
+
+  it('reads clusters by status, nodes by state and the lease at scrape time, every status and state present', async () => {
+    let text = await telemetry.scrape();
+    expect(value(text, 'carina_clusters{status="active"}')).toBe(3);
+    expect(value(text, 'carina_clusters{status="error"}')).toBe(1);
+    expect(value(text, 'carina_clusters{status="deleting"}')).toBe(0);
+    expect(value(text, 'carina_nodes{state="ready"}')).toBe(5);
+    expect(value(text, 'carina_nodes{state="stopped"}')).toBe(0);
+    expect(value(text, 'carina_leader')).toBe(1);
+    leads = false;
+    text = await telemetry.scrape();
+    expect(value(text, 'carina_leader')).toBe(0);
+  });
+
+  it('leaves a count out of the scrape while the store is out, and serves the rest', async () => {
+    storeOut = true;
+    const text = await telemetry.scrape();
+    storeOut = false;
+    expect(text).not.toMatch(/^carina_clusters\{/m);
+    expect(value(text, 'carina_nodes{state="ready"}')).toBe(5);
+    expect(logs).toEqual(['metrics: clusters by status left out of this scrape: the store does not answer']);
+    expect(value(await telemetry.scrape(), 'carina_clusters{status="active"}')).toBe(3);
+  });
+
+  it('collects process and event-loop metrics unless told not to', async () => {
+    const full = new PrometheusTelemetry({ clustersByStatus: () => Promise.resolve(new Map()), nodesByState: () => Promise.resolve(new Map()), leads: () => false, log: () => undefined });
+    const text = await full.scrape();
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text).toMatch(/^process_resident_memory_bytes /m);
+    expect(text).not.toMatch(/^nodejs_active_handles_total /m); // a gauge named like a counter: promtool refuses it
+  });
+});
+
+describe('the metrics endpoint', () => {
+  let endpoint: MetricsEndpoint;
+  const token = 'b'.repeat(32);
+  beforeAll(async () => {
+    const source = { scrape: () => Promise.resolve('carina_leader 1\n'), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+    endpoint = await serveMetrics(source, { host: '127.0.0.1', port: 0, token }, () => undefined);
+  });
+  afterAll(() => endpoint.close());
+
+  it('answers GET /metrics with the bearer token only, and JSON errors otherwise', async () => {
+    const ok = await fetch(endpoint.url, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await ok.text()).toBe('carina_leader 1\n');
+    for (const authorization of [undefined, `Bearer ${token}x`, `Basic ${token}`, token]) {
+      const refused = await fetch(endpoint.url, { headers: authorization === undefined ? {} : { authorization } });
+      expect(refused.status, authorization).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="carina-metrics"');
+      expect(await refused.json()).toMatchObject({ error: { code: 'CARINA_ERR_UNAUTHORIZED' } });
+    }
+    const elsewhere = await fetch(endpoint.url.replace('/metrics', '/v1/clusters'));
+    expect(elsewhere.status).toBe(404);
+    expect(await elsewhere.json()).toMatchObject({ error: { code: 'CARINA_ERR_NOT_FOUND' } });
+    const posted = await fetch(endpoint.url, { method: 'POST' });
+    expect(posted.status).toBe(405);
+    expect(await posted.json()).toMatchObject({ error: { code: 'CARINA_ERR_METHOD_NOT_ALLOWED' } });
+  });
+});

@@ -1,0 +1,160 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { describeCause } from '../core/errors.js';
+import { NODE_STATES } from '../core/node-records.js';
+import { PolicyCode } from '../core/policy-codes.js';
+import { gatewayOutcome, statusClass, type AutoscaleOutcome, type ClusterOperation, type EngineActionType, type Telemetry } from '../core/telemetry.js';
+import { CLUSTER_STATUSES, type ClusterStatus } from '../core/types.js';
+
+/** What the gauges read at scrape time: the store's grouped counts and this replica's role. */
+export interface MetricSources {
+  readonly clustersByStatus: () => Promise<ReadonlyMap<ClusterStatus, number>>;
+  readonly nodesByState: () => Promise<ReadonlyMap<string, number>>;
+  /** Whether this replica holds the control-plane lease now. */
+  readonly leads: () => boolean;
+  readonly log: (line: string) => void;
+}
+
+/** API answers take about a millisecond: finer buckets at the low end than prom-client's defaults. */
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** An engine call: a swarm join in milliseconds, a node created and Ready in seconds, an image load in tens. */
+const ENGINE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+/** A create, grow or delete: seconds to minutes. */
+const OPERATION_BUCKETS = [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1800];
+const OPERATIONS: readonly ClusterOperation[] = ['create', 'grow', 'shrink', 'repair', 'delete'];
+const AUTOSCALE_OUTCOMES: readonly AutoscaleOutcome[] = ['grow', 'quota', 'none', 'cooldown'];
+
+/**
+ * The Telemetry port on prom-client, with a registry of its own (no global one): process and
+ * event-loop metrics, what the layers report, and gauges the store answers at scrape time in two
+ * grouped queries. Labels are bounded sets Carina defines (routes, statuses, actions, codes), never a
+ * name a tenant chose. `docs/metrics.md` lists every series.
+ */
+export class PrometheusTelemetry implements Telemetry {
+  readonly registry = new Registry();
+  readonly #http: Histogram<'method' | 'route' | 'status_class'>;
+  /** One child per (method, route, status): the hot path skips prom-client's label hashing. */
+  readonly #httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status_class'>>();
+  readonly #engine: Histogram<'action' | 'outcome'>;
+  readonly #operations: Histogram<'operation'>;
+  readonly #autoscale: Counter<'outcome'>;
+  readonly #gateway: Counter<'outcome' | 'code'>;
+  readonly #received: Counter;
+  readonly #sent: Counter;
+  readonly #store: Counter<'repository'>;
+
+  constructor(sources: MetricSources, options: { readonly processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters (promtool refuses them); the same figures by type remain (nodejs_active_handles…).
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
+    this.#http = new Histogram({ name: 'carina_http_request_duration_seconds', help: 'Time the API took to answer a request, by method, route pattern and status class.', labelNames: ['method', 'route', 'status_class'], buckets: HTTP_BUCKETS, registers });
+    this.#engine = new Histogram({ name: 'carina_reconcile_action_duration_seconds', help: 'Time of the engine call of each action the reconciler applied, by action and outcome (ok, error).', labelNames: ['action', 'outcome'], buckets: ENGINE_BUCKETS, registers });
+    this.#operations = new Histogram({ name: 'carina_cluster_operation_duration_seconds', help: 'Time a cluster took to finish an operation (create, grow, shrink, repair, delete), from the store\'s times.', labelNames: ['operation'], buckets: OPERATION_BUCKETS, registers });
+    this.#autoscale = new Counter({ name: 'carina_autoscale_decisions_total', help: 'Autoscaler decisions on active autoscaled clusters, by outcome (grow, quota, none, cooldown).', labelNames: ['outcome'], registers });
+    this.#gateway = new Counter({ name: 'carina_gateway_requests_total', help: 'Requests through the clusters\' Docker API gateways, by outcome and CARINA-10xx code (none when forwarded).', labelNames: ['outcome', 'code'], registers });
+    this.#received = new Counter({ name: 'carina_gateway_received_bytes_total', help: 'Bytes the gateways received from clients (TLS included), counted when each connection closes.', registers });
+    this.#sent = new Counter({ name: 'carina_gateway_sent_bytes_total', help: 'Bytes the gateways sent to clients (TLS included), counted when each connection closes.', registers });
+    this.#store = new Counter({ name: 'carina_store_errors_total', help: 'Store calls that failed because the store did not answer or could not write (CARINA_ERR_STORE_UNAVAILABLE), by repository.', labelNames: ['repository'], registers });
+    // Every series of a bounded set exists from the start (at 0), so rate() and alerts see the first one.
+    for (const operation of OPERATIONS) this.#operations.zero({ operation });
+    for (const outcome of AUTOSCALE_OUTCOMES) this.#autoscale.inc({ outcome }, 0);
+    for (const code of [null, ...Object.values(PolicyCode)]) this.#gateway.inc(gatewayLabels(code), 0);
+    this.#received.inc(0);
+    this.#sent.inc(0);
+    const { log } = sources;
+    new Gauge({
+      name: 'carina_clusters',
+      help: 'Clusters by status, as stored.',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const counts = await scraped(this, 'clusters by status', sources.clustersByStatus, log);
+        for (const status of counts ? CLUSTER_STATUSES : []) this.set({ status }, counts?.get(status) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'carina_nodes',
+      help: 'Nodes of all clusters by state as last observed (starting, joining, ready, stopped).',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const counts = await scraped(this, 'nodes by state', sources.nodesByState, log);
+        for (const state of counts ? new Set([...NODE_STATES, ...counts.keys()]) : []) this.set({ state }, counts?.get(state) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'carina_leader',
+      help: 'Whether this replica holds the control-plane lease (1) or stands by (0).',
+      registers,
+      collect() {
+        this.set(sources.leads() ? 1 : 0);
+      },
+    });
+  }
+
+  /** The exposition of every metric (Prometheus text format 0.0.4). */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The exposition's media type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  httpRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route ?? ''}`;
+    let child = this.#httpChildren.get(key);
+    if (!child) {
+      child = this.#http.labels({ method, route: route ?? 'unmatched', status_class: statusClass(status) });
+      this.#httpChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
+  engineCall(action: EngineActionType): (outcome: 'ok' | 'error') => void {
+    const end = this.#engine.startTimer({ action });
+    return (outcome) => void end({ outcome });
+  }
+
+  clusterOperation(operation: ClusterOperation, seconds: number): void {
+    this.#operations.observe({ operation }, seconds);
+  }
+
+  autoscaleDecision(outcome: AutoscaleOutcome): void {
+    this.#autoscale.inc({ outcome });
+  }
+
+  gatewayRequest(deniedCode: string | null): void {
+    this.#gateway.inc(gatewayLabels(deniedCode));
+  }
+
+  gatewayBytes(received: number, sent: number): void {
+    this.#received.inc(received);
+    this.#sent.inc(sent);
+  }
+
+  storeError(repository: string): void {
+    this.#store.inc({ repository });
+  }
+}
+
+function gatewayLabels(deniedCode: string | null): { outcome: string; code: string } {
+  return { outcome: gatewayOutcome(deniedCode), code: deniedCode ?? 'none' };
+}
+
+/**
+ * What a gauge's source answers, or undefined when it fails (the store is out): the gauge then has
+ * no series in this scrape (a stale count would look current) and the rest of the scrape still works.
+ */
+async function scraped<T>(gauge: Gauge<string>, what: string, source: () => Promise<T>, log: (line: string) => void): Promise<T | undefined> {
+  gauge.reset();
+  try {
+    return await source();
+  } catch (e) {
+    log(`metrics: ${what} left out of this scrape: ${describeCause(e)}`);
+    return undefined;
+  }
+}
