@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import type Dockerode from 'dockerode';
 import { DEFAULT_FLAVOR } from '../../src/core/flavors.js';
 import type { Store } from '../../src/core/ports.js';
+import type { Account } from '../../src/core/types.js';
 import { X509Pki } from '../../src/pki/x509-pki.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Guard } from '../guard.js';
@@ -134,6 +135,41 @@ async function offer(url: string, key: string, rate: number, seconds: number, gu
 }
 
 /**
+ * Seeds `count` clusters of account `accountName` straight into a store (before its control plane
+ * starts): 1 to 3 Ready nodes each, key material, a `created` event, parked in `error` (reason:
+ * seeded for the API benchmark) so the reconciler leaves them alone. Returns the account.
+ */
+export async function seedClusters(store: Store, accountName: string, count: number, guard: Guard): Promise<Account> {
+  const account = await store.accounts.findByName(accountName);
+  if (!account) throw new Error(`account ${accountName} not found in the store`);
+  // Key material for every cluster, as real ones have, so the gateway holds a listener for each
+  // (one set of certificates shared by all: what a listener costs does not depend on which).
+  const pki = await new X509Pki().createClusterPki({ clusterId: 'seed', clusterName: 'seed', accountName, dnsNames: [], ipAddresses: ['127.0.0.1'] });
+  for (let i = 0; i < count; i++) {
+    if (i % 100 === 0) guard.check();
+    const nodeCount = 1 + (i % 3);
+    const id = randomBytes(6).toString('hex');
+    await store.clusters.createWithinQuota({ id, accountId: account.id, name: `seed-${String(i).padStart(4, '0')}`, flavor: DEFAULT_FLAVOR, nodeCount, autoscale: false }, { from: 40000, to: 40000 + count + 99 });
+    await store.clusters.replaceNodes(
+      id,
+      Array.from({ length: nodeCount }, (_, index) => ({
+        clusterId: id,
+        index,
+        role: index === 0 ? ('manager' as const) : ('worker' as const),
+        containerId: randomBytes(32).toString('hex'),
+        address: `10.215.${Math.floor(i / 4) % 256}.${(i % 4) * 64 + 2 + index}`,
+        status: 'ready',
+      })),
+    );
+    await store.clusters.putPki(id, pki);
+    await store.events.append(id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${DEFAULT_FLAVOR}`);
+    const t = await store.clusters.transition(id, 'fail', { statusReason: 'seeded for the API benchmark' });
+    if (!t.ok) throw new Error(`could not park seeded cluster ${id}: ${t.reason}`);
+  }
+  return account;
+}
+
+/**
  * `GET /v1/clusters` and `GET /v1/clusters/{name}` under fixed offered rates with `clusters`
  * clusters seeded directly into the store (this measures the API, not the engine), and the
  * control plane's RSS idle and under that load.
@@ -164,32 +200,7 @@ export async function runApi(opts: {
     let seedMs = 0;
     let storeCost: ApiResult['storeCost'] = {};
     try {
-      const account = await store.accounts.findByName('bench');
-      if (!account) throw new Error('account bench not found in the store');
-      // Key material for every cluster, as real ones have, so the gateway holds a listener for each
-      // (one set of certificates shared by all: what a listener costs does not depend on which).
-      const pki = await new X509Pki().createClusterPki({ clusterId: 'seed', clusterName: 'seed', accountName: 'bench', dnsNames: [], ipAddresses: ['127.0.0.1'] });
-      for (let i = 0; i < opts.clusters; i++) {
-        if (i % 100 === 0) guard.check();
-        const nodeCount = 1 + (i % 3);
-        const id = randomBytes(6).toString('hex');
-        await store.clusters.createWithinQuota({ id, accountId: account.id, name: `seed-${String(i).padStart(4, '0')}`, flavor: DEFAULT_FLAVOR, nodeCount, autoscale: false }, { from: 40000, to: 40000 + opts.clusters + 99 });
-        await store.clusters.replaceNodes(
-          id,
-          Array.from({ length: nodeCount }, (_, index) => ({
-            clusterId: id,
-            index,
-            role: index === 0 ? ('manager' as const) : ('worker' as const),
-            containerId: randomBytes(32).toString('hex'),
-            address: `10.215.${Math.floor(i / 4) % 256}.${(i % 4) * 64 + 2 + index}`,
-            status: 'ready',
-          })),
-        );
-        await store.clusters.putPki(id, pki);
-        await store.events.append(id, 'created', `cluster requested with ${nodeCount} node(s) of flavor ${DEFAULT_FLAVOR}`);
-        const t = await store.clusters.transition(id, 'fail', { statusReason: 'seeded for the API benchmark' });
-        if (!t.ok) throw new Error(`could not park seeded cluster ${id}: ${t.reason}`);
-      }
+      const account = await seedClusters(store, 'bench', opts.clusters, guard);
       seedMs = performance.now() - s0;
       storeCost = await measureStoreCost(store, account.id, dbFile, opts.runs > 1 ? 10 : 3);
     } finally {
