@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { EngineLink } from '../src/gateway/upstream.js';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStored, removeStored, storedTarget } from '../src/gateway/stored-check.js';
@@ -10,7 +10,7 @@ const run = `oracle-${process.pid}`;
 const labels = { 'carina.test': run };
 const image = 'carina/busybox';
 const docker = new Dockerode({ socketPath: SOCKET });
-const ep = { socketPath: SOCKET, agent: new http.Agent({ keepAlive: true, maxSockets: 4 }) };
+const ep = { engine: EngineLink.unix(SOCKET) };
 // Volumes created by a mount carry no label: remove them by name.
 const volumeNames = [`${run}-bindopts`, `${run}-mounted`];
 
@@ -43,7 +43,7 @@ describe('post-create oracle (real engine)', () => {
   beforeAll(cleanUp);
   afterAll(async () => {
     await cleanUp();
-    ep.agent.destroy();
+    ep.engine.destroy();
   });
 
   it('finds a host bind the engine stored (CARINA-1002) and removes the container', async () => {
@@ -105,6 +105,6 @@ describe('post-create oracle (real engine)', () => {
 
   it('rejects when the object cannot be inspected', async () => {
     await expect(checkStored(ep, 'container', `${run}-missing`)).rejects.toThrow(/inspect container/);
-    await expect(checkStored({ socketPath: '/nonexistent.sock', agent: ep.agent }, 'volume', 'x')).rejects.toThrow(/inspect volume x/);
+    await expect(checkStored({ engine: EngineLink.unix('/nonexistent.sock') }, 'volume', 'x')).rejects.toThrow(/inspect volume x/);
   });
 });

@@ -1,6 +1,7 @@
 import type { ClusterUsage } from './autoscale.js';
 import { CarinaError, ErrorCode } from './errors.js';
-import { DEFAULT_FLAVOR, findFlavor } from './flavors.js';
+import { DEFAULT_FLAVOR, findFlavor, FLAVORS, type Flavor } from './flavors.js';
+import { placeNodes, placementPool } from './placement.js';
 import type { AuditEntry, CredentialsBundler, EndpointNotifier, Pki, Store } from './ports.js';
 import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
 import { assertClusterName } from './validation.js';
@@ -66,6 +67,8 @@ export class ClusterService {
     }
     const nodeCount = input.nodes ?? CREATE_DEFAULTS.nodes;
     const id = this.#d.newId();
+    // With registered hosts, every node must fit on one before anything is stored.
+    const hosts = await this.#chooseHosts(id, findFlavor(flavor) as Flavor, nodeCount);
     // The key material first, so the cluster, its keys and its first event are stored together or not at all.
     const pki = await this.#d.pki.createClusterPki({
       clusterId: id,
@@ -87,9 +90,49 @@ export class ClusterService {
       },
       this.#d.portRange,
     );
+    if (hosts !== undefined) await this.#recordPlacements(cluster, hosts.map((host, index) => ({ index, host })), () => this.#d.store.clusters.delete(cluster.id));
     await this.#d.endpoints?.refresh(cluster.id);
     this.#d.scheduler.kick(cluster.id);
     return cluster;
+  }
+
+  /**
+   * The hosts `count` new nodes of a cluster go on (issue 13), or undefined when no host is registered
+   * (every node runs on the local engine); CARINA_ERR_NO_CAPACITY, saying what is missing, when they do not all fit.
+   */
+  async #chooseHosts(clusterId: string, flavor: Flavor, count: number): Promise<readonly string[] | undefined> {
+    const hosts = await this.#d.store.hosts.list();
+    if (hosts.length === 0) return undefined;
+    const pool = placementPool(hosts, await this.#d.store.hosts.placedNodes(), FLAVORS);
+    const outcome = placeNodes(pool, { clusterId, count, flavor });
+    if (!outcome.ok) {
+      throw new CarinaError(ErrorCode.NO_CAPACITY, outcome.message, { details: { needed: outcome.needed, fits: outcome.fits } });
+    }
+    return outcome.hosts;
+  }
+
+  /** Stores where new nodes go; when a host was drained or removed since it was chosen, `undo` and NO_CAPACITY. */
+  async #recordPlacements(cluster: Cluster, placements: readonly { index: number; host: string }[], undo: () => Promise<void>): Promise<void> {
+    const placed = await this.#d.store.hosts.place(cluster.id, placements);
+    if (placed.ok) return;
+    await undo();
+    throw new CarinaError(ErrorCode.NO_CAPACITY, `no room for the node(s) of "${cluster.name}": ${placed.reason}; try again`);
+  }
+
+  /** The hosts of `more` new nodes of a cluster placed on hosts (undefined for a cluster on the local engine, or none to add). */
+  async #hostsForMore(cluster: Cluster, more: number): Promise<readonly string[] | undefined> {
+    if (more <= 0) return undefined;
+    if ((await this.#d.store.hosts.placementsOf(cluster.id)).length === 0) return undefined; // a cluster made before hosts were registered stays local
+    return this.#chooseHosts(cluster.id, findFlavor(cluster.flavor) as Flavor, more);
+  }
+
+  /** Records the hosts of nodes `from`… of a grown cluster; refused, the node count goes back to `from`. */
+  async #placeMore(cluster: Cluster, from: number, hosts: readonly string[] | undefined, account: Account): Promise<void> {
+    if (hosts === undefined) return;
+    const placements = hosts.map((host, i) => ({ index: from + i, host }));
+    await this.#recordPlacements(cluster, placements, async () => {
+      await this.#d.store.clusters.resize(cluster.id, from, account.quotaNodes);
+    });
   }
 
   /** A page of the account's clusters by name, and the cursor of the next page (null on the last). */
@@ -128,8 +171,10 @@ export class ClusterService {
 
   async grow(account: Account, name: string, by: number): Promise<Cluster> {
     const cluster = await this.get(account, name);
+    const hosts = await this.#hostsForMore(cluster, by);
     const outcome = await this.#d.store.clusters.grow(cluster.id, by, account.quotaNodes);
     if (!outcome.ok) throw new CarinaError(ErrorCode.INVALID_STATE, outcome.reason);
+    await this.#placeMore(outcome.cluster, cluster.nodeCount, hosts, account);
     await this.#d.store.events.append(cluster.id, 'grow', `growing ${outcome.cluster.nodeCount - by} → ${outcome.cluster.nodeCount} node(s)`);
     this.#d.scheduler.kick(cluster.id);
     return outcome.cluster;
@@ -138,8 +183,10 @@ export class ClusterService {
   /** Sets the node count; fewer nodes drains and removes the highest-numbered workers. */
   async resize(account: Account, name: string, count: number): Promise<Cluster> {
     const cluster = await this.get(account, name);
+    const hosts = await this.#hostsForMore(cluster, count - cluster.nodeCount);
     const outcome = await this.#d.store.clusters.resize(cluster.id, count, account.quotaNodes);
     if (!outcome.ok) throw new CarinaError(ErrorCode.INVALID_STATE, outcome.reason);
+    await this.#placeMore(outcome.cluster, cluster.nodeCount, hosts, account);
     const verb = count > cluster.nodeCount ? 'growing' : 'shrinking';
     await this.#d.store.events.append(cluster.id, 'resize', `${verb} ${cluster.nodeCount} → ${count} node(s)`);
     this.#d.scheduler.kick(cluster.id);

@@ -328,6 +328,8 @@ export interface EngineCluster {
   /** Host port where the manager's TLS endpoint is published. */
   readonly port: number;
   readonly pki: ClusterPki;
+  /** The registered host each node runs on, by node index (issue 13); none: every node runs on the local engine. */
+  readonly hosts?: ReadonlyMap<number, string> | undefined;
 }
 
 /** The container engine, seen as clusters of node containers. Every operation is idempotent. */

@@ -9,7 +9,10 @@ import type { ObservedCluster } from '../core/planner.js';
 import type { NodeRole } from '../core/types.js';
 import { LABEL, names, nodeHostname } from './labels.js';
 import { NodeClients, pingQuick, waitForEngine } from './node-client.js';
-import { clusterSubnet } from './subnets.js';
+import type { HostEngine, HostFleet } from './host-fleet.js';
+import type { TlsMaterial } from './host-client.js';
+import { nodeTlsArchive, NODE_ENGINE_PORT, NODE_TLS_ARGS, publishedEnginePort } from './remote-node.js';
+import { clusterSubnet, MAX_NODES_ON_OVERLAY } from './subnets.js';
 import { watchNodes } from './node-events.js';
 import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 import { collectUsage } from './usage.js';
@@ -43,6 +46,32 @@ export interface DockerEngineOptions {
   readonly images: () => Promise<NodeImages>;
   /** A host directory laid out as /etc/docker/certs.d (the registry's CA), bound read-only into every node so its engine trusts the registry. */
   readonly registryCerts?: string | undefined;
+  /** Registered Docker hosts (issue 13): nodes placed on one run there; without, every node runs on `docker`. */
+  readonly fleet?: HostFleet | undefined;
+  /** Mutual TLS with node engines on hosts: what the control plane presents and trusts, and each node engine's certificate. */
+  readonly nodeTls?: NodeEngineTls | undefined;
+  /** A cluster's placed nodes (host name by node index), from the store: where the gateway finds a manager no pass has observed yet. */
+  readonly placementsOf?: ((clusterId: string) => Promise<ReadonlyMap<number, string>>) | undefined;
+}
+
+/** Key material for node engines on registered hosts, from the platform's node-engines CA. */
+export interface NodeEngineTls {
+  /** The control plane's client certificate and key, and the CA node engines' certificates are checked against. */
+  readonly client: TlsMaterial;
+  /** A server certificate (and key) for a node engine reached at `address` (an IP address or a DNS name). */
+  issueServer(address: string): Promise<{ readonly cert: string; readonly key: string }>;
+}
+
+/** Where a cluster's manager engine answers, for the gateway. */
+export type ManagerUpstream =
+  | { readonly kind: 'unix'; readonly socketPath: string }
+  | { readonly kind: 'tls'; readonly host: string; readonly port: number; readonly ca: string; readonly cert: string; readonly key: string };
+
+/** Where a remote node's engine was last found: its host, that host's address and the published port. */
+interface RemoteAt {
+  readonly host: string;
+  readonly address: string;
+  readonly port: number;
 }
 
 const SWARM_PORT = 2377;
@@ -54,6 +83,10 @@ const ENGINE_START_TIMEOUT_MS = 30_000;
 export class DockerEngine implements ClusterEngine {
   readonly #o: DockerEngineOptions;
   readonly #nodes = new NodeClients();
+  /** Remote nodes' engines as last found, by `clusterId/index`; a re-created or restarted node is looked up again. */
+  readonly #remote = new Map<string, RemoteAt>();
+  /** Clusters whose manager runs on a registered host (so it has no socket here). */
+  readonly #placedManagers = new Set<string>();
 
   constructor(options: DockerEngineOptions) {
     this.#o = Object.freeze({ ...options });
@@ -97,31 +130,107 @@ export class DockerEngine implements ClusterEngine {
     return join(this.#nodeDir(clusterId, index), 'docker.sock');
   }
 
-  #inner(c: EngineCluster, index: number, quick = false): Dockerode {
-    return this.#nodes.get(this.#socket(c.id, index), quick);
+  /** A client of node `index`'s inner engine: its unix socket here, or its TLS port published on its host. */
+  async #inner(c: EngineCluster, index: number, quick = false): Promise<Dockerode> {
+    const hostName = c.hosts?.get(index);
+    if (hostName === undefined) return this.#nodes.get(this.#socket(c.id, index), quick);
+    if (index === 0) this.#placedManagers.add(c.id);
+    const at = this.#remote.get(remoteKey(c.id, index)) ?? (await this.#locateRemote(c.id, index, hostName));
+    return this.#nodes.tls(at.address, at.port, this.#tls().client, quick);
   }
 
-  observe(c: EngineCluster, withMembers = true): Promise<ObservedCluster> {
+  async #locateRemote(clusterId: string, index: number, hostName: string): Promise<RemoteAt> {
+    const host = await this.#fleet().host(hostName);
+    const info = await guard(`inspect node ${index}`, () => host.docker.getContainer(names.container(clusterId, index)).inspect());
+    const port = publishedEnginePort(info.NetworkSettings.Ports);
+    if (port === undefined) throw new EngineError(`reach node ${index}`, new Error(`its engine port is not published on host ${hostName} (is the node running?)`));
+    const at = { host: hostName, address: host.address, port };
+    this.#remote.set(remoteKey(clusterId, index), at);
+    return at;
+  }
+
+  #fleet(): HostFleet {
+    if (!this.#o.fleet) throw new EngineError('reach a host', new Error('this control plane has no registered hosts (carina-server hosts add)'));
+    return this.#o.fleet;
+  }
+
+  #tls(): NodeEngineTls {
+    if (!this.#o.nodeTls) throw new EngineError('reach a node on a host', new Error('no key material for node engines on hosts'));
+    return this.#o.nodeTls;
+  }
+
+  /** The engine that runs node `index`'s container: its host's, or the local one. */
+  async #site(c: EngineCluster, index: number): Promise<{ readonly docker: Dockerode; readonly host?: HostEngine }> {
+    const hostName = c.hosts?.get(index);
+    if (hostName === undefined) return { docker: this.#o.docker };
+    const host = await this.#fleet().host(hostName);
+    return { docker: host.docker, host };
+  }
+
+  /** The distinct hosts of a placed cluster's nodes (none: it runs on the local engine). */
+  #hostsOf(c: EngineCluster): string[] {
+    return [...new Set(c.hosts?.values() ?? [])].sort();
+  }
+
+  /**
+   * Where the gateway reaches a cluster's manager engine now: as last found, else (a cluster no pass
+   * has observed since this process started) undefined until `locateManager` has looked.
+   */
+  managerUpstream(clusterId: string): ManagerUpstream | undefined {
+    const at = this.#remote.get(remoteKey(clusterId, 0));
+    if (at === undefined) return this.#placedManagers.has(clusterId) ? undefined : { kind: 'unix', socketPath: this.managerSocket(clusterId) };
+    const { ca, cert, key } = this.#tls().client;
+    return { kind: 'tls', host: at.address, port: at.port, ca, cert, key };
+  }
+
+  /** Finds a cluster's manager from its placement (the store) and its container (its host), for managerUpstream. */
+  async locateManager(clusterId: string): Promise<void> {
+    const hostName = (await this.#o.placementsOf?.(clusterId))?.get(0);
+    if (hostName === undefined) {
+      this.#placedManagers.delete(clusterId);
+      return;
+    }
+    this.#placedManagers.add(clusterId);
+    await this.#locateRemote(clusterId, 0, hostName);
+  }
+
+  async observe(c: EngineCluster, withMembers = true): Promise<ObservedCluster> {
+    const base = { withMembers, instance: this.#o.instance, clusterId: c.id, network: names.network(c.id), workloadImage: WORKLOAD_IMAGE_IN_NODE };
+    const hosts = this.#hostsOf(c);
+    if (hosts.length === 0) return observeCluster({ ...base, engines: [this.#o.docker], node: (index) => this.#nodes.get(this.#socket(c.id, index), true) });
+    const fleet = this.#fleet();
+    const [engines, manager] = await Promise.all([guard('observe the cluster', () => Promise.all(hosts.map((h) => fleet.host(h)))), fleet.manager()]);
     return observeCluster({
-      withMembers,
-      docker: this.#o.docker,
-      instance: this.#o.instance,
-      clusterId: c.id,
-      network: names.network(c.id),
-      node: (index) => this.#inner(c, index, true),
-      workloadImage: WORKLOAD_IMAGE_IN_NODE,
+      ...base,
+      engines: engines.map((e) => e.docker),
+      // Swarm-scoped networks are listed by the hosts' swarm managers (a worker sees one once a container uses it).
+      networks: manager?.docker,
+      node: (index, info) => {
+        const hostName = c.hosts?.get(index);
+        const host = engines.find((e) => e.name === hostName);
+        const port = publishedEnginePort(info.Ports);
+        if (hostName === undefined || host === undefined || port === undefined) return undefined;
+        const at = { host: hostName, address: host.address, port };
+        this.#remote.set(remoteKey(c.id, index), at);
+        if (index === 0) this.#placedManagers.add(c.id);
+        return this.#nodes.tls(at.address, at.port, this.#tls().client, true);
+      },
     });
   }
 
   async createNetwork(c: EngineCluster): Promise<void> {
+    const hosts = this.#hostsOf(c);
+    // Nodes on hosts share an attachable overlay network of the hosts' swarm; local nodes a bridge.
+    const docker = hosts.length === 0 ? this.#o.docker : (await this.#fleet().ensureSwarm(hosts)).docker;
     await guard('create network', async () => {
       try {
-        const { subnet, gateway } = clusterSubnet(this.#o.nodeSubnetPool, c.port);
-        await this.#o.docker.createNetwork({
+        const { subnet, gateway, dynamicRange } = clusterSubnet(this.#o.nodeSubnetPool, c.port);
+        await docker.createNetwork({
           Name: names.network(c.id),
-          Driver: 'bridge',
+          ...(hosts.length === 0 ? { Driver: 'bridge' } : { Driver: 'overlay', Attachable: true }),
           CheckDuplicate: true,
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
+          // An overlay allocates an address of its own on each host it reaches: from the top of the subnet, never a node's.
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway, ...(hosts.length === 0 ? {} : { IPRange: dynamicRange }) }] },
           Labels: this.#labels(c),
         });
       } catch (e) {
@@ -131,41 +240,71 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async removeNetwork(c: EngineCluster): Promise<void> {
-    await guard('remove network', () => ignore404(() => this.#o.docker.getNetwork(names.network(c.id)).remove()));
+    const placed = this.#hostsOf(c).length > 0;
+    const docker = placed ? (await this.#fleet().manager())?.docker : this.#o.docker;
+    if (docker) await guard('remove network', () => ignore404(() => docker.getNetwork(names.network(c.id)).remove()));
     await this.#removeDir(this.#clusterDir(c.id));
+    this.#forget(c.id);
+  }
+
+  /** Forgets where a cluster's remote nodes were found (one node: `index`). */
+  #forget(clusterId: string, index?: number): void {
+    if (index !== undefined) {
+      this.#remote.delete(remoteKey(clusterId, index));
+      return;
+    }
+    for (const key of this.#remote.keys()) if (key.startsWith(`${clusterId}/`)) this.#remote.delete(key);
+    this.#placedManagers.delete(clusterId);
   }
 
   async createNode(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
     const { nodeImage } = await this.#o.images();
-    const dir = this.#nodeDir(c.id, index);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // The inner engine makes its socket here as the node's root, an unprivileged host user in userns mode.
-    await guard(`create node ${index}`, async () => this.#o.delegation?.ownDir(dir));
-    const binds = [`${names.volume(c.id, index)}:/var/lib/docker`, `${dir}:/run/carina`];
-    const lxcfs = await this.#o.lxcfs?.();
-    if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
-    if (this.#o.registryCerts) binds.push(`${this.#o.registryCerts}:/etc/docker/certs.d:ro`);
+    const site = await this.#site(c, index);
     const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
+    const volume = `${names.volume(c.id, index)}:/var/lib/docker`;
+    let node: { Cmd: string[]; Binds: string[]; extra: Record<string, unknown> };
+    if (site.host) {
+      if (index >= MAX_NODES_ON_OVERLAY) throw new EngineError(`create node ${index}`, new Error(`a cluster on registered hosts has at most ${MAX_NODES_ON_OVERLAY} nodes`));
+      // On a registered host: the image copied there first, the host in the hosts' swarm (the
+      // cluster's overlay network is attachable only there), the engine on TLS at a published port.
+      await this.#fleet().ensureImage(site.host.name, nodeImage);
+      await this.#fleet().ensureSwarm([site.host.name]);
+      node = { Cmd: [...NODE_TLS_ARGS], Binds: [volume], extra: { ExposedPorts: { [`${NODE_ENGINE_PORT}/tcp`]: {} } } };
+    } else {
+      const dir = this.#nodeDir(c.id, index);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      // The inner engine makes its socket here as the node's root, an unprivileged host user in userns mode.
+      await guard(`create node ${index}`, async () => this.#o.delegation?.ownDir(dir));
+      const binds = [volume, `${dir}:/run/carina`];
+      const lxcfs = await this.#o.lxcfs?.();
+      if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
+      if (this.#o.registryCerts) binds.push(`${this.#o.registryCerts}:/etc/docker/certs.d:ro`);
+      // Every engine listens only on its unix socket: the control plane's gateway is the only way in (no TLS, nothing published).
+      node = { Cmd: [], Binds: binds, extra: {} };
+    }
+    const container = site.docker.getContainer(names.container(c.id, index));
     await guard(`create node ${index}`, async () => {
-      await this.#o.docker.createVolume({ Name: names.volume(c.id, index), Labels: labels });
+      await site.docker.createVolume({ Name: names.volume(c.id, index), Labels: labels });
       try {
-        await this.#o.docker.createContainer({
+        await site.docker.createContainer({
           name: names.container(c.id, index),
           Image: nodeImage,
           Hostname: nodeHostname(c.name, index),
-          // Every engine listens only on its unix socket: the control plane's gateway is the only way in (no TLS, nothing published).
-          Cmd: [],
+          Cmd: node.Cmd,
           Labels: labels,
+          ...node.extra,
           // A fixed address per node: a re-created node comes back where the swarm expects it.
           NetworkingConfig: {
             EndpointsConfig: { [names.network(c.id)]: { IPAMConfig: { IPv4Address: clusterSubnet(this.#o.nodeSubnetPool, c.port).nodeAddress(index) } } },
           },
           HostConfig: {
-            Binds: binds,
+            Binds: node.Binds,
             NetworkMode: names.network(c.id),
             Memory: c.flavor.memoryBytes,
             NanoCpus: c.flavor.vcpus * 1e9,
             RestartPolicy: { Name: 'unless-stopped' },
+            // Any free port of the host: found again from the container after every start.
+            ...(site.host ? { PortBindings: { [`${NODE_ENGINE_PORT}/tcp`]: [{ HostPort: '' }] } } : {}),
             // Least privilege that still runs an engine here: see node-security.ts and docs/node-hardening.md.
             ...(NODE_SECURITY as object),
           },
@@ -173,13 +312,20 @@ export class DockerEngine implements ClusterEngine {
       } catch (e) {
         if (statusOf(e) !== 409) throw e; // already created by an earlier, interrupted attempt
       }
+      if (site.host && !(await container.inspect()).State.Running) {
+        // The engine's TLS files, put into the container before its first start (written again on a retry).
+        const tls = await this.#tls().issueServer(site.host.address);
+        await container.putArchive(nodeTlsArchive({ ca: this.#tls().client.ca, cert: tls.cert, key: tls.key }), { path: '/' });
+      }
     });
     await this.startNode(c, index);
   }
 
   async startNode(c: EngineCluster, index: number): Promise<void> {
     const operation = `start node ${index}`;
-    const container = this.#o.docker.getContainer(names.container(c.id, index));
+    const site = await this.#site(c, index);
+    const container = site.docker.getContainer(names.container(c.id, index));
+    this.#forget(c.id, index); // a started node may publish its engine on another port
     await guard(operation, async () => {
       try {
         await container.start();
@@ -199,7 +345,7 @@ export class DockerEngine implements ClusterEngine {
         throw e;
       }
     });
-    await guard(operation, () => this.#delegate(container.id));
+    if (!site.host) await guard(operation, () => this.#delegate(container.id));
     await this.#engineAnswers(c, index, operation);
   }
 
@@ -210,7 +356,7 @@ export class DockerEngine implements ClusterEngine {
 
   /** Waits until node `index`'s inner engine answers; an EngineError naming `operation` after ENGINE_START_TIMEOUT_MS. */
   async #engineAnswers(c: EngineCluster, index: number, operation: string): Promise<Dockerode> {
-    const inner = this.#inner(c, index, true);
+    const inner = await guard(operation, () => this.#inner(c, index, true));
     if (!(await waitForEngine(inner, ENGINE_START_TIMEOUT_MS))) {
       throw new EngineError(operation, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
     }
@@ -219,14 +365,16 @@ export class DockerEngine implements ClusterEngine {
 
   async restartNode(c: EngineCluster, index: number): Promise<void> {
     const operation = `restart node ${index}`;
+    const site = await this.#site(c, index);
     // The container's binds point into lxcfs's mount: it must serve again before a restart can bind them.
-    if (this.#o.lxcfs && !(await this.#o.lxcfs())) {
+    if (!site.host && this.#o.lxcfs && !(await this.#o.lxcfs())) {
       throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
     }
+    this.#forget(c.id, index);
     await guard(operation, async () => {
-      const container = this.#o.docker.getContainer(names.container(c.id, index));
+      const container = site.docker.getContainer(names.container(c.id, index));
       await container.restart({ t: 10 });
-      await this.#delegate(container.id);
+      if (!site.host) await this.#delegate(container.id);
     });
     const inner = await this.#engineAnswers(c, index, operation);
     // Restarting again would not help a node whose /proc still doesn't answer: fail, so the cluster says why.
@@ -235,43 +383,44 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async removeNode(c: EngineCluster, index: number): Promise<void> {
-    await guard(`remove node ${index}`, () =>
-      ignore404(() => this.#o.docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })),
-    );
+    const { docker } = await this.#site(c, index);
+    await guard(`remove node ${index}`, () => ignore404(() => docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })));
+    this.#forget(c.id, index);
     await this.removeVolume(c, index);
     await this.#removeDir(this.#nodeDir(c.id, index));
   }
 
   async removeVolume(c: EngineCluster, index: number): Promise<void> {
-    await guard(`remove volume of node ${index}`, () => ignore404(() => this.#o.docker.getVolume(names.volume(c.id, index)).remove()));
+    const { docker } = await this.#site(c, index);
+    await guard(`remove volume of node ${index}`, () => ignore404(() => docker.getVolume(names.volume(c.id, index)).remove()));
   }
 
   async loadWorkloadImage(c: EngineCluster, index: number): Promise<void> {
     const { workloadTar } = await this.#o.images();
     await guard(`load workload image into node ${index}`, async () => {
-      const stream = await this.#inner(c, index).loadImage(createReadStream(workloadTar), { quiet: true });
+      const stream = await (await this.#inner(c, index)).loadImage(createReadStream(workloadTar), { quiet: true });
       await drain(stream);
     });
   }
 
   async swarmInit(c: EngineCluster): Promise<void> {
     const addr = await this.#address(c, 0);
-    await guard('initialise the swarm', () =>
-      this.#inner(c, 0).swarmInit({
+    await guard('initialise the swarm', async () => {
+      await (await this.#inner(c, 0)).swarmInit({
         ListenAddr: `0.0.0.0:${SWARM_PORT}`,
         AdvertiseAddr: `${addr}:${SWARM_PORT}`,
         ForceNewCluster: false,
         // Heartbeats every 2 s (default 5 s): nodes are seen Ready again sooner after a restart.
         Spec: { Dispatcher: { HeartbeatPeriod: 2_000_000_000 } },
-      }),
-    );
+      });
+    });
   }
 
   async swarmJoin(c: EngineCluster, index: number): Promise<void> {
     const [managerAddr, addr] = await Promise.all([this.#address(c, 0), this.#address(c, index)]);
     await guard(`join node ${index} to the swarm`, async () => {
-      const swarm = (await this.#inner(c, 0).swarmInspect()) as { JoinTokens: { Worker: string } };
-      const worker = this.#inner(c, index);
+      const swarm = (await (await this.#inner(c, 0)).swarmInspect()) as { JoinTokens: { Worker: string } };
+      const worker = await this.#inner(c, index);
       const state = ((await worker.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState;
       if (state && state !== 'inactive') await worker.swarmLeave({ force: true });
       await worker.swarmJoin({
@@ -284,12 +433,12 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async removeSwarmMember(c: EngineCluster, memberId: string): Promise<void> {
-    await guard('remove a stale swarm member', () => ignore404(() => this.#inner(c, 0).getNode(memberId).remove({ force: true })));
+    await guard('remove a stale swarm member', () => ignore404(async () => (await this.#inner(c, 0)).getNode(memberId).remove({ force: true })));
   }
 
   async drainNode(c: EngineCluster, memberId: string): Promise<void> {
     await guard('drain a node', async () => {
-      const node = this.#inner(c, 0).getNode(memberId);
+      const node = (await this.#inner(c, 0)).getNode(memberId);
       const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
       await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Availability: 'drain' } });
     });
@@ -297,14 +446,15 @@ export class DockerEngine implements ClusterEngine {
 
   async decommissionNode(c: EngineCluster, index: number, memberId: string): Promise<void> {
     await guard(`take node ${index} out of the swarm`, async () => {
-      await this.#inner(c, index).swarmLeave({ force: false }).catch(() => undefined); // gone or not a member: fine
-      await ignore404(() => this.#inner(c, 0).getNode(memberId).remove({ force: true }));
+      await (await this.#inner(c, index)).swarmLeave({ force: false }).catch(() => undefined); // gone or not a member: fine
+      await ignore404(async () => (await this.#inner(c, 0)).getNode(memberId).remove({ force: true }));
     });
     await this.removeNode(c, index);
   }
 
   async #address(c: EngineCluster, index: number): Promise<string> {
-    const info = await guard(`inspect node ${index}`, () => this.#o.docker.getContainer(names.container(c.id, index)).inspect());
+    const { docker } = await this.#site(c, index);
+    const info = await guard(`inspect node ${index}`, () => docker.getContainer(names.container(c.id, index)).inspect());
     const ip = info.NetworkSettings.Networks[names.network(c.id)]?.IPAddress;
     if (!ip) throw new EngineError(`inspect node ${index}`, new Error('the node has no address on its cluster network'));
     return ip;
@@ -316,15 +466,16 @@ export class DockerEngine implements ClusterEngine {
 
   async listClusterIds(): Promise<string[]> {
     const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
-    const [containers, volumes, networks] = await guard('list cluster objects', () =>
-      Promise.all([
-        this.#o.docker.listContainers({ all: true, filters }),
-        this.#o.docker.listVolumes({ filters }),
-        this.#o.docker.listNetworks({ filters }),
-      ]),
-    );
+    const list = (d: Dockerode) => Promise.all([d.listContainers({ all: true, filters }), d.listVolumes({ filters }), d.listNetworks({ filters })]);
+    const [containers, volumes, networks] = await guard('list cluster objects', () => list(this.#o.docker));
+    const objects = [...containers, ...(volumes.Volumes ?? []), ...networks];
+    // Objects on registered hosts too; a host that does not answer is looked at on a later sweep.
+    for (const host of (await this.#o.fleet?.all()) ?? []) {
+      const found = await list(host.docker).catch(() => undefined);
+      if (found) objects.push(...found[0], ...(found[1].Volumes ?? []), ...found[2]);
+    }
     const ids = new Set<string>();
-    for (const o of [...containers, ...(volumes.Volumes ?? []), ...networks]) {
+    for (const o of objects) {
       const id = o.Labels?.[LABEL.clusterId];
       if (id) ids.add(id);
     }
@@ -336,15 +487,17 @@ export class DockerEngine implements ClusterEngine {
     const observed = await this.observe(c, false);
     const running = observed.nodes.filter((n) => n.running && n.engineUp);
     const managerUp = running.some((n) => n.index === 0 && n.swarm === 'active');
-    return guard('measure usage', () =>
+    return guard('measure usage', async () =>
       collectUsage({
-        nodes: running.map((n) => ({
-          index: n.index,
-          client: this.#inner(c, n.index),
-          swarmNodeId: n.swarmNodeId,
-          container: this.#o.docker.getContainer(names.container(c.id, n.index)),
-        })),
-        manager: managerUp ? this.#inner(c, 0) : undefined,
+        nodes: await Promise.all(
+          running.map(async (n) => ({
+            index: n.index,
+            client: await this.#inner(c, n.index),
+            swarmNodeId: n.swarmNodeId,
+            container: (await this.#site(c, n.index)).docker.getContainer(names.container(c.id, n.index)),
+          })),
+        ),
+        manager: managerUp ? await this.#inner(c, 0) : undefined,
         withStats: options.withStats,
       }),
     );
@@ -356,15 +509,21 @@ export class DockerEngine implements ClusterEngine {
 
   async purgeCluster(clusterId: string): Promise<void> {
     const filters = { label: [`${LABEL.instance}=${this.#o.instance}`, `${LABEL.clusterId}=${clusterId}`] };
-    const d = this.#o.docker;
-    await guard(`purge cluster ${clusterId}`, async () => {
+    const purge = async (d: Dockerode) => {
       for (const c of await d.listContainers({ all: true, filters })) await ignore404(() => d.getContainer(c.Id).remove({ force: true, v: true }));
       for (const v of (await d.listVolumes({ filters })).Volumes ?? []) await ignore404(() => d.getVolume(v.Name).remove());
       for (const n of await d.listNetworks({ filters })) await ignore404(() => d.getNetwork(n.Id).remove());
-    });
+    };
+    await guard(`purge cluster ${clusterId}`, () => purge(this.#o.docker));
+    // Nodes first on every host, then the overlay network (a manager lists it; it goes once no node uses it).
+    const hosts = (await this.#o.fleet?.all()) ?? [];
+    for (const host of hosts) await guard(`purge cluster ${clusterId} on host ${host.name}`, () => purge(host.docker));
     await this.#removeDir(this.#clusterDir(clusterId));
+    this.#forget(clusterId);
   }
 }
+
+const remoteKey = (clusterId: string, index: number) => `${clusterId}/${index}`;
 
 /** The HTTP status of a dockerode error, if any. */
 export function statusOf(e: unknown): number | undefined {

@@ -1,6 +1,7 @@
 import Dockerode from 'dockerode';
 import { sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { tlsDocker, type TlsMaterial } from './host-client.js';
 
 /** Dockerode clients for node engines, reached through their unix socket on the host. */
 export class NodeClients {
@@ -12,6 +13,17 @@ export class NodeClients {
     let client = this.#clients.get(key);
     if (!client) {
       client = new Dockerode({ socketPath, timeout: quick ? 2_000 : 30_000 });
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** A client for a node engine on a registered host, at its published TLS port (cached); `quick` ones time out after 2 s. */
+  tls(address: string, port: number, material: TlsMaterial, quick = false): Dockerode {
+    const key = `${quick ? 'q' : 's'}:tls://${address}:${port}`;
+    let client = this.#clients.get(key);
+    if (!client) {
+      client = tlsDocker({ host: address, port }, material, quick ? 2_000 : 30_000);
       this.#clients.set(key, client);
     }
     return client;

@@ -196,20 +196,20 @@ export function explainDebootstrapFailure(output: string, mirror: string): strin
   return `debootstrap failed (${detail})`;
 }
 
-function imageExists(docker: Dockerode, tag: string): Promise<boolean> {
+export function imageExists(docker: Dockerode, tag: string): Promise<boolean> {
   return docker.getImage(tag).inspect().then(
     () => true,
     (cause: unknown) => ((cause as { statusCode?: unknown }).statusCode === 404 ? false : Promise.reject(new EngineError(`inspect image ${tag}`, cause))),
   );
 }
 
-/** `docker save REF | docker load` between two engines. */
-async function copyImage(from: Dockerode, to: Dockerode, ref: string): Promise<void> {
+/** `docker save REF | docker load` between two engines (through the Engine API); `destination` names `to` in errors. */
+export async function copyImage(from: Dockerode, to: Dockerode, ref: string, destination = 'the node engine'): Promise<void> {
   try {
     const loaded = await to.loadImage(await from.getImage(ref).get(), { quiet: true });
     await new Promise<void>((ok, fail) => to.modem.followProgress(loaded, (error) => (error ? fail(error) : ok())));
   } catch (cause) {
-    throw new EngineError(`copy image ${ref} to the node engine`, cause);
+    throw new EngineError(`copy image ${ref} to ${destination}`, cause);
   }
 }
 

@@ -4,12 +4,15 @@ import type { ObservedCluster, ObservedNode, ObservedSwarmMember, SwarmState } f
 import { LABEL } from './labels.js';
 
 export interface ObserveInput {
-  readonly docker: Dockerode;
+  /** The engines that run the cluster's node containers (the local one, or the hosts of its nodes). */
+  readonly engines: readonly Dockerode[];
+  /** Where the cluster's network is listed (default: the first engine); undefined when none can say (no host manages a swarm). */
+  readonly networks?: Dockerode | undefined;
   readonly instance: string;
   readonly clusterId: string;
   readonly network: string;
-  /** A quick-timeout client for node `index`'s inner engine. */
-  readonly node: (index: number) => Dockerode;
+  /** A quick-timeout client for node `index`'s inner engine, given its container; undefined when it cannot be reached (not published). */
+  readonly node: (index: number, container: Dockerode.ContainerInfo) => Dockerode | undefined;
   readonly workloadImage: string;
   /** Also list the swarm's members and their running tasks (default true; usage lists tasks itself). */
   readonly withMembers?: boolean;
@@ -22,13 +25,13 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
   let volumes: Dockerode.VolumeInspectInfo[];
   let networks: Dockerode.NetworkInspectInfo[];
   try {
-    const [c, v, n] = await Promise.all([
-      input.docker.listContainers({ all: true, filters }),
-      input.docker.listVolumes({ filters }),
-      input.docker.listNetworks({ filters }),
+    const networkEngine = 'networks' in input ? input.networks : input.engines[0];
+    const [found, n] = await Promise.all([
+      Promise.all(input.engines.map((d) => Promise.all([d.listContainers({ all: true, filters }), d.listVolumes({ filters })]))),
+      networkEngine ? networkEngine.listNetworks({ filters }) : Promise.resolve([]),
     ]);
-    containers = c;
-    volumes = v.Volumes ?? [];
+    containers = found.flatMap(([c]) => c);
+    volumes = found.flatMap(([, v]) => v.Volumes ?? []);
     networks = n;
   } catch (e) {
     throw new EngineError('observe the cluster', e);
@@ -40,15 +43,17 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
       const running = info.State === 'running';
       const address = info.NetworkSettings?.Networks?.[input.network]?.IPAddress || null;
       const base = { index, containerId: info.Id, running, address };
-      if (!running) return { ...base, ...ENGINE_DOWN };
-      return { ...base, ...(await observeInner(input.node(index), input.workloadImage)) };
+      const client = running ? input.node(index, info) : undefined;
+      if (!client) return { ...base, ...ENGINE_DOWN };
+      return { ...base, ...(await observeInner(client, input.workloadImage)) };
     }),
   );
   nodes.sort((a, b) => a.index - b.index);
 
   const manager = nodes.find((n) => n.index === 0);
   const askManager = input.withMembers !== false && manager?.engineUp === true && manager.swarm === 'active';
-  const members = askManager ? await listMembers(input.node(0)) : null;
+  const managerClient = askManager && manager ? input.node(0, containers.find((c) => c.Id === manager.containerId) as Dockerode.ContainerInfo) : undefined;
+  const members = managerClient ? await listMembers(managerClient) : null;
 
   return {
     networkExists: networks.some((n) => n.Name === input.network),

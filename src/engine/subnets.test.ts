@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterSubnet, MAX_NODES_PER_SUBNET } from './subnets.js';
+import { clusterSubnet, MAX_NODES_ON_OVERLAY, MAX_NODES_PER_SUBNET } from './subnets.js';
 
 describe('cluster subnets', () => {
   it('carves a /26 per port with fixed node addresses', () => {
@@ -9,6 +9,12 @@ describe('cluster subnets', () => {
     expect(s.nodeAddress(0)).toBe('10.213.52.2');
     expect(s.nodeAddress(MAX_NODES_PER_SUBNET - 1)).toBe('10.213.52.59');
     expect(() => s.nodeAddress(MAX_NODES_PER_SUBNET)).toThrow(/out of range/);
+  });
+
+  it('keeps an overlay network\'s own addresses (top /28) clear of the nodes it may hold', () => {
+    const s = clusterSubnet('10.213.0.0/16', 23760);
+    expect(s.dynamicRange).toBe('10.213.52.48/28');
+    expect(s.nodeAddress(MAX_NODES_ON_OVERLAY - 1)).toBe('10.213.52.47');
   });
 
   it('gives 1024 consecutive ports distinct subnets inside the pool', () => {

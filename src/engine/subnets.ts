@@ -2,12 +2,19 @@
 export interface ClusterSubnet {
   readonly subnet: string;
   readonly gateway: string;
+  /**
+   * The part of the subnet an overlay network hands out by itself (its load-balancer endpoint on each
+   * host that joins it): the top /28, kept clear of the fixed node addresses below it.
+   */
+  readonly dynamicRange: string;
   /** The fixed address of node `index` (addresses never change, so swarm survives node re-creation). */
   readonly nodeAddress: (index: number) => string;
 }
 
 /** How many nodes fit in one cluster subnet (a /26 minus network, gateway, broadcast and spares). */
 export const MAX_NODES_PER_SUBNET = 58;
+/** How many nodes fit beside an overlay network's own addresses (dynamicRange). */
+export const MAX_NODES_ON_OVERLAY = 46;
 
 const toInt = (ip: string): number => ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
 const toIp = (n: number): string => [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
@@ -23,6 +30,7 @@ export function clusterSubnet(pool: string, port: number): ClusterSubnet {
   return {
     subnet: `${toIp(base)}/26`,
     gateway: toIp(base + 1),
+    dynamicRange: `${toIp(base + 48)}/28`,
     nodeAddress: (index: number) => {
       if (!Number.isInteger(index) || index < 0 || index >= MAX_NODES_PER_SUBNET) throw new Error(`node index ${index} out of range`);
       return toIp(base + 2 + index);

@@ -83,7 +83,7 @@ function listenerConfig(p: ClusterPki, over: Partial<ListenerConfig> = {}): List
     account: 'alice',
     host: '127.0.0.1',
     port: 0,
-    socketPath,
+    upstream: () => ({ kind: 'unix', socketPath }),
     pki: p,
     audit: new AuditLog(repo, () => undefined),
     headersTimeoutMs: 15_000,

@@ -11,6 +11,7 @@ import { audit, handleRequest, type Caller, type Endpoint } from './proxy.js';
 import { normaliseSerial, parseTarget } from './request-target.js';
 import { sendError, sendRawError } from './responses.js';
 import { handleUpgrade } from './upgrade.js';
+import { EngineLink, type Upstream } from './upstream.js';
 
 /** Stream buffers of 256 KiB instead of 16: fewer, larger TLS writes for copies, saves and loads. */
 const STREAM_BUFFER = 256 * 1024;
@@ -28,7 +29,8 @@ export interface ListenerConfig {
   readonly account: string;
   readonly host: string;
   readonly port: number;
-  readonly socketPath: string;
+  /** Where the cluster's manager engine answers (asked per request: the manager may move). */
+  readonly upstream: () => Upstream | undefined;
   readonly pki: ClusterPki;
   readonly audit: AuditLog;
   /** How long without connections before the TLS server is dropped (default TLS_IDLE_MS). */
@@ -60,7 +62,7 @@ export class ClusterListener {
   #tls: tls.Server | undefined;
   #idle: NodeJS.Timeout | undefined;
   readonly #http: http.Server;
-  readonly #agent = new http.Agent({ keepAlive: true, maxFreeSockets: 32 });
+  readonly #engine: EngineLink;
   readonly #callers = new Map<TLSSocket, Caller>();
   /** Every TCP connection, also those still in (or stuck before) the TLS handshake. */
   readonly #raw = new Set<Socket>();
@@ -73,7 +75,8 @@ export class ClusterListener {
   constructor(readonly config: ListenerConfig) {
     this.#pki = config.pki;
     this.#serial = normaliseSerial(config.pki.clientSerial);
-    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, socketPath: config.socketPath, agent: this.#agent, audit: config.audit, registryPull: config.registryPull, telemetry: config.telemetry ?? NO_TELEMETRY };
+    this.#engine = new EngineLink(config.upstream);
+    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, engine: this.#engine, audit: config.audit, registryPull: config.registryPull, telemetry: config.telemetry ?? NO_TELEMETRY };
     // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
     // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
     const timeouts = { requestTimeout: 0, ...headTimeoutOptions(config.headersTimeoutMs) };
@@ -203,7 +206,7 @@ export class ClusterListener {
     // A client that is still in its handshake would keep close() waiting until the handshake timeout.
     for (const socket of this.#raw) socket.destroy();
     this.#http.close();
-    this.#agent.destroy();
+    this.#engine.destroy();
     await closed;
   }
 }

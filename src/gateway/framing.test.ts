@@ -54,7 +54,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => engine.listen(socketPath, resolve));
   pki = await new X509Pki().createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: [], ipAddresses: ['127.0.0.1'] });
   const caps = new ConnectionCaps({ scope: 'the gateway', perAddress: 0, total: 0, log: () => undefined });
-  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, socketPath, pki, audit: new AuditLog(repo, () => undefined), headersTimeoutMs: 15_000, maxConnections: 0, caps });
+  listener = new ClusterListener({ clusterId: 'c1', clusterName: 'web', account: 'alice', host: '127.0.0.1', port: 0, upstream: () => ({ kind: 'unix', socketPath }), pki, audit: new AuditLog(repo, () => undefined), headersTimeoutMs: 15_000, maxConnections: 0, caps });
   port = (await listener.listen()).port;
 });
 beforeEach(() => {

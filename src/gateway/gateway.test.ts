@@ -46,7 +46,7 @@ describe('Gateway.sync', () => {
     audit: { append: () => Promise.reject(new Error('no requests here')), list: () => Promise.resolve([]), pruneBefore: () => Promise.resolve(0) },
   } as unknown as Store;
   const limits = { headersTimeoutMs: 15_000, maxConnections: 0, maxConnectionsPerCluster: 0, maxConnectionsPerAddress: 0 };
-  const gateway = new Gateway({ store, host: '127.0.0.1', socketOf: () => '/nonexistent.sock', log: () => undefined, limits });
+  const gateway = new Gateway({ store, host: '127.0.0.1', upstreamOf: () => ({ kind: 'unix', socketPath: '/nonexistent.sock' }), log: () => undefined, limits });
 
   beforeAll(async () => {
     pki = await issuer.createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: [], ipAddresses: ['127.0.0.1'] });

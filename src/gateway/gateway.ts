@@ -5,14 +5,17 @@ import type { Cluster } from '../core/types.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { AuditLog } from './audit-log.js';
 import { ClusterListener } from './cluster-listener.js';
+import type { Upstream } from './upstream.js';
 
 /** Where the gateway listens and how it reaches each cluster's manager engine. */
 export interface GatewayOptions {
   readonly store: Store;
   /** Host address the cluster endpoints listen on (CARINA_PUBLISH_ADDRESS). */
   readonly host: string;
-  /** The manager engine's unix socket on the host for a cluster id. */
-  readonly socketOf: (clusterId: string) => string;
+  /** Where a cluster's manager engine answers now (undefined while not known), by cluster id; asked per request. */
+  readonly upstreamOf: (clusterId: string) => Upstream | undefined;
+  /** Finds out where a cluster's manager engine answers (before its listener opens), so upstreamOf knows it. */
+  readonly locate?: ((clusterId: string) => Promise<void>) | undefined;
   readonly log: (line: string) => void;
   /** How often listeners are reconciled with the store (creations and deletions by other processes). */
   readonly syncIntervalMs?: number;
@@ -128,6 +131,9 @@ export class Gateway implements EndpointNotifier {
       this.#o.log(`gateway: no registry pull credential for cluster ${cluster.id}: ${describeCause(e)}`);
       return undefined;
     });
+    await this.#o.locate?.(cluster.id).catch((e: unknown) => {
+      this.#o.log(`gateway: cluster ${cluster.id}'s manager engine not located yet (requests fail until it is): ${describeCause(e)}`);
+    });
     const listener = new ClusterListener({
       registryPull,
       clusterId: cluster.id,
@@ -135,7 +141,7 @@ export class Gateway implements EndpointNotifier {
       account: cluster.accountName,
       host: this.#o.host,
       port: cluster.port,
-      socketPath: this.#o.socketOf(cluster.id),
+      upstream: () => this.#o.upstreamOf(cluster.id),
       pki,
       audit: this.#audit,
       log: this.#o.log,

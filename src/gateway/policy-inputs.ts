@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { decodeJsonBody, encodeJsonBody } from '../core/json-body.js';
 import { pathValues } from '../core/json-fields.js';
 import { PolicyCode, type ResolvedNetwork } from '../core/policy.js';
@@ -31,7 +31,8 @@ export async function readPolicyBody(req: IncomingMessage): Promise<PolicyBody> 
 /** GET `path` on the manager engine: the parsed JSON of a 200 answer, undefined otherwise. */
 function getJson(ep: Endpoint, path: string): Promise<unknown> {
   return new Promise((resolve) => {
-    const req = http.get({ socketPath: ep.socketPath, agent: ep.agent, path, headers: { host: 'docker' } }, (res) => {
+    const req = ep.engine.request({ path, headers: { host: 'docker' } });
+    req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -44,6 +45,7 @@ function getJson(ep: Endpoint, path: string): Promise<unknown> {
       res.on('error', () => resolve(undefined));
     });
     req.on('error', () => resolve(undefined));
+    req.end();
   });
 }
 

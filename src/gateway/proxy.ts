@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pulledImage, pullAuthToInject } from '../core/registry-pull.js';
 import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, violationStatus, type PolicyRequest } from '../core/policy.js';
 import type { Telemetry } from '../core/telemetry.js';
@@ -7,6 +7,7 @@ import { pipeCoalesced } from './coalesce.js';
 import { lookupNetworks, lookupNodeRole, readPolicyBody } from './policy-inputs.js';
 import { headerValue, parseTarget, redactTarget, requestHeaders, filterHeaders, type RequestTarget } from './request-target.js';
 import { sendError } from './responses.js';
+import type { EngineLink } from './upstream.js';
 import { needsStoredCheck } from './stored-check.js';
 import { CHECKED_ANSWER_LIMIT, execStarted, verifyExec, verifyResult } from './verify-result.js';
 
@@ -15,10 +16,8 @@ export interface Endpoint {
   readonly clusterId: string;
   readonly clusterName: string;
   readonly account: string;
-  /** The manager's engine socket on the host. */
-  readonly socketPath: string;
-  /** Keep-alive connections to that socket. */
-  readonly agent: http.Agent;
+  /** The manager's engine: where it answers, over kept-alive connections. */
+  readonly engine: EngineLink;
   readonly audit: AuditLog;
   /** Carina's registry and the account's pull credential for it (`X-Registry-Auth`), when there is one. */
   readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
@@ -172,7 +171,7 @@ function forward(ep: Endpoint, caller: Caller, req: IncomingMessage, res: Server
     : body.kind === 'chunked' ? ['Transfer-Encoding', 'chunked']
     : NO_BODY.has(method.toUpperCase()) ? [] : ['Content-Length', '0'];
   const headers = requestHeaders(req.rawHeaders, drop, [...framing, ...(registryAuth === undefined ? [] : ['X-Registry-Auth', registryAuth])]);
-  const upstream = http.request({ socketPath: ep.socketPath, agent: ep.agent, method, path: target.forward, headers });
+  const upstream = ep.engine.request({ method, path: target.forward, headers });
   const checked = target.policyPath !== undefined && needsStoredCheck(method, target.policyPath);
   upstream.on('response', (up) => {
     const status = up.statusCode ?? 502;

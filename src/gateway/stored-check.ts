@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { matchRoute, routePattern, type DockerRoute } from '../core/docker-routes.js';
 import { EngineError } from '../core/errors.js';
 import { fieldValues } from '../core/json-fields.js';
@@ -7,7 +6,7 @@ import { storedId, storedReferences, storedViolation, type StoredKind, type Stor
 import type { Endpoint } from './proxy.js';
 
 /** The part of an endpoint the oracle uses: the manager engine's socket. */
-export type EngineSocket = Pick<Endpoint, 'socketPath' | 'agent'>;
+export type EngineSocket = Pick<Endpoint, 'engine'>;
 
 /** A violation found in a stored object, with the engine's own id of that object (remove by it: a name can be reused). */
 export interface StoredViolation extends Violation {
@@ -59,7 +58,8 @@ export function storedTarget(method: string, path: string, answer: unknown): { k
 function call(ep: EngineSocket, method: string, path: string, operation: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const fail = (e: unknown) => reject(new EngineError(operation, e));
-    const req = http.request({ socketPath: ep.socketPath, agent: ep.agent, method, path, headers: { host: 'docker' } }, (res) => {
+    const req = ep.engine.request({ method, path, headers: { host: 'docker' } });
+    req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', fail);

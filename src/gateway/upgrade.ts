@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { evaluatePolicy, PolicyCode, violationStatus } from '../core/policy.js';
 import { audit, pipelined, type Caller, type Endpoint } from './proxy.js';
@@ -57,7 +57,7 @@ interface Upgrade {
 /** Replays the request to the engine and, once it switches protocols, splices the two connections. */
 function connect({ ep, caller, req, socket, method, target, refuse }: Upgrade, head: Buffer, length: number): void {
   const upgradeHeaders = ['Connection', 'Upgrade', 'Upgrade', headerValue(req.rawHeaders, 'upgrade') ?? 'tcp'];
-  const upstream = http.request({ socketPath: ep.socketPath, agent: false, method, path: target.forward, headers: requestHeaders(req.rawHeaders, [], upgradeHeaders) });
+  const upstream = ep.engine.request({ method, path: target.forward, headers: requestHeaders(req.rawHeaders, [], upgradeHeaders) }, false);
   let rest: Buffer = Buffer.alloc(0);
   upstream.on('upgrade', (up, upSocket, upHead) => {
     audit(ep, caller, method, target, up.statusCode ?? 101, null);

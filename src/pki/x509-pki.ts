@@ -58,7 +58,7 @@ export class X509Pki implements Pki {
     };
   }
 
-  async issueClientCert(pki: ClusterPki, accountName: string): Promise<Pick<ClusterPki, 'clientCert' | 'clientKey' | 'clientSerial'>> {
+  async issueClientCert(pki: Pick<ClusterPki, 'caCert' | 'caKey'>, accountName: string): Promise<Pick<ClusterPki, 'clientCert' | 'clientKey' | 'clientSerial'>> {
     const ca = await loadCa(pki);
     const client = await this.issueLeaf(ca, {
       subject: `CN=${accountName}`,

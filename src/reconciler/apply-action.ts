@@ -10,6 +10,9 @@ export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'c
   const { store } = io;
   if (action.type === 'markActive') {
     const t = await store.clusters.transition(cluster.id, 'ready');
+    // Nodes removed by a resize down release their hosts' room once the cluster is what was asked for.
+    const surplus = [...(target.hosts?.keys() ?? [])].filter((index) => index >= cluster.nodeCount);
+    if (t.ok && surplus.length > 0) await store.hosts.unplace(cluster.id, surplus);
     if (t.ok && t.from !== 'active') {
       const now = io.clock.now();
       const e = activeEvent(cluster.nodeCount, t.from, now.getTime() - cluster.updatedAt.getTime());

@@ -4,7 +4,7 @@ import type { Cluster } from '../core/types.js';
 import type { ReconcilerIo } from './reconciler-io.js';
 
 /**
- * What the engine needs to know of a cluster: its flavor and key material. A cluster without key
+ * What the engine needs to know of a cluster: its flavor, key material and the hosts its nodes are placed on. A cluster without key
  * material yet (the API issues it at create; a crash in between leaves none) gets it issued here.
  */
 export async function engineTarget(io: Pick<ReconcilerIo, 'store' | 'pki' | 'dnsNames' | 'ipAddresses'>, cluster: Cluster): Promise<EngineCluster> {
@@ -21,5 +21,7 @@ export async function engineTarget(io: Pick<ReconcilerIo, 'store' | 'pki' | 'dns
     });
     await io.store.clusters.putPki(cluster.id, pki);
   }
-  return { id: cluster.id, name: cluster.name, accountName: cluster.accountName, flavor, port: cluster.port, pki };
+  const placements = await io.store.hosts.placementsOf(cluster.id);
+  const hosts = new Map(placements.map((p) => [p.index, p.host]));
+  return { id: cluster.id, name: cluster.name, accountName: cluster.accountName, flavor, port: cluster.port, pki, hosts };
 }

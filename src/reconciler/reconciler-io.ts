@@ -1,4 +1,4 @@
-import type { Clock, ClusterEngine, ClusterRepository, EventRepository, KickRepository, Pki } from '../core/ports.js';
+import type { Clock, ClusterEngine, ClusterRepository, EventRepository, HostRepository, KickRepository, Pki } from '../core/ports.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 
@@ -7,6 +7,8 @@ export interface ReconcilerStore {
   readonly clusters: Pick<ClusterRepository, 'getById' | 'listAll' | 'transition' | 'update' | 'delete' | 'getPki' | 'putPki' | 'replaceNodes'>;
   readonly events: Pick<EventRepository, 'append'>;
   readonly kicks: Pick<KickRepository, 'take'>;
+  /** Where each node runs (issue 13). */
+  readonly hosts: Pick<HostRepository, 'placementsOf' | 'unplace'>;
 }
 
 /** Everything the reconciler does IO through, wired by the entry point (tests give fakes). */

@@ -32,6 +32,7 @@ import { loadSecretKey } from './secret-key.js';
 import { prepareRegistry } from './registry-wiring.js';
 import { PrometheusTelemetry } from './metrics.js';
 import { serveMetrics } from './metrics-endpoint.js';
+import { prepareHosts } from './host-wiring.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
 export interface ControlPlane {
@@ -103,11 +104,14 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     ? lxcfsKeeper({ dir: config.lxcfsDir, logFile: join(config.dataDir, 'lxcfs.log'), run: childProcessRunner(), log })
     : undefined;
   await lxcfs?.(); // started now rather than at the first node, so the log says at once whether it works
+  const stillLeads = () => leadership.stillLeads(clock.now());
+  const hosts = await prepareHosts({ dataDir: config.dataDir, secretKey, store, source: docker, log, wrap: (d) => fenceDocker(d, stillLeads) });
   const engine = new DockerEngine({
+    ...hosts,
     lxcfs,
     // Its own client, whose changing requests are refused once this replica may have lost the lease
     // (a leader resumed after a pause); the image builder and the cgroup set-up use the other one.
-    docker: fenceDocker(userns ? hostDocker(config.nodeEngineHost) : hostDocker(config.dockerHost), () => leadership.stillLeads(clock.now())),
+    docker: fenceDocker(userns ? hostDocker(config.nodeEngineHost) : hostDocker(config.dockerHost), stillLeads),
     delegation,
     log,
     dataDir: config.dataDir,
@@ -126,7 +130,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     if (!fence || !(await store.leases.holds(fence))) throw fencedError(fence);
   };
   const reconciler = new Reconciler({
-    store: { ...leaderStore, kicks: store.kicks },
+    store: { ...leaderStore, kicks: store.kicks, hosts: store.hosts },
     checkLease,
     onFenced: () => leadership.check(),
     engine,
@@ -145,7 +149,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const gateway = new Gateway({
     store,
     host: config.publishAddress,
-    socketOf: (id) => engine.managerSocket(id),
+    upstreamOf: (id) => engine.managerUpstream(id),
+    locate: (id) => engine.locateManager(id),
     log,
     limits: config.gatewayLimits,
     telemetry,

@@ -106,6 +106,17 @@ export class MemoryStore implements ReconcilerStore {
     },
   };
 
+  /** Placed nodes by cluster id (tests place them; none: local). */
+  readonly placements = new Map<string, { index: number; host: string }[]>();
+
+  readonly hosts: ReconcilerStore['hosts'] = {
+    placementsOf: (clusterId) => Promise.resolve((this.placements.get(clusterId) ?? []).map((p) => ({ clusterId, ...p }))),
+    unplace: (clusterId, indexes) => {
+      this.placements.set(clusterId, (this.placements.get(clusterId) ?? []).filter((p) => !indexes.includes(p.index)));
+      return Promise.resolve();
+    },
+  };
+
   #found(id: string): Cluster {
     const c = this.#clusters.get(id);
     if (!c) throw new Error(`cluster ${id} not found`);

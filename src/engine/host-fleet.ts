@@ -1,0 +1,188 @@
+import type Dockerode from 'dockerode';
+import { describeCause, EngineError } from '../core/errors.js';
+import { hostEngineClient, parseTcpHost, type TlsEngineTarget } from './host-client.js';
+import { copyImage, imageExists } from './node-image.js';
+
+/** A registered Docker host as the engine needs it. */
+export interface FleetHost extends TlsEngineTarget {
+  readonly name: string;
+}
+
+/** One host's engine, ready to use. */
+export interface HostEngine {
+  readonly name: string;
+  readonly docker: Dockerode;
+  /** The address its engine (and every port published on it) is reached at: the host part of its DOCKER_HOST. */
+  readonly address: string;
+}
+
+export interface HostFleetOptions {
+  /** The registered host of that name, if any. */
+  readonly lookup: (name: string) => Promise<FleetHost | undefined>;
+  /** Every registered host (orphan sweeps look at all of them). */
+  readonly list: () => Promise<FleetHost[]>;
+  /** The engine images are copied from to a host that lacks them. */
+  readonly source: Dockerode;
+  readonly log: (line: string) => void;
+  /** Wraps each host engine's client (the control plane fences their changing requests, as the local engine's). */
+  readonly wrap?: ((docker: Dockerode) => Dockerode) | undefined;
+}
+
+/** The port swarm managers listen on, between hosts as between nodes. */
+const SWARM_PORT = 2377;
+/**
+ * Where the hosts' swarm takes the subnets of networks it makes itself (its ingress network): outside
+ * the node subnet pool's default (10.213.0.0/16) and the simulated hosts' network (10.214.0.0/24).
+ */
+export const HOST_SWARM_ADDRESS_POOL = '10.215.0.0/16';
+/** At most this many hosts are swarm managers (Raft quorum survives the loss of one of three); the rest join as workers. */
+const MANAGERS = 3;
+/** A host's engine must answer a probe within this long to take part in forming the swarm. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+type SwarmInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Managers?: number } };
+
+/**
+ * The registered Docker hosts nodes are placed on: a client of each engine over mutual TLS, the node
+ * image copied to each before its first node, and the hosts joined into one Docker Swarm of their own,
+ * on which every placed cluster gets an attachable overlay network (docs/multi-host.md).
+ */
+export class HostFleet {
+  readonly #o: HostFleetOptions;
+  readonly #engines = new Map<string, { key: string; engine: Promise<HostEngine> }>();
+  readonly #images = new Map<string, Promise<void>>();
+  /** Hosts known to be swarm members in this process's lifetime. */
+  readonly #joined = new Set<string>();
+  /** Swarm changes one at a time: two clusters placed at once must not form two swarms. */
+  #swarmChain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: HostFleetOptions) {
+    this.#o = Object.freeze({ ...options });
+  }
+
+  /** The engine of the named host; an EngineError when it is not registered. */
+  async host(name: string): Promise<HostEngine> {
+    const found = await this.#o.lookup(name);
+    if (found === undefined) throw new EngineError(`reach host ${name}`, new Error('no such host is registered (carina-server hosts list)'));
+    return this.#engine(found);
+  }
+
+  #engine(host: FleetHost, timeoutMs = 30_000): Promise<HostEngine> {
+    const key = `${host.dockerHost}|${host.tlsDir}|${timeoutMs}`;
+    const cacheKey = `${host.name}|${timeoutMs}`;
+    const cached = this.#engines.get(cacheKey);
+    if (cached?.key === key) return cached.engine;
+    const engine = hostEngineClient(host, timeoutMs).then(
+      (docker) => ({ name: host.name, docker: this.#o.wrap?.(docker) ?? docker, address: parseTcpHost(host.dockerHost).host }),
+      (e: unknown) => {
+        this.#engines.delete(cacheKey);
+        throw new EngineError(`reach host ${host.name}`, e);
+      },
+    );
+    this.#engines.set(cacheKey, { key, engine });
+    return engine;
+  }
+
+  /** Every registered host's engine (quick clients: an orphan sweep must not hang on a dead host). */
+  async all(): Promise<HostEngine[]> {
+    const hosts = await this.#o.list();
+    const engines = await Promise.all(hosts.map((h) => this.#engine(h, PROBE_TIMEOUT_MS).catch(() => undefined)));
+    return engines.filter((e): e is HostEngine => e !== undefined);
+  }
+
+  /** Makes sure the host has `image`, copying it from the source engine once (hundreds of MB: the first node on a host waits for it). */
+  ensureImage(name: string, image: string): Promise<void> {
+    const key = `${name}|${image}`;
+    let done = this.#images.get(key);
+    if (!done) {
+      done = (async () => {
+        const { docker } = await this.host(name);
+        if (await imageExists(docker, image)) return;
+        this.#o.log(`host ${name}: copying the node image ${image} to it (once)…`);
+        await copyImage(this.#o.source, docker, image, `host ${name}`);
+      })().catch((e: unknown) => {
+        this.#images.delete(key);
+        throw e;
+      });
+      this.#images.set(key, done);
+    }
+    return done;
+  }
+
+  /**
+   * Makes sure the named hosts are members of the hosts' swarm (formed on the first of them if no host
+   * manages one yet) and returns a manager's engine, where swarm-scoped networks are made and seen.
+   */
+  ensureSwarm(names: readonly string[]): Promise<HostEngine> {
+    const next = this.#swarmChain.then(() => this.#formSwarm([...new Set(names)].sort()));
+    this.#swarmChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A manager of the hosts' swarm among the registered hosts, or undefined when none answers as one. */
+  async manager(): Promise<HostEngine | undefined> {
+    for (const e of await this.all()) {
+      const swarm = await swarmOf(e.docker).catch(() => undefined);
+      if (swarm?.LocalNodeState === 'active' && swarm.ControlAvailable === true) return e;
+    }
+    return undefined;
+  }
+
+  async #formSwarm(names: readonly string[]): Promise<HostEngine> {
+    const wanted = await Promise.all(names.map((n) => this.host(n)));
+    let manager = await this.manager();
+    if (manager === undefined) {
+      const first = wanted[0];
+      if (first === undefined) throw new EngineError('form the hosts\' swarm', new Error('no host to form it on'));
+      const state = (await guard(`form the hosts' swarm on ${first.name}`, () => swarmOf(first.docker))).LocalNodeState;
+      if (state !== 'active') {
+        this.#o.log(`hosts: forming the hosts' swarm on ${first.name} (${first.address})`);
+        await guard(`form the hosts' swarm on ${first.name}`, () =>
+          first.docker.swarmInit({
+            ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+            AdvertiseAddr: `${first.address}:${SWARM_PORT}`,
+            DefaultAddrPool: [HOST_SWARM_ADDRESS_POOL],
+            SubnetSize: 24,
+          }),
+        );
+      }
+      manager = first;
+      this.#joined.add(first.name);
+    }
+    for (const host of wanted) {
+      if (this.#joined.has(host.name) || host.name === manager.name) continue;
+      const state = (await guard(`join host ${host.name} to the hosts' swarm`, () => swarmOf(host.docker))).LocalNodeState;
+      if (state !== 'active') await this.#join(manager, host);
+      this.#joined.add(host.name);
+    }
+    return manager;
+  }
+
+  async #join(manager: HostEngine, host: HostEngine): Promise<void> {
+    await guard(`join host ${host.name} to the hosts' swarm`, async () => {
+      const swarm = (await manager.docker.swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
+      const managers = (await swarmOf(manager.docker)).Managers ?? 1;
+      const token = managers < MANAGERS ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker;
+      this.#o.log(`hosts: joining ${host.name} (${host.address}) to the hosts' swarm as a ${managers < MANAGERS ? 'manager' : 'worker'}`);
+      await host.docker.swarmJoin({
+        ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+        AdvertiseAddr: `${host.address}:${SWARM_PORT}`,
+        RemoteAddrs: [`${manager.address}:${SWARM_PORT}`],
+        JoinToken: token,
+      });
+    });
+  }
+}
+
+async function swarmOf(docker: Dockerode): Promise<NonNullable<SwarmInfo['Swarm']>> {
+  return ((await docker.info()) as SwarmInfo).Swarm ?? {};
+}
+
+async function guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(operation, new Error(describeCause(e)));
+  }
+}
