@@ -46,8 +46,9 @@ async function main(): Promise<void> {
     const token = randomBytes(24).toString('hex');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/metrics`;
+    // No registry: it has nothing to do with a scrape, and a killed plane would leave its process behind.
     const server = new BenchServer(
-      { name: 'metrics', portRange: { from: 26940, to: 26959 }, logDir: RESULTS, extraEnv: { CARINA_METRICS_LISTEN: `127.0.0.1:${port}`, CARINA_METRICS_TOKEN: token } },
+      { name: 'metrics', portRange: { from: 26940, to: 26959 }, logDir: RESULTS, extraEnv: { CARINA_METRICS_LISTEN: `127.0.0.1:${port}`, CARINA_METRICS_TOKEN: token, CARINA_REGISTRY: 'off' } },
       hostDocker(),
       guard,
     );
