@@ -43,6 +43,8 @@ export interface ServerConfig {
   readonly lxcfsDir: string | undefined;
   readonly autoscaleIntervalMs: number;
   readonly autoscaleCooldownMs: number;
+  /** A registered host whose engine has not answered this long is declared down and its nodes re-created elsewhere (CARINA_HOST_DOWN_AFTER_MS). */
+  readonly hostDownAfterMs: number;
   /** Days the gateway's audit log is kept (older entries are deleted hourly); 0 keeps it forever. */
   readonly auditRetentionDays: number;
   /**
@@ -278,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = proces
     lxcfsDir: env.CARINA_LXCFS === 'off' ? undefined : env.CARINA_LXCFS || '/var/lib/lxcfs',
     autoscaleIntervalMs: int(env, 'CARINA_AUTOSCALE_INTERVAL_MS', 15_000),
     autoscaleCooldownMs: int(env, 'CARINA_AUTOSCALE_COOLDOWN_MS', 60_000),
+    hostDownAfterMs: int(env, 'CARINA_HOST_DOWN_AFTER_MS', 30_000),
     auditRetentionDays: int(env, 'CARINA_AUDIT_RETENTION_DAYS', 90),
     // Two live processes cannot listen on one host:port, so this name is never held by two at once.
     replicaId: env.CARINA_REPLICA_ID || `${hostname()}:${listenPort}`,

@@ -269,6 +269,20 @@ export interface HostRepository {
   placedNodes(): Promise<(NodePlacement & { readonly flavor: string })[]>;
 }
 
+/** The registered hosts' engines, as the host monitor needs them (issue 13). */
+export interface HostEngines {
+  /** Whether the host's engine answers now (within a few seconds). */
+  answers(name: string): Promise<boolean>;
+  /** Takes a host that stopped answering out of the hosts' swarm, so its nodes' overlay addresses are free for their replacements. */
+  retire(name: string): Promise<void>;
+  /**
+   * A host declared down answers again: removes every node container and volume of this control
+   * plane on it but those of `keep` (nodes still placed there: they could not move), since their
+   * replacements run elsewhere and must not meet them, and joins it to the hosts' swarm afresh.
+   */
+  readmit(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void>;
+}
+
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */
 export interface EndpointNotifier {
   /** Re-reads the cluster (listener, certificates, current client serial); never throws. */
@@ -356,8 +370,11 @@ export interface ClusterEngine {
   decommissionNode(cluster: EngineCluster, index: number, memberId: string): Promise<void>;
   /** Ids of every cluster that has objects on the engine (for orphan collection). */
   listClusterIds(): Promise<string[]>;
-  /** Whether the host engine answers at all (a restarting engine is not a cluster's failure). */
-  available(): Promise<boolean>;
+  /**
+   * Whether the engines a cluster's nodes run on answer at all — the local engine, and each registered
+   * host of its nodes (a restarting engine or a host not answering is not the cluster's failure).
+   */
+  available(cluster?: EngineCluster): Promise<boolean>;
   /** Removes every object of a cluster id (used for orphans whose record is gone). */
   purgeCluster(clusterId: string): Promise<void>;
   /** Reservations (and with `withStats`, measured use) per running node. */

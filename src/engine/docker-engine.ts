@@ -199,7 +199,7 @@ export class DockerEngine implements ClusterEngine {
     const hosts = this.#hostsOf(c);
     if (hosts.length === 0) return observeCluster({ ...base, engines: [this.#o.docker], node: (index) => this.#nodes.get(this.#socket(c.id, index), true) });
     const fleet = this.#fleet();
-    const [engines, manager] = await Promise.all([guard('observe the cluster', () => Promise.all(hosts.map((h) => fleet.host(h)))), fleet.manager()]);
+    const [engines, manager] = await Promise.all([guard('observe the cluster', () => Promise.all(hosts.map((h) => fleet.host(h, true)))), fleet.manager()]);
     return observeCluster({
       ...base,
       engines: engines.map((e) => e.docker),
@@ -460,8 +460,34 @@ export class DockerEngine implements ClusterEngine {
     return ip;
   }
 
-  available(): Promise<boolean> {
-    return pingQuick(this.#o.docker);
+  async available(c?: EngineCluster): Promise<boolean> {
+    const hosts = c ? this.#hostsOf(c) : [];
+    const answers = await Promise.all([pingQuick(this.#o.docker), ...hosts.map((h) => this.hostAnswers(h))]);
+    return answers.every(Boolean);
+  }
+
+  /** Whether a registered host's engine answers within a few seconds. */
+  async hostAnswers(name: string): Promise<boolean> {
+    return (await this.#o.fleet?.answers(name)) ?? false;
+  }
+
+  /** Takes a silent host out of the hosts' swarm (see HostEngines.retire). */
+  async retireHost(name: string): Promise<void> {
+    await this.#fleet().retire(name);
+    for (const [key, at] of this.#remote) if (at.host === name) this.#remote.delete(key);
+  }
+
+  /** Clears a returning host of this control plane's nodes and volumes, then joins it to the hosts' swarm again (see HostEngines.readmit). */
+  async readmitHost(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void> {
+    const { docker } = await this.#fleet().host(name);
+    const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
+    const kept = new Set(keep.map((k) => remoteKey(k.clusterId, k.index)));
+    const stale = (labels: Record<string, string> | undefined) => !kept.has(remoteKey(labels?.[LABEL.clusterId] ?? '', Number(labels?.[LABEL.nodeIndex])));
+    await guard(`clear host ${name}`, async () => {
+      for (const c of await docker.listContainers({ all: true, filters })) if (stale(c.Labels)) await ignore404(() => docker.getContainer(c.Id).remove({ force: true, v: true }));
+      for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) if (stale(v.Labels)) await ignore404(() => docker.getVolume(v.Name).remove());
+    });
+    await this.#fleet().rejoin(name);
   }
 
   async listClusterIds(): Promise<string[]> {

@@ -40,6 +40,13 @@ const MANAGERS = 3;
 /** A host's engine must answer a probe within this long to take part in forming the swarm. */
 const PROBE_TIMEOUT_MS = 5_000;
 
+type SwarmMember = {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: { Role?: string } & Record<string, unknown>;
+  Status?: { Addr?: string };
+  ManagerStatus?: { Addr?: string };
+};
 type SwarmInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Managers?: number } };
 
 /**
@@ -55,16 +62,17 @@ export class HostFleet {
   readonly #joined = new Set<string>();
   /** Swarm changes one at a time: two clusters placed at once must not form two swarms. */
   #swarmChain: Promise<unknown> = Promise.resolve();
+  #lastManager: string | undefined;
 
   constructor(options: HostFleetOptions) {
     this.#o = Object.freeze({ ...options });
   }
 
-  /** The engine of the named host; an EngineError when it is not registered. */
-  async host(name: string): Promise<HostEngine> {
+  /** The engine of the named host (`quick`: a client that gives up after a few seconds); an EngineError when it is not registered. */
+  async host(name: string, quick = false): Promise<HostEngine> {
     const found = await this.#o.lookup(name);
     if (found === undefined) throw new EngineError(`reach host ${name}`, new Error('no such host is registered (carina-server hosts list)'));
-    return this.#engine(found);
+    return this.#engine(found, quick ? PROBE_TIMEOUT_MS : 30_000);
   }
 
   #engine(host: FleetHost, timeoutMs = 30_000): Promise<HostEngine> {
@@ -88,6 +96,57 @@ export class HostFleet {
     const hosts = await this.#o.list();
     const engines = await Promise.all(hosts.map((h) => this.#engine(h, PROBE_TIMEOUT_MS).catch(() => undefined)));
     return engines.filter((e): e is HostEngine => e !== undefined);
+  }
+
+  /** Whether the host's engine answers a ping within a few seconds. */
+  async answers(name: string): Promise<boolean> {
+    const found = await this.#o.lookup(name);
+    if (found === undefined) return false;
+    try {
+      await (await this.#engine(found, PROBE_TIMEOUT_MS)).docker.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Takes a host that no longer answers out of the hosts' swarm — demoted first if it was a manager
+   * (the other managers keep the quorum), then removed — which frees the overlay addresses its
+   * nodes held, so their replacements elsewhere can take them. Done from a manager that answers.
+   */
+  retire(name: string): Promise<void> {
+    const next = this.#swarmChain.then(async () => {
+      this.#joined.delete(name);
+      const found = await this.#o.lookup(name);
+      if (found === undefined) return;
+      const address = parseTcpHost(found.dockerHost).host;
+      const manager = await this.manager(name);
+      if (manager === undefined) throw new EngineError(`take host ${name} out of the hosts' swarm`, new Error('no other host manages the hosts\' swarm (it needs a majority of its managers)'));
+      await guard(`take host ${name} out of the hosts' swarm`, async () => {
+        const members = (await manager.docker.listNodes()) as SwarmMember[];
+        const member = members.find((m) => m.Status?.Addr === address || m.ManagerStatus?.Addr?.replace(/:\d+$/, '') === address);
+        if (member === undefined) return;
+        const node = manager.docker.getNode(member.ID);
+        if (member.Spec?.Role === 'manager') {
+          this.#o.log(`hosts: demoting ${name} (${address}), which does not answer, in the hosts' swarm`);
+          await node.update({ _query: { version: member.Version?.Index }, _body: { ...member.Spec, Role: 'worker' } });
+        }
+        this.#o.log(`hosts: removing ${name} (${address}) from the hosts' swarm`);
+        await node.remove({ force: true });
+      });
+    });
+    this.#swarmChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A retired host that answers again leaves what it remembers of the hosts' swarm and joins it afresh. */
+  async rejoin(name: string): Promise<void> {
+    const host = await this.host(name);
+    const state = (await guard(`rejoin host ${name}`, () => swarmOf(host.docker))).LocalNodeState;
+    if (state !== undefined && state !== 'inactive') await guard(`rejoin host ${name}`, () => host.docker.swarmLeave({ force: true }));
+    this.#joined.delete(name);
+    await this.ensureSwarm([name]);
   }
 
   /** Makes sure the host has `image`, copying it from the source engine once (hundreds of MB: the first node on a host waits for it). */
@@ -119,11 +178,17 @@ export class HostFleet {
     return next;
   }
 
-  /** A manager of the hosts' swarm among the registered hosts, or undefined when none answers as one. */
-  async manager(): Promise<HostEngine | undefined> {
-    for (const e of await this.all()) {
+  /** A manager of the hosts' swarm among the registered hosts (other than `except`), or undefined when none answers as one. */
+  async manager(except?: string): Promise<HostEngine | undefined> {
+    const engines = (await this.all()).filter((e) => e.name !== except);
+    // The last manager found first: a host that does not answer costs a timeout on the way.
+    engines.sort((a, b) => Number(b.name === this.#lastManager) - Number(a.name === this.#lastManager));
+    for (const e of engines) {
       const swarm = await swarmOf(e.docker).catch(() => undefined);
-      if (swarm?.LocalNodeState === 'active' && swarm.ControlAvailable === true) return e;
+      if (swarm?.LocalNodeState === 'active' && swarm.ControlAvailable === true) {
+        this.#lastManager = e.name;
+        return e;
+      }
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { describeCause, isFenced } from '../core/errors.js';
 import { nodeRecords } from '../core/node-records.js';
 import type { ObservedCluster } from '../core/planner.js';
+import type { EngineCluster } from '../core/ports.js';
 import { decide, progressed, startMemory, type ReconcileMemory, type ReconcileTimings } from '../core/reconcile-decision.js';
 import { buildingEvent, repairEvent, type EventLine } from '../core/reconcile-events.js';
 import { decideFailure } from '../core/reconcile-failure.js';
@@ -50,7 +51,7 @@ export class Converger {
       try {
         observed = await engine.observe(target);
       } catch (e) {
-        if (await this.#failed(cluster, e)) return;
+        if (await this.#failed(cluster, e, target)) return;
         continue;
       }
       await this.#recordNodes(cluster, observed);
@@ -75,7 +76,7 @@ export class Converger {
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       const failure = rejected.find((r) => isFenced(r.reason)) ?? rejected[0];
       if (failure) {
-        if (await this.#failed(cluster, failure.reason)) return;
+        if (await this.#failed(cluster, failure.reason, target)) return;
         continue;
       }
       memory = progressed(memory, this.#now());
@@ -119,10 +120,10 @@ export class Converger {
    * engine is down). A fenced step is no failure of the cluster: this replica leads no more, and the
    * error goes up untouched (nothing recorded, nothing counted) for the reconciler to stand down.
    */
-  async #failed(cluster: Cluster, cause: unknown): Promise<boolean> {
+  async #failed(cluster: Cluster, cause: unknown, target: EngineCluster): Promise<boolean> {
     if (isFenced(cause)) throw cause;
     const { store, engine, log, sleep } = this.#io;
-    const engineAvailable = await engine.available();
+    const engineAvailable = await engine.available(target);
     const fresh = engineAvailable ? ((await store.clusters.getById(cluster.id)) ?? cluster) : cluster;
     const next = decideFailure({ status: cluster.status, failures: fresh.failures, engineAvailable, cause: describeCause(cause) }, this.#maxFailures);
     if (next.kind === 'engineDown') {

@@ -22,6 +22,7 @@ import { buildBundle } from '../pki/bundle.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Autoscaler } from '../reconciler/autoscaler.js';
+import { HostMonitor } from '../reconciler/host-monitor.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
 import { fenceDocker } from './fenced-docker.js';
@@ -179,6 +180,17 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     endpointHost: config.advertiseAddress,
     registryAddress: registry?.address,
   });
+  // Registered hosts: one silent for CARINA_HOST_DOWN_AFTER_MS is declared down, its nodes re-created elsewhere.
+  const hostMonitor = new HostMonitor({
+    hosts: store.hosts,
+    events: leaderStore.events,
+    engines: { answers: (n) => engine.hostAnswers(n), retire: (n) => engine.retireHost(n), readmit: (n, keep) => engine.readmitHost(n, keep) },
+    scheduler: reconciler,
+    clock,
+    log,
+    intervalMs: 2_000,
+    downAfterMs: config.hostDownAfterMs,
+  });
   const autoscaler = new Autoscaler({
     store: { ...leaderStore, accounts: store.accounts },
     scheduler: reconciler,
@@ -204,17 +216,20 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       loadImages().catch((e: unknown) => log(`node image: ${describeCause(e)}`));
       reconciler.start();
       autoscaler.start();
+      hostMonitor.start();
       retention.start();
     },
     // The store is out: stop changing clusters, keep the gateways and the registry serving.
     async onSuspended() {
       await autoscaler.stop();
+      await hostMonitor.stop();
       await retention.stop();
       await reconciler.stop();
     },
     onResumed() {
       reconciler.start();
       autoscaler.start();
+      hostMonitor.start();
       retention.start();
       return Promise.resolve();
     },
@@ -222,6 +237,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       await gateway.close();
       await registry?.standDown();
       await autoscaler.stop();
+      await hostMonitor.stop();
       await retention.stop();
       await reconciler.stop();
     },

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { HostState } from '../core/placement.js';
+import type { Host, HostEngines, NodePlacement } from '../core/ports.js';
+import { HostMonitor, type HostMonitorOptions } from './host-monitor.js';
+
+const GiB = 2 ** 30;
+
+/** Hosts and placements in memory, with what the monitor did to them. */
+class World {
+  now = 100_000;
+  readonly hosts = new Map<string, Host>();
+  placements: NodePlacement[] = [];
+  readonly events: string[] = [];
+  readonly kicked: string[] = [];
+  readonly calls: string[] = [];
+  readonly answering = new Set<string>();
+
+  addHost(name: string, lastSeenS: number, memoryGiB = 16): void {
+    const at = new Date(lastSeenS * 1000);
+    this.hosts.set(name, { name, dockerHost: `tcp://${name}:2376`, tlsDir: '/x', state: 'ready', allocatableNanoCpus: 8e9, allocatableMemoryBytes: memoryGiB * GiB, createdAt: at, updatedAt: at, lastSeenAt: at });
+    this.answering.add(name);
+  }
+
+  monitor(): HostMonitor {
+    const set = (name: string, patch: Partial<Host>) => {
+      const h = this.hosts.get(name);
+      if (h) this.hosts.set(name, { ...h, ...patch });
+      return Promise.resolve(this.hosts.get(name));
+    };
+    const engines: HostEngines = {
+      answers: (name) => Promise.resolve(this.answering.has(name)),
+      retire: (name) => (this.calls.push(`retire ${name}`), Promise.resolve()),
+      readmit: (name, keep) => (this.calls.push(`readmit ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
+    };
+    const options: HostMonitorOptions = {
+      hosts: {
+        list: () => Promise.resolve([...this.hosts.values()]),
+        setState: (name, state: HostState) => set(name, { state }),
+        markSeen: async (name) => void (await set(name, { lastSeenAt: new Date(this.now) })),
+        placedNodes: () => Promise.resolve(this.placements.map((p) => ({ ...p, flavor: 'container1-4G' }))),
+        place: (clusterId, placements) => {
+          for (const p of placements) {
+            if (this.hosts.get(p.host)?.state !== 'ready') return Promise.resolve({ ok: false, reason: `host ${p.host} is not ready` });
+          }
+          this.placements = [...this.placements.filter((x) => x.clusterId !== clusterId || !placements.some((p) => p.index === x.index)), ...placements.map((p) => ({ clusterId, ...p }))];
+          return Promise.resolve({ ok: true });
+        },
+      },
+      events: { append: (clusterId, _type, message) => (this.events.push(`${clusterId}: ${message}`), Promise.resolve({ id: 1, clusterId, at: new Date(this.now), type: _type, message })) },
+      engines,
+      scheduler: { kick: (id) => this.kicked.push(id) },
+      clock: { now: () => new Date(this.now) },
+      log: () => undefined,
+      intervalMs: 1_000,
+      downAfterMs: 30_000,
+    };
+    return new HostMonitor(options);
+  }
+}
+
+describe('HostMonitor', () => {
+  it('records the hosts that answer, and waits out a short silence', async () => {
+    const w = new World();
+    w.addHost('h1', 90);
+    w.addHost('h2', 90);
+    w.answering.delete('h2');
+    await w.monitor().tick();
+    expect(w.hosts.get('h1')?.lastSeenAt?.getTime()).toBe(100_000);
+    expect(w.hosts.get('h2')?.state).toBe('ready');
+    expect(w.calls).toEqual([]);
+  });
+
+  it('declares a long-silent host down, takes it out of the hosts\' swarm and moves its nodes to other hosts', async () => {
+    const w = new World();
+    for (const h of ['h1', 'h2', 'h3']) w.addHost(h, 90);
+    w.placements = [
+      { clusterId: 'c1', index: 0, host: 'h1' },
+      { clusterId: 'c1', index: 1, host: 'h2' },
+      { clusterId: 'c1', index: 2, host: 'h3' },
+      { clusterId: 'c2', index: 0, host: 'h3' },
+    ];
+    w.answering.delete('h3');
+    w.now = 130_000; // h3 last answered at 90 s: silent 40 s
+    await w.monitor().tick();
+    expect(w.hosts.get('h3')?.state).toBe('down');
+    expect(w.calls).toEqual(['retire h3']);
+    expect(w.placements.filter((p) => p.host === 'h3')).toEqual([]);
+    // c1's node 2 goes where c1 has the fewest nodes (a tie: the most room, then the name).
+    expect(w.events).toEqual([expect.stringMatching(/^c1: host h3 is down: re-creating node 2 → h[12]$/), expect.stringMatching(/^c2: host h3 is down: re-creating node 0 → h[12]$/)]);
+    expect(w.kicked).toEqual(['c1', 'c2']);
+  });
+
+  it('leaves nodes on a down host when no other host has room, and says so', async () => {
+    const w = new World();
+    w.addHost('h1', 90, 4); // room for one 4 GiB node, which it holds
+    w.addHost('h2', 90);
+    w.placements = [
+      { clusterId: 'c1', index: 0, host: 'h1' },
+      { clusterId: 'c1', index: 1, host: 'h2' },
+      { clusterId: 'c1', index: 2, host: 'h2' },
+      { clusterId: 'c1', index: 3, host: 'h2' },
+      { clusterId: 'c1', index: 4, host: 'h2' },
+    ];
+    w.answering.delete('h2');
+    w.now = 200_000;
+    await w.monitor().tick();
+    expect(w.placements.filter((p) => p.host === 'h2').length).toBe(4);
+    expect(w.events).toEqual([expect.stringContaining('c1: host h2 is down; node 1, node 2, node 3, node 4 cannot move:')]);
+    expect(w.kicked).toEqual([]);
+  });
+
+  it('clears a down host that answers again of the nodes that moved, keeping those still placed there, and lets it take nodes', async () => {
+    const w = new World();
+    w.addHost('h1', 90);
+    w.hosts.set('h1', { ...(w.hosts.get('h1') as Host), state: 'down' });
+    w.placements = [{ clusterId: 'c9', index: 1, host: 'h1' }];
+    await w.monitor().tick();
+    expect(w.calls).toEqual(['readmit h1 keeping c9/1']);
+    expect(w.hosts.get('h1')?.state).toBe('ready');
+  });
+});

@@ -1,0 +1,107 @@
+import type { Scheduler } from '../core/cluster-service.js';
+import { describeCause } from '../core/errors.js';
+import { findFlavor, FLAVORS } from '../core/flavors.js';
+import { judgeHost } from '../core/host-health.js';
+import { placeNodes, placementPool } from '../core/placement.js';
+import type { Clock, Host, HostEngines, HostRepository, EventRepository } from '../core/ports.js';
+
+export interface HostMonitorOptions {
+  readonly hosts: Pick<HostRepository, 'list' | 'setState' | 'markSeen' | 'placedNodes' | 'place'>;
+  readonly events: Pick<EventRepository, 'append'>;
+  readonly engines: HostEngines;
+  readonly scheduler: Scheduler;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  readonly intervalMs: number;
+  /** A host silent this long is declared down (CARINA_HOST_DOWN_AFTER_MS). */
+  readonly downAfterMs: number;
+}
+
+/**
+ * The leader's watch over the registered hosts (issue 13). Each pass asks every host's engine; one
+ * silent for `downAfterMs` is declared `down`: it leaves the hosts' swarm and each of its nodes is
+ * placed on another host, so the reconciler re-creates it there (the cluster goes `rebuilding`, then
+ * `active`). A down host that answers again is cleared of its old nodes — never resurrected beside
+ * their replacements — and takes nodes again.
+ */
+export class HostMonitor {
+  readonly #o: HostMonitorOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(options: HostMonitorOptions) {
+    this.#o = Object.freeze({ ...options });
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      this.#running ??= this.tick()
+        .catch((e: unknown) => this.#o.log(`hosts: check failed (next pass retries): ${describeCause(e)}`))
+        .finally(() => (this.#running = undefined));
+    }, this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /** One pass over every registered host. */
+  async tick(): Promise<void> {
+    const hosts = await this.#o.hosts.list();
+    const answered = await Promise.all(hosts.map((h) => this.#o.engines.answers(h.name)));
+    for (const [i, host] of hosts.entries()) {
+      const verdict = judgeHost(host, answered[i] === true, this.#o.clock.now().getTime(), this.#o.downAfterMs);
+      if (verdict.kind === 'seen') await this.#o.hosts.markSeen(host.name);
+      else if (verdict.kind === 'back') await this.#readmit(host);
+      else if (verdict.kind === 'down') await this.#lost(host, verdict.silentMs);
+    }
+  }
+
+  async #lost(host: Host, silentMs: number): Promise<void> {
+    this.#o.log(`hosts: ${host.name} has not answered for ${Math.round(silentMs / 1000)} s: it is down; its nodes are re-created on other hosts`);
+    await this.#o.hosts.setState(host.name, 'down');
+    // Out of the hosts' swarm first: the addresses its nodes held on their overlays are then free.
+    await this.#o.engines.retire(host.name).catch((e: unknown) => this.#o.log(`hosts: ${host.name} stays in the hosts' swarm: ${describeCause(e)}`));
+    const placed = (await this.#o.hosts.placedNodes()).filter((p) => p.host === host.name);
+    const byCluster = new Map<string, { flavor: string; indexes: number[] }>();
+    for (const p of placed) {
+      const entry = byCluster.get(p.clusterId) ?? { flavor: p.flavor, indexes: [] };
+      entry.indexes.push(p.index);
+      byCluster.set(p.clusterId, entry);
+    }
+    for (const [clusterId, { flavor, indexes }] of byCluster) await this.#move(host.name, clusterId, flavor, indexes);
+  }
+
+  /** Places a lost host's nodes of one cluster elsewhere and asks for the cluster to be worked on. */
+  async #move(lost: string, clusterId: string, flavorName: string, indexes: readonly number[]): Promise<void> {
+    const nodes = indexes.map((i) => `node ${i}`).join(', ');
+    const flavor = findFlavor(flavorName);
+    const pool = placementPool(await this.#o.hosts.list(), await this.#o.hosts.placedNodes(), FLAVORS);
+    const outcome = flavor ? placeNodes(pool, { clusterId, count: indexes.length, flavor }) : undefined;
+    if (!outcome?.ok) {
+      const why = outcome ? outcome.message : `its flavor ${flavorName} is no longer offered`;
+      await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move: ${why}; they come back with the host`);
+      return;
+    }
+    const placements = indexes.map((index, i) => ({ index, host: outcome.hosts[i] ?? lost }));
+    const placed = await this.#o.hosts.place(clusterId, placements);
+    if (!placed.ok) {
+      await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move now (${placed.reason}): the next pass tries again`);
+      return;
+    }
+    const where = placements.map((p) => `node ${p.index} → ${p.host}`).join(', ');
+    await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down: re-creating ${where}`);
+    this.#o.scheduler.kick(clusterId);
+  }
+
+  async #readmit(host: Host): Promise<void> {
+    this.#o.log(`hosts: ${host.name} answers again: removing the nodes it held (re-created elsewhere) and letting it take nodes`);
+    const keep = (await this.#o.hosts.placedNodes()).filter((p) => p.host === host.name);
+    await this.#o.engines.readmit(host.name, keep);
+    await this.#o.hosts.markSeen(host.name);
+    await this.#o.hosts.setState(host.name, 'ready');
+  }
+}
