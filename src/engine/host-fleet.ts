@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
 import { hostEngineClient, parseTcpHost, type TlsEngineTarget } from './host-client.js';
+import { HostGuard } from './host-guard.js';
 import { copyImage, imageExists } from './node-image.js';
 
 /** A registered Docker host as the engine needs it. */
@@ -26,6 +27,8 @@ export interface HostFleetOptions {
   readonly log: (line: string) => void;
   /** Wraps each host engine's client (the control plane fences their changing requests, as the local engine's). */
   readonly wrap?: ((docker: Dockerode) => Dockerode) | undefined;
+  /** The clusters' node subnet pool (CARINA_NODE_SUBNET_POOL): the hosts' guards close it, as the hosts' swarm pool, to containers. */
+  readonly nodeSubnetPool: string;
 }
 
 /** The port swarm managers listen on, between hosts as between nodes. */
@@ -64,8 +67,11 @@ export class HostFleet {
   #swarmChain: Promise<unknown> = Promise.resolve();
   #lastManager: string | undefined;
 
+  readonly #guard: HostGuard;
+
   constructor(options: HostFleetOptions) {
     this.#o = Object.freeze({ ...options });
+    this.#guard = new HostGuard({ list: options.list, engines: () => this.all(), overlaySubnets: [options.nodeSubnetPool, HOST_SWARM_ADDRESS_POOL], log: options.log });
   }
 
   /** The engine of the named host (`quick`: a client that gives up after a few seconds); an EngineError when it is not registered. */
@@ -149,16 +155,21 @@ export class HostFleet {
     await this.ensureSwarm([name]);
   }
 
-  /** Makes sure the host has `image`, copying it from the source engine once (hundreds of MB: the first node on a host waits for it). */
+  /**
+   * Makes sure the host has `image`, copying it from the source engine once (hundreds of MB: the first
+   * node on a host waits for it), and runs the host's guard from it before any node (host-guard.ts).
+   */
   ensureImage(name: string, image: string): Promise<void> {
     const key = `${name}|${image}`;
     let done = this.#images.get(key);
     if (!done) {
       done = (async () => {
-        const { docker } = await this.host(name);
-        if (await imageExists(docker, image)) return;
-        this.#o.log(`host ${name}: copying the node image ${image} to it (once)…`);
-        await copyImage(this.#o.source, docker, image, `host ${name}`);
+        const host = await this.host(name);
+        if (!(await imageExists(host.docker, image))) {
+          this.#o.log(`host ${name}: copying the node image ${image} to it (once)…`);
+          await copyImage(this.#o.source, host.docker, image, `host ${name}`);
+        }
+        await this.#guard.ensure(host, image);
       })().catch((e: unknown) => {
         this.#images.delete(key);
         throw e;

@@ -106,7 +106,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     : undefined;
   await lxcfs?.(); // started now rather than at the first node, so the log says at once whether it works
   const stillLeads = () => leadership.stillLeads(clock.now());
-  const hosts = await prepareHosts({ dataDir: config.dataDir, secretKey, store, source: docker, log, wrap: (d) => fenceDocker(d, stillLeads) });
+  const hosts = await prepareHosts({ dataDir: config.dataDir, secretKey, store, source: docker, log, wrap: (d) => fenceDocker(d, stillLeads), nodeSubnetPool: config.nodeSubnetPool });
   const engine = new DockerEngine({
     ...hosts,
     lxcfs,

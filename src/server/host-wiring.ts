@@ -28,6 +28,7 @@ export async function prepareHosts(opts: {
   source: Dockerode;
   log: (line: string) => void;
   wrap: (docker: Dockerode) => Dockerode;
+  nodeSubnetPool: string;
 }): Promise<HostWiring> {
   const pki = new X509Pki();
   const ca = await platformCa(opts.dataDir, opts.secretKey, pki, NODE_ENGINES_CA);
@@ -39,6 +40,7 @@ export async function prepareHosts(opts: {
     source: opts.source,
     log: opts.log,
     wrap: opts.wrap,
+    nodeSubnetPool: opts.nodeSubnetPool,
   });
   return {
     fleet,
