@@ -2,7 +2,7 @@
  * The pure placement function (src/core/placement.ts) against a large pool: a 10-node cluster over
  * 1,000 hosts holding 10,000 nodes of 2,500 clusters; goal ≤ 10 ms. No Docker, no store: the hosts
  * are built in memory from a fixed seed. Run with `npm run bench:placement`; results go to
- * bench/results/placement-*.json. Placement is not wired into the platform yet (issue 13).
+ * bench/results/placement-*.json. The platform calls it for every create, grow and resize with hosts registered (issue 13).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -1,6 +1,7 @@
 import type { Flavor } from './flavors.js';
 
-// Not wired in yet (issue 13): nothing calls placeNodes or chooseManagers; every node runs on the local engine.
+// placeNodes chooses the hosts of new nodes (ClusterService) and of a lost host's nodes (HostMonitor);
+// chooseManagers is not used yet (a cluster's one swarm manager is node 0).
 
 /** What the control plane may do with a Docker host: place nodes (`ready`), only keep them (`draining`), nothing (`down`). */
 export type HostState = 'ready' | 'draining' | 'down';

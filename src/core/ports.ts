@@ -217,7 +217,7 @@ export interface KickRepository {
   take(): Promise<string[]>;
 }
 
-/** A Docker host of the pool nodes are placed on (issue 13: stored, not used by the platform yet). */
+/** A Docker host of the pool nodes are placed on (issue 13, docs/multi-host.md). */
 export interface Host {
   readonly name: string;
   /** Where its engine answers, e.g. `tcp://10.0.0.5:2376`. */

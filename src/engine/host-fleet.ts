@@ -35,9 +35,10 @@ export interface HostFleetOptions {
 const SWARM_PORT = 2377;
 /**
  * Where the hosts' swarm takes the subnets of networks it makes itself (its ingress network): outside
- * the node subnet pool's default (10.213.0.0/16) and the simulated hosts' network (10.214.0.0/24).
+ * the node subnet pool's default (10.213.0.0/16), the simulated hosts' network (10.214.0.0/24) and the
+ * benchmarks' node pool (10.215.0.0/16).
  */
-export const HOST_SWARM_ADDRESS_POOL = '10.215.0.0/16';
+export const HOST_SWARM_ADDRESS_POOL = '10.216.0.0/16';
 /** At most this many hosts are swarm managers (Raft quorum survives the loss of one of three); the rest join as workers. */
 const MANAGERS = 3;
 /** A host's engine must answer a probe within this long to take part in forming the swarm. */

@@ -105,7 +105,7 @@ export interface AuthFailuresTable {
   failures: number;
 }
 
-/** Row of `hosts` (issue 13: not used by the platform yet). The bigints come back from PostgreSQL as strings. */
+/** Row of `hosts` (issue 13: docs/multi-host.md). The bigints come back from PostgreSQL as strings. */
 export interface HostsTable {
   name: string;
   docker_host: string;

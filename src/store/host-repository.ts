@@ -5,7 +5,8 @@ import type { Host, HostRepository } from '../core/ports.js';
 import { nowIso, type Database, type DialectKind, type HostsTable, type StoreContext } from './database.js';
 import { uniqueViolation } from './sql-errors.js';
 
-// Not wired in yet (issue 13): nothing registers hosts or places nodes; every node runs on the local engine.
+// Registered by `carina-server hosts add`; placements written when a create, grow or resize is accepted
+// (ClusterService) and when the host monitor moves a lost host's nodes. No placement: the local engine.
 
 function toHostState(value: string): HostState {
   const state = HOST_STATES.find((s) => s === value);

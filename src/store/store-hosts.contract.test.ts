@@ -5,7 +5,7 @@ import { describeStoreContract } from './test-support/store-contract.js';
 const GiB = 1024 ** 3;
 const HOST: NewHost = { name: 'h1', dockerHost: 'tcp://10.0.0.1:2376', tlsDir: '/etc/carina/hosts/h1', allocatableNanoCpus: 64e9, allocatableMemoryBytes: 256 * GiB };
 
-// Docker hosts and node placements (issue 13): stored, not used by the platform yet.
+// Docker hosts and node placements (issue 13, docs/multi-host.md).
 describeStoreContract('Store contract: hosts and placements', (h) => {
   const { account, cluster } = h;
   const add = async (name: string, extra: Partial<NewHost> = {}) => {
