@@ -1,13 +1,26 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
+import { outcomes, probeScript, type Target } from './support/reach-probes.js';
 import { TestServer } from './support/server.js';
 import { parseHosts, SimFleet, type SimHost } from './support/sim-hosts.js';
+
+const run = promisify(execFile);
+/** Port of the node engines inside their containers (published on a free port of the host). */
+const NODE_ENGINE_PORT = 2376;
 
 // Issue 13: a cluster's nodes placed over registered Docker hosts (simulated: scripts/sim-hosts.sh),
 // each node engine reached over mutual TLS at a port published on its host, the nodes joined into one
 // swarm across hosts over the hosts' own swarm and an attachable overlay network per cluster; a host
 // killed under it is declared down, its node re-created on another host, and cleared when it returns.
+// A second tenant's cluster shares the hosts: nothing of it, of the hosts' engines and swarm ports or
+// of any published node engine answers a container of the first ("Isolation holds across hosts").
+// (This machine's network accepts any TCP connection to an address it does not route itself, so an
+// unguarded packet towards another cluster's overlay addresses looks "open": only a drop on the host closes it.)
+// One file, one fleet: the node image is copied to each simulated host once (≈400 MB).
 describe('clusters over several Docker hosts', () => {
   const fleet = new SimFleet('multi');
   // A host silent for 6 s is down (30 s by default), so the test does not wait half a minute.
@@ -16,6 +29,9 @@ describe('clusters over several Docker hosts', () => {
   let api: ApiClient;
   let bundle = '';
   let id = '';
+  let bobId = '';
+  /** A listener of this machine on the hosts' network: what stands for the world outside. */
+  let outside: Server | undefined;
 
   /** The names of a cluster's node containers on one host. */
   const nodesOn = async (h: SimHost, clusterId: string): Promise<string[]> =>
@@ -27,14 +43,39 @@ describe('clusters over several Docker hosts', () => {
     // As an operator would: each engine probed over mutual TLS and stored with what it has.
     for (const h of hosts) expect(await server.admin('hosts', 'add', h.name, '--docker-host', h.dockerHost, '--tls-dir', h.tlsDir)).toMatch(/^Added host /);
     api = new ApiClient(server.url, await server.createAccount('hana'));
+    const bob = new ApiClient(server.url, await server.createAccount('bob'));
     id = (await api.request('POST', '/v1/clusters', { name: 'spread', nodes: 3 })).body.id;
-    await api.waitFor('spread', (c) => c.status === 'active', 240_000);
+    bobId = (await bob.request('POST', '/v1/clusters', { name: 'b', nodes: 2 })).body.id;
+    await Promise.all([api.waitFor('spread', (c) => c.status === 'active', 300_000), bob.waitFor('b', (c) => c.status === 'active', 300_000)]);
     bundle = (await extractBundle((await api.request('GET', '/v1/clusters/spread/credentials')).body as Buffer)).dir;
-  }, 400_000);
+    outside = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => outside?.listen(0, '0.0.0.0', resolve));
+  }, 480_000);
   afterAll(async () => {
+    outside?.close();
     await server.cleanup();
     await fleet.sim('down');
   });
+
+  /** Every node container of a cluster over the hosts, as `docker inspect` on its host shows it. */
+  const nodesOf = async (clusterId: string) => {
+    const found: { host: SimHost; overlay: string; gwbridge: string; published: number }[] = [];
+    for (const host of hosts) {
+      const names = await nodesOn(host, clusterId);
+      if (names.length === 0) continue;
+      const bridge = JSON.parse(await fleet.docker(host, ['network', 'inspect', 'docker_gwbridge']))[0].Containers as Record<string, { IPv4Address: string }>;
+      for (const c of JSON.parse(await fleet.docker(host, ['inspect', ...names])) as any[]) {
+        found.push({
+          host,
+          overlay: c.NetworkSettings.Networks[`carina-${clusterId}`].IPAddress,
+          gwbridge: (bridge[c.Id]?.IPv4Address ?? '').split('/')[0] ?? '',
+          published: Number(c.NetworkSettings.Ports[`${NODE_ENGINE_PORT}/tcp`][0].HostPort),
+        });
+      }
+    }
+    return found;
+  };
+  const hostAddress = (h: SimHost) => new URL(h.dockerHost.replace(/^tcp:/, 'http:')).hostname;
 
   /** The cluster's swarm members as `docker node ls` shows them through the gateway. */
   const members = async () =>
@@ -75,6 +116,56 @@ describe('clusters over several Docker hosts', () => {
     ]);
     expect(await runningOn(3)).toEqual(['spread-0', 'spread-1', 'spread-2']);
     expect(await pages()).toEqual([60_000, 60_000, 60_000]);
+  });
+
+  it("closes the other tenant's nodes, the hosts' engine and swarm ports and every published node engine to a tenant's containers, and keeps its own nodes and the outside open", async () => {
+    const [a, b] = await Promise.all([nodesOf(id), nodesOf(bobId)]);
+    expect(new Set(a.map((n) => n.host.name)).size).toBe(3);
+    expect(new Set(b.map((n) => n.host.name)).size).toBe(2);
+    const closed: Target[] = [
+      ...b.flatMap((n) => [2376, 2377, 7946].map((port) => ({ what: "B's node (overlay)", address: n.overlay, port }))),
+      // docker_gwbridge addresses are the host's own: B's nodes beside A's manager, on the first host.
+      ...b.filter((n) => n.host === hosts[0]).flatMap((n) => [2376, 2377, 7946].map((port) => ({ what: "B's node (docker_gwbridge)", address: n.gwbridge, port }))),
+      ...hosts.flatMap((h) => [2376, 2377, 7946].map((port) => ({ what: `host ${h.name}`, address: hostAddress(h), port }))),
+      ...[...a, ...b].map((n) => ({ what: `published node engine on ${n.host.name}`, address: hostAddress(n.host), port: n.published })),
+    ];
+    const gateway = fleet.subnet.replace(/0\/24$/, '1');
+    const port = (outside?.address() as { port: number }).port;
+    const open: Target[] = [
+      ...a.map((n) => ({ what: "A's node (overlay)", address: n.overlay, port: 7946 })),
+      { what: "A's manager (overlay)", address: a.find((n) => n.host.name === hosts[0]?.name)?.overlay ?? '', port: 2377 },
+      { what: 'a listener outside the hosts', address: gateway, port },
+    ];
+    const targets = [...closed, ...open];
+    const expected = [...closed.map((t) => `${t.what} ${t.address}:${t.port} closed`), ...open.map((t) => `${t.what} ${t.address}:${t.port} open`)];
+    // A's manager runs `docker run` (node 0, on the first host); B's nodes sit on two of the hosts.
+    const script = probeScript(targets);
+    const onBridge = await dockerWithBundle(bundle, ['run', '--rm', 'carina/busybox', 'sh', '-c', script], 90_000);
+    expect(outcomes(targets, onBridge)).toEqual(expected);
+    const onOverlay = await dockerWithBundle(bundle, ['run', '--rm', '--network', 'app', 'carina/busybox', 'sh', '-c', script], 90_000);
+    expect(outcomes(targets, onOverlay)).toEqual(expected);
+    // What closes them: a guard on each host, in the host's network namespace with no privilege but NET_ADMIN.
+    for (const h of hosts) {
+      const guard = JSON.parse(await fleet.docker(h, ['inspect', 'carina-host-guard']))[0];
+      expect({ running: guard.State.Running, network: guard.HostConfig.NetworkMode, caps: guard.HostConfig.CapAdd, drop: guard.HostConfig.CapDrop })
+        .toEqual({ running: true, network: 'host', caps: ['NET_ADMIN'], drop: ['ALL'] });
+    }
+  });
+
+  it("installs the guard's rules again when the host's firewall loses them (a dockerd restart, a firewall reload)", async () => {
+    const first = hosts[0] as SimHost;
+    // On the simulated host itself (a container of this machine's engine), as its own firewall tooling would.
+    const iptables = async (...args: string[]) => (await run('docker', ['exec', first.name, 'iptables', '-w', ...args])).stdout;
+    await iptables('-D', 'INPUT', '-j', 'CARINA-GUARD-IN');
+    await iptables('-F', 'CARINA-GUARD-IN');
+    const target = `${hostAddress(first)} 2376`;
+    let printed = '';
+    for (let i = 0; i < 15 && printed !== 'closed'; i++) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      printed = (await dockerWithBundle(bundle, ['run', '--rm', 'carina/busybox', 'sh', '-c', `nc -w 2 ${target} </dev/null >/dev/null 2>&1 && echo open || echo closed`])).trim();
+    }
+    expect(printed).toBe('closed');
+    expect(await iptables('-S', 'INPUT')).toContain('-A INPUT -j CARINA-GUARD-IN');
   });
 
   it('re-creates the node of a killed host on another one, and clears the host when it comes back', async () => {
