@@ -102,14 +102,14 @@ describe('carina-server hosts', () => {
     expect(sameEngine.stderr).toBe(`carina-server: ${host.dockerHost} is already registered as host "h1": one engine is one host (CARINA_ERR_HOST_EXISTS)\n`);
   });
 
-  it('counts placed nodes as reserved; drain keeps them there; remove is refused while it holds any', async () => {
+  it('counts placed nodes as reserved; drain says they move; remove is refused while it holds any', async () => {
     store = await openStore({ url: server.env.CARINA_DATABASE_URL ?? `sqlite:${join(server.dataDir, 'carina.db')}` });
     await store.accounts.create({ id: 'acc-hostcmd', name: 'hostcmd', keyHash: 'unused', quotaClusters: 1, quotaNodes: 5 });
     const cluster = await store.clusters.createWithinQuota({ id: 'cl-hostcmd', accountId: 'acc-hostcmd', name: 'web', flavor: 'container1-4G', nodeCount: 2, autoscale: false }, { from: 40000, to: 40010 });
     expect(await store.hosts.place(cluster.id, [{ index: 0, host: 'h1' }, { index: 1, host: 'h1' }])).toEqual({ ok: true });
 
     expect((await listJson())[0]).toMatchObject({ nodes: 2, reserved_nano_cpus: 4e9, reserved_memory_bytes: 8 * GiB });
-    expect((await admin('hosts', 'drain', 'h1')).stdout).toBe('Host h1 is draining: no new node is placed there; its 2 nodes stay until moved (this control plane does not move them off yet).\n');
+    expect((await admin('hosts', 'drain', 'h1')).stdout).toBe('Host h1 is draining: no new node is placed there; the control plane moves its 2 nodes to other hosts, one per cluster at a time (a cluster\'s node 0, its only swarm manager, stays).\n');
     expect((await admin('hosts', 'list')).stdout.split('\n')[1]?.split('\t').slice(2, 5)).toEqual(['draining', '2', `4 / ${info.NCPU}`]);
     const refused = await admin('hosts', 'remove', 'h1');
     expect([refused.code, refused.stderr]).toEqual([1, expect.stringMatching(/^carina-server: host h1 still holds 2 nodes: .*\(CARINA_ERR_INVALID_STATE\)\n$/)]);

@@ -195,6 +195,25 @@ describe('clusters over several Docker hosts', () => {
     expect(await members()).toEqual(['spread-0 Ready Leader', 'spread-1 Ready', 'spread-2 Ready']);
   });
 
+  it('moves the nodes of a drained host to other hosts, one at a time, with the service answering throughout', async () => {
+    const drained = hosts[1] as SimHost; // holds node 1 (and perhaps node 2, moved there when its host was lost)
+    expect((await nodesOn(drained, id)).length).toBeGreaterThan(0);
+    expect(await server.admin('hosts', 'drain', drained.name)).toMatch(/^Host .* is draining: no new node is placed there; the control plane moves its \d+ nodes? to other hosts/);
+    const served: number[] = [];
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline && (await nodesOn(drained, id)).length > 0) served.push((await pages()).length);
+    expect(await nodesOn(drained, id)).toEqual([]);
+    // While nodes moved, the service kept answering (a drained node's task moves before the node goes).
+    expect(served.every((n) => n >= 2)).toBe(true);
+    await api.waitFor('spread', (c) => c.status === 'active' && c.nodes_ready === 3, 120_000);
+    expect(await members()).toEqual(['spread-0 Ready Leader', 'spread-1 Ready', 'spread-2 Ready']);
+    expect((await runningOn(3)).length).toBe(3);
+    expect(await pages()).toEqual([60_000, 60_000, 60_000]);
+    const events = ((await api.request('GET', '/v1/clusters/spread/events')).body.events as { message: string }[]).map((e) => e.message);
+    expect(events.some((m) => m.startsWith(`node 1 left draining host ${drained.name}: re-creating it on `))).toBe(true);
+    await server.admin('hosts', 'ready', drained.name);
+  });
+
   it('removes every node, volume and the overlay network from the hosts when the cluster is deleted', async () => {
     expect((await api.request('DELETE', '/v1/clusters/spread')).status).toBe(202);
     await api.waitGone('spread', 120_000);

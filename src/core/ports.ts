@@ -281,6 +281,11 @@ export interface HostEngines {
    * replacements run elsewhere and must not meet them, and joins it to the hosts' swarm afresh.
    */
   readmit(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void>;
+  /**
+   * One step of taking a node off its (draining) host gently: drained in its cluster's swarm, then,
+   * once its tasks have moved, out of the swarm and removed. `done` when it is gone from the host.
+   */
+  evacuate(clusterId: string, index: number): Promise<'done' | 'waiting'>;
 }
 
 /** What serves cluster endpoints (the Docker API gateway): told at once when a cluster's key material changes. */

@@ -67,6 +67,9 @@ export type ManagerUpstream =
   | { readonly kind: 'unix'; readonly socketPath: string }
   | { readonly kind: 'tls'; readonly host: string; readonly port: number; readonly ca: string; readonly cert: string; readonly key: string };
 
+/** What finding a cluster's nodes takes: its id and where they are placed. */
+type NodesOf = Pick<EngineCluster, 'id' | 'hosts'>;
+
 /** Where a remote node's engine was last found: its host, that host's address and the published port. */
 interface RemoteAt {
   readonly host: string;
@@ -131,7 +134,7 @@ export class DockerEngine implements ClusterEngine {
   }
 
   /** A client of node `index`'s inner engine: its unix socket here, or its TLS port published on its host. */
-  async #inner(c: EngineCluster, index: number, quick = false): Promise<Dockerode> {
+  async #inner(c: NodesOf, index: number, quick = false): Promise<Dockerode> {
     const hostName = c.hosts?.get(index);
     if (hostName === undefined) return this.#nodes.get(this.#socket(c.id, index), quick);
     if (index === 0) this.#placedManagers.add(c.id);
@@ -160,7 +163,7 @@ export class DockerEngine implements ClusterEngine {
   }
 
   /** The engine that runs node `index`'s container: its host's, or the local one. */
-  async #site(c: EngineCluster, index: number): Promise<{ readonly docker: Dockerode; readonly host?: HostEngine }> {
+  async #site(c: NodesOf, index: number): Promise<{ readonly docker: Dockerode; readonly host?: HostEngine }> {
     const hostName = c.hosts?.get(index);
     if (hostName === undefined) return { docker: this.#o.docker };
     const host = await this.#fleet().host(hostName);
@@ -168,7 +171,7 @@ export class DockerEngine implements ClusterEngine {
   }
 
   /** The distinct hosts of a placed cluster's nodes (none: it runs on the local engine). */
-  #hostsOf(c: EngineCluster): string[] {
+  #hostsOf(c: NodesOf): string[] {
     return [...new Set(c.hosts?.values() ?? [])].sort();
   }
 
@@ -382,7 +385,7 @@ export class DockerEngine implements ClusterEngine {
     if (info.MemTotal === 0) throw new EngineError(operation, new Error('the node still reports no memory after a restart: its /proc/meminfo does not answer'));
   }
 
-  async removeNode(c: EngineCluster, index: number): Promise<void> {
+  async removeNode(c: NodesOf, index: number): Promise<void> {
     const { docker } = await this.#site(c, index);
     await guard(`remove node ${index}`, () => ignore404(() => docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })));
     this.#forget(c.id, index);
@@ -390,7 +393,7 @@ export class DockerEngine implements ClusterEngine {
     await this.#removeDir(this.#nodeDir(c.id, index));
   }
 
-  async removeVolume(c: EngineCluster, index: number): Promise<void> {
+  async removeVolume(c: NodesOf, index: number): Promise<void> {
     const { docker } = await this.#site(c, index);
     await guard(`remove volume of node ${index}`, () => ignore404(() => docker.getVolume(names.volume(c.id, index)).remove()));
   }
@@ -475,6 +478,46 @@ export class DockerEngine implements ClusterEngine {
   async retireHost(name: string): Promise<void> {
     await this.#fleet().retire(name);
     for (const [key, at] of this.#remote) if (at.host === name) this.#remote.delete(key);
+  }
+
+  /**
+   * One step of taking node `index` of a cluster off its host gently, for a draining host: drained in
+   * the cluster's swarm (its tasks move to other nodes), then — once no task runs there — out of the
+   * swarm, its container and volume removed. `waiting` until the tasks have moved; `done` when the node
+   * is gone from its host (then it can be placed elsewhere). Each step is idempotent.
+   */
+  async evacuateNode(clusterId: string, index: number): Promise<'done' | 'waiting'> {
+    const c: NodesOf = { id: clusterId, hosts: (await this.#o.placementsOf?.(clusterId)) ?? new Map<number, string>() };
+    const { docker } = await this.#site(c, index);
+    const operation = `move node ${index} off its host`;
+    const info = await guard(operation, () => docker.getContainer(names.container(clusterId, index)).inspect()).catch((e: unknown) => {
+      if (e instanceof EngineError && statusOf(e.cause) === 404) return undefined;
+      throw e;
+    });
+    if (info === undefined) {
+      await this.removeVolume(c, index);
+      return 'done';
+    }
+    const inner = info.State.Running ? await this.#inner(c, index, true).catch(() => undefined) : undefined;
+    const swarm = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm : undefined;
+    if (inner && swarm?.NodeID) {
+      const manager = await this.#inner(c, 0);
+      const member = (await manager.getNode(swarm.NodeID).inspect().catch(() => undefined)) as
+        | { Version: { Index: number }; Spec: Record<string, unknown> & { Availability?: string } }
+        | undefined;
+      if (member && member.Spec.Availability !== 'drain') {
+        await guard(operation, () => manager.getNode(swarm.NodeID as string).update({ _query: { version: member.Version.Index }, _body: { ...member.Spec, Availability: 'drain' } }));
+        return 'waiting';
+      }
+      if (member) {
+        const tasks = (await guard(operation, () => manager.listTasks({ filters: { node: [swarm.NodeID as string], 'desired-state': ['running'] } }))) as { Status?: { State?: string } }[];
+        if (tasks.some((t) => t.Status?.State === 'running')) return 'waiting';
+      }
+      await inner.swarmLeave({ force: false }).catch(() => undefined); // not a member any more: fine
+      await ignore404(() => manager.getNode(swarm.NodeID as string).remove({ force: true }));
+    }
+    await this.removeNode(c, index);
+    return 'done';
   }
 
   /** Clears a returning host of this control plane's nodes and volumes, then joins it to the hosts' swarm again (see HostEngines.readmit). */

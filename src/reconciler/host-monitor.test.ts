@@ -14,6 +14,8 @@ class World {
   readonly kicked: string[] = [];
   readonly calls: string[] = [];
   readonly answering = new Set<string>();
+  /** What each evacuation step answers, in turn (then `done`). */
+  evacuations: ('done' | 'waiting')[] = [];
 
   addHost(name: string, lastSeenS: number, memoryGiB = 16): void {
     const at = new Date(lastSeenS * 1000);
@@ -31,6 +33,7 @@ class World {
       answers: (name) => Promise.resolve(this.answering.has(name)),
       retire: (name) => (this.calls.push(`retire ${name}`), Promise.resolve()),
       readmit: (name, keep) => (this.calls.push(`readmit ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
+      evacuate: (clusterId, index) => (this.calls.push(`evacuate ${clusterId}/${index}`), Promise.resolve(this.evacuations.shift() ?? 'done')),
     };
     const options: HostMonitorOptions = {
       hosts: {
@@ -117,5 +120,48 @@ describe('HostMonitor', () => {
     await w.monitor().tick();
     expect(w.calls).toEqual(['readmit h1 keeping c9/1']);
     expect(w.hosts.get('h1')?.state).toBe('ready');
+  });
+
+  it('moves the nodes of a draining host elsewhere gently, one per cluster at a time, and leaves node 0 (the only manager) where it is', async () => {
+    const w = new World();
+    w.addHost('h1', 90);
+    w.addHost('h2', 90);
+    w.hosts.set('h2', { ...(w.hosts.get('h2') as Host), state: 'draining' });
+    w.placements = [
+      { clusterId: 'c1', index: 0, host: 'h2' },
+      { clusterId: 'c1', index: 1, host: 'h2' },
+      { clusterId: 'c1', index: 2, host: 'h2' },
+    ];
+    w.evacuations = ['waiting'];
+    const monitor = w.monitor();
+    await monitor.tick();
+    expect(w.calls).toEqual(['evacuate c1/1']);
+    expect(w.placements.filter((p) => p.host === 'h1')).toEqual([]);
+    await monitor.tick(); // its tasks have moved: it goes, and is placed on h1
+    expect(w.calls).toEqual(['evacuate c1/1', 'evacuate c1/1']);
+    expect(w.placements.find((p) => p.index === 1)?.host).toBe('h1');
+    expect(w.kicked).toEqual(['c1']);
+    await monitor.tick(); // then node 2
+    expect(w.placements.map((p) => `${p.index}@${p.host}`).sort()).toEqual(['0@h2', '1@h1', '2@h1']);
+    await monitor.tick(); // nothing left to move but node 0: nothing more is done or said
+    expect(w.calls).toEqual(['evacuate c1/1', 'evacuate c1/1', 'evacuate c1/2']);
+    expect(w.events).toEqual([
+      "c1: host h2 is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)",
+      'c1: host h2 is draining: moving node 1 off it (drained in the swarm first, so its tasks move)',
+      'c1: node 1 left draining host h2: re-creating it on h1',
+      'c1: host h2 is draining: moving node 2 off it (drained in the swarm first, so its tasks move)',
+      'c1: node 2 left draining host h2: re-creating it on h1',
+    ]);
+  });
+
+  it('moves nothing off a draining host that does not answer', async () => {
+    const w = new World();
+    w.addHost('h1', 90);
+    w.addHost('h2', 90);
+    w.hosts.set('h2', { ...(w.hosts.get('h2') as Host), state: 'draining' });
+    w.answering.delete('h2');
+    w.placements = [{ clusterId: 'c1', index: 1, host: 'h2' }];
+    await w.monitor().tick();
+    expect(w.calls).toEqual([]);
   });
 });

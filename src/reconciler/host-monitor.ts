@@ -26,6 +26,8 @@ export interface HostMonitorOptions {
  */
 export class HostMonitor {
   readonly #o: HostMonitorOptions;
+  /** What was said of a node on a draining host (`cluster/index` → the last line), so each pass does not say it again. */
+  readonly #said = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
@@ -58,6 +60,56 @@ export class HostMonitor {
       else if (verdict.kind === 'back') await this.#readmit(host);
       else if (verdict.kind === 'down') await this.#lost(host, verdict.silentMs);
     }
+    const draining = new Set(hosts.filter((h, i) => h.state === 'draining' && answered[i] === true).map((h) => h.name));
+    if (draining.size > 0) await this.#drain(draining);
+  }
+
+  /**
+   * Moves nodes off draining hosts, one node per cluster at a time, each gently (HostEngines.evacuate)
+   * before it is placed elsewhere and re-created there. Node 0, a cluster's only swarm manager, stays:
+   * moving it would lose the cluster's swarm.
+   */
+  async #drain(draining: ReadonlySet<string>): Promise<void> {
+    const placed = (await this.#o.hosts.placedNodes()).filter((p) => draining.has(p.host));
+    const byCluster = new Map<string, (typeof placed)[number]>();
+    for (const p of placed) if (p.index > 0 && !byCluster.has(p.clusterId)) byCluster.set(p.clusterId, p);
+    for (const p of placed) {
+      if (p.index === 0) await this.#say(p.clusterId, 0, `host ${p.host} is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)`);
+    }
+    for (const node of byCluster.values()) {
+      try {
+        await this.#moveOff(node);
+      } catch (e) {
+        this.#o.log(`hosts: moving node ${node.index} of cluster ${node.clusterId} off ${node.host} (next pass retries): ${describeCause(e)}`);
+      }
+    }
+  }
+
+  async #moveOff(node: { clusterId: string; index: number; host: string; flavor: string }): Promise<void> {
+    const flavor = findFlavor(node.flavor);
+    const pool = placementPool(await this.#o.hosts.list(), await this.#o.hosts.placedNodes(), FLAVORS);
+    const outcome = flavor ? placeNodes(pool, { clusterId: node.clusterId, count: 1, flavor }) : undefined;
+    const to = outcome?.ok ? outcome.hosts[0] : undefined;
+    if (to === undefined) {
+      const why = outcome && !outcome.ok ? outcome.message : `its flavor ${node.flavor} is no longer offered`;
+      await this.#say(node.clusterId, node.index, `host ${node.host} is draining; node ${node.index} stays there for now: ${why}`);
+      return;
+    }
+    await this.#say(node.clusterId, node.index, `host ${node.host} is draining: moving node ${node.index} off it (drained in the swarm first, so its tasks move)`);
+    if ((await this.#o.engines.evacuate(node.clusterId, node.index)) === 'waiting') return;
+    const placed = await this.#o.hosts.place(node.clusterId, [{ index: node.index, host: to }]);
+    if (!placed.ok) return; // the next pass chooses again
+    this.#said.delete(`${node.clusterId}/${node.index}`);
+    await this.#o.events.append(node.clusterId, 'host-drain', `node ${node.index} left draining host ${node.host}: re-creating it on ${to}`);
+    this.#o.scheduler.kick(node.clusterId);
+  }
+
+  /** Appends an event to the cluster's log unless the same was said of this node last. */
+  async #say(clusterId: string, index: number, message: string): Promise<void> {
+    const key = `${clusterId}/${index}`;
+    if (this.#said.get(key) === message) return;
+    this.#said.set(key, message);
+    await this.#o.events.append(clusterId, 'host-drain', message);
   }
 
   async #lost(host: Host, silentMs: number): Promise<void> {

@@ -63,11 +63,11 @@ const STATE_COMMANDS: readonly { readonly name: string; readonly state: HostStat
   {
     name: 'drain',
     state: 'draining',
-    description: 'place no new node on a host (its nodes stay until moved)',
+    description: 'place no new node on a host, and move its nodes to other hosts',
     said: async (store, host) => {
       const nodes = await nodesOf(store, host);
-      // Moving nodes off a draining host is issue 13's control-plane work, not built yet: say so.
-      const stay = nodes === 0 ? 'it holds no node' : `its ${plural(nodes, 'node')} stay until moved (this control plane does not move them off yet)`;
+      // The leader's host monitor moves them (src/reconciler/host-monitor.ts); a cluster's node 0 stays.
+      const stay = nodes === 0 ? 'it holds no node' : `the control plane moves its ${plural(nodes, 'node')} to other hosts, one per cluster at a time (a cluster's node 0, its only swarm manager, stays)`;
       return `Host ${host} is draining: no new node is placed there; ${stay}.`;
     },
   },
