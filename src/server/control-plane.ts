@@ -23,6 +23,8 @@ import { X509Pki } from '../pki/x509-pki.js';
 import { Reconciler } from '../reconciler/reconciler.js';
 import { Autoscaler } from '../reconciler/autoscaler.js';
 import { HostMonitor } from '../reconciler/host-monitor.js';
+import { hostUsage } from '../core/host-capacity.js';
+import { FLAVORS } from '../core/flavors.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
 import { fenceDocker } from './fenced-docker.js';
@@ -56,7 +58,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const clock: Clock = { now: () => new Date() };
   const secretKey = await loadSecretKey(config.secretKeyFile, log);
   // Metrics (CARINA_METRICS_LISTEN): every layer reports through the Telemetry port; nothing is kept when they are off.
-  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), leads: () => leadership.role === 'leader', log });
+  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), leads: () => leadership.role === 'leader', log, hosts: async () => hostUsage(await store.hosts.list(), await store.hosts.placedNodes(), FLAVORS) });
   const telemetry = metrics ?? NO_TELEMETRY;
   const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey, onOutage: (repository) => telemetry.storeError(repository) });
   const door = await openFrontDoor(config, secretKey, log);

@@ -129,3 +129,49 @@ describe('the metrics endpoint', () => {
     expect(await posted.json()).toMatchObject({ error: { code: 'CARINA_ERR_METHOD_NOT_ALLOWED' } });
   });
 });
+
+describe('PrometheusTelemetry with registered hosts', () => {
+  const GiB = 2 ** 30;
+  const at = new Date(0);
+  const host = (name: string, state: 'ready' | 'draining' | 'down') => ({ name, dockerHost: `tcp://${name}:2376`, tlsDir: '/x', state, allocatableNanoCpus: 8e9, allocatableMemoryBytes: 32 * GiB, createdAt: at, updatedAt: at, lastSeenAt: at });
+  let reads = 0;
+  let out = false;
+  const telemetry = new PrometheusTelemetry(
+    {
+      clustersByStatus: () => Promise.resolve(new Map()),
+      nodesByState: () => Promise.resolve(new Map()),
+      leads: () => true,
+      log: () => undefined,
+      hosts: () => {
+        reads++;
+        if (out) return Promise.reject(new Error('the store does not answer'));
+        return Promise.resolve([
+          { host: host('h1', 'ready'), nodes: 2, reservedNanoCpus: 4e9, reservedMemoryBytes: 8 * GiB },
+          { host: host('h2', 'down'), nodes: 0, reservedNanoCpus: 0, reservedMemoryBytes: 0 },
+        ]);
+      },
+    },
+    { processMetrics: false },
+  );
+
+  it('counts hosts by state and shows what each can give and what its nodes reserve, reading the store once per scrape', async () => {
+    const text = await telemetry.scrape();
+    expect(reads).toBe(1);
+    expect(['ready', 'draining', 'down'].map((state) => value(text, `carina_hosts{state="${state}"}`))).toEqual([1, 0, 1]);
+    expect(value(text, 'carina_host_allocatable_cpus{host="h1"}')).toBe(8);
+    expect(value(text, 'carina_host_reserved_cpus{host="h1"}')).toBe(4);
+    expect(value(text, 'carina_host_allocatable_memory_bytes{host="h2"}')).toBe(32 * GiB);
+    expect(value(text, 'carina_host_reserved_memory_bytes{host="h1"}')).toBe(8 * GiB);
+    await telemetry.scrape();
+    expect(reads).toBe(2);
+  });
+
+  it('leaves the host series out of a scrape while the store is out', async () => {
+    out = true;
+    const text = await telemetry.scrape();
+    expect(text).not.toMatch(/^carina_host/m);
+    expect(value(text, 'carina_leader')).toBe(1);
+    out = false;
+    expect(value(await telemetry.scrape(), 'carina_host_reserved_cpus{host="h1"}')).toBe(4);
+  });
+});

@@ -4,6 +4,8 @@ import { NODE_STATES } from '../core/node-records.js';
 import { PolicyCode } from '../core/policy-codes.js';
 import { gatewayOutcome, statusClass, type AutoscaleOutcome, type ClusterOperation, type EngineActionType, type Telemetry } from '../core/telemetry.js';
 import { CLUSTER_STATUSES, type ClusterStatus } from '../core/types.js';
+import type { HostUsage } from '../core/host-capacity.js';
+import { HOST_STATES } from '../core/placement.js';
 
 /** What the gauges read at scrape time: the store's grouped counts and this replica's role. */
 export interface MetricSources {
@@ -11,6 +13,8 @@ export interface MetricSources {
   readonly nodesByState: () => Promise<ReadonlyMap<string, number>>;
   /** Whether this replica holds the control-plane lease now. */
   readonly leads: () => boolean;
+  /** The registered Docker hosts with what their placed nodes reserve (issue 13); none when omitted. */
+  readonly hosts?: (() => Promise<readonly HostUsage[]>) | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -82,6 +86,41 @@ export class PrometheusTelemetry implements Telemetry {
         for (const state of counts ? new Set([...NODE_STATES, ...counts.keys()]) : []) this.set({ state }, counts?.get(state) ?? 0);
       },
     });
+    // Hosts: states, and per host (an operator's name, a bounded set) what is allocatable and reserved.
+    let hostFigures: Promise<readonly HostUsage[] | undefined> | undefined;
+    /** One store read per scrape for the five host gauges (the first gauge collected starts it, the last ends it). */
+    const hostsOnce = (gauge: Gauge<string>, what: string, last = false): Promise<readonly HostUsage[] | undefined> => {
+      const source = sources.hosts;
+      if (!source) return Promise.resolve(undefined);
+      hostFigures ??= scraped(gauge, what, source, log);
+      const figures = hostFigures;
+      if (last) hostFigures = undefined;
+      return figures.then((f) => (gauge.reset(), f));
+    };
+    const perHost = (name: string, help: string, value: (u: HostUsage) => number, last = false) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['host'],
+        registers,
+        async collect() {
+          for (const u of (await hostsOnce(this, name, last)) ?? []) this.set({ host: u.host.name }, value(u));
+        },
+      });
+    new Gauge({
+      name: 'carina_hosts',
+      help: 'Registered Docker hosts by state (ready, draining, down).',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const figures = await hostsOnce(this, 'hosts by state');
+        for (const state of figures ? HOST_STATES : []) this.set({ state }, figures?.filter((u) => u.host.state === state).length ?? 0);
+      },
+    });
+    perHost('carina_host_allocatable_cpus', 'CPUs placement may reserve on a host (before the CPU overcommit).', (u) => u.host.allocatableNanoCpus / 1e9);
+    perHost('carina_host_reserved_cpus', 'CPUs the flavors of the nodes placed on a host reserve.', (u) => u.reservedNanoCpus / 1e9);
+    perHost('carina_host_allocatable_memory_bytes', 'Memory placement may reserve on a host.', (u) => u.host.allocatableMemoryBytes);
+    perHost('carina_host_reserved_memory_bytes', 'Memory the flavors of the nodes placed on a host reserve.', (u) => u.reservedMemoryBytes, true);
     new Gauge({
       name: 'carina_leader',
       help: 'Whether this replica holds the control-plane lease (1) or stands by (0).',
