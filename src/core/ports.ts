@@ -281,9 +281,12 @@ export interface HostEngines {
    * replacements run elsewhere and must not meet them, and joins it to the hosts' swarm afresh.
    */
   readmit(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void>;
+  /** Removes from a host every node container and volume of this control plane but those of `keep` (the nodes placed there). */
+  clear(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void>;
   /**
    * One step of taking a node off its (draining) host gently: drained in its cluster's swarm, then,
-   * once its tasks have moved, out of the swarm and removed. `done` when it is gone from the host.
+   * once its tasks have moved, out of the swarm. `done` when it may be placed elsewhere (its
+   * container is removed by `clear` once it is).
    */
   evacuate(clusterId: string, index: number): Promise<'done' | 'waiting'>;
 }

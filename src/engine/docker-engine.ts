@@ -516,12 +516,19 @@ export class DockerEngine implements ClusterEngine {
       await inner.swarmLeave({ force: false }).catch(() => undefined); // not a member any more: fine
       await ignore404(() => manager.getNode(swarm.NodeID as string).remove({ force: true }));
     }
-    await this.removeNode(c, index);
+    // The container stays until the node is placed elsewhere (clearHost): removed before, a pass of the
+    // reconciler would see the node missing from the host it is still placed on and create it there again.
     return 'done';
   }
 
   /** Clears a returning host of this control plane's nodes and volumes, then joins it to the hosts' swarm again (see HostEngines.readmit). */
   async readmitHost(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void> {
+    await this.clearHost(name, keep);
+    await this.#fleet().rejoin(name);
+  }
+
+  /** Removes this control plane's node containers and volumes from a host, but those of `keep` (see HostEngines.clear). */
+  async clearHost(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void> {
     const { docker } = await this.#fleet().host(name);
     const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
     const kept = new Set(keep.map((k) => remoteKey(k.clusterId, k.index)));
@@ -530,7 +537,7 @@ export class DockerEngine implements ClusterEngine {
       for (const c of await docker.listContainers({ all: true, filters })) if (stale(c.Labels)) await ignore404(() => docker.getContainer(c.Id).remove({ force: true, v: true }));
       for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) if (stale(v.Labels)) await ignore404(() => docker.getVolume(v.Name).remove());
     });
-    await this.#fleet().rejoin(name);
+    for (const [key, at] of this.#remote) if (at.host === name && !kept.has(key)) this.#remote.delete(key);
   }
 
   async listClusterIds(): Promise<string[]> {

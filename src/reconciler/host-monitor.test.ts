@@ -34,6 +34,7 @@ class World {
       retire: (name) => (this.calls.push(`retire ${name}`), Promise.resolve()),
       readmit: (name, keep) => (this.calls.push(`readmit ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
       evacuate: (clusterId, index) => (this.calls.push(`evacuate ${clusterId}/${index}`), Promise.resolve(this.evacuations.shift() ?? 'done')),
+      clear: (name, keep) => (this.calls.push(`clear ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
     };
     const options: HostMonitorOptions = {
       hosts: {
@@ -135,16 +136,16 @@ describe('HostMonitor', () => {
     w.evacuations = ['waiting'];
     const monitor = w.monitor();
     await monitor.tick();
-    expect(w.calls).toEqual(['evacuate c1/1']);
+    expect(w.calls).toEqual(['evacuate c1/1', 'clear h2 keeping c1/0,c1/1,c1/2']);
     expect(w.placements.filter((p) => p.host === 'h1')).toEqual([]);
-    await monitor.tick(); // its tasks have moved: it goes, and is placed on h1
-    expect(w.calls).toEqual(['evacuate c1/1', 'evacuate c1/1']);
+    await monitor.tick(); // its tasks have moved: it is placed on h1, then its container leaves h2
+    expect(w.calls.slice(2)).toEqual(['evacuate c1/1', 'clear h2 keeping c1/0,c1/2']);
     expect(w.placements.find((p) => p.index === 1)?.host).toBe('h1');
     expect(w.kicked).toEqual(['c1']);
     await monitor.tick(); // then node 2
     expect(w.placements.map((p) => `${p.index}@${p.host}`).sort()).toEqual(['0@h2', '1@h1', '2@h1']);
-    await monitor.tick(); // nothing left to move but node 0: nothing more is done or said
-    expect(w.calls).toEqual(['evacuate c1/1', 'evacuate c1/1', 'evacuate c1/2']);
+    await monitor.tick(); // nothing left to move but node 0: nothing more is said, only strays are looked for
+    expect(w.calls.slice(4)).toEqual(['evacuate c1/2', 'clear h2 keeping c1/0', 'clear h2 keeping c1/0']);
     expect(w.events).toEqual([
       "c1: host h2 is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)",
       'c1: host h2 is draining: moving node 1 off it (drained in the swarm first, so its tasks move)',

@@ -83,6 +83,11 @@ export class HostMonitor {
         this.#o.log(`hosts: moving node ${node.index} of cluster ${node.clusterId} off ${node.host} (next pass retries): ${describeCause(e)}`);
       }
     }
+    // The nodes placed elsewhere now leave the draining hosts (also any a crash or a race left there).
+    const stay = (await this.#o.hosts.placedNodes()).filter((p) => draining.has(p.host));
+    for (const host of draining) {
+      await this.#o.engines.clear(host, stay.filter((p) => p.host === host)).catch((e: unknown) => this.#o.log(`hosts: clearing ${host} (next pass retries): ${describeCause(e)}`));
+    }
   }
 
   async #moveOff(node: { clusterId: string; index: number; host: string; flavor: string }): Promise<void> {
