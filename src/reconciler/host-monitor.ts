@@ -91,12 +91,10 @@ export class HostMonitor {
   }
 
   async #moveOff(node: { clusterId: string; index: number; host: string; flavor: string }): Promise<void> {
-    const flavor = findFlavor(node.flavor);
-    const pool = placementPool(await this.#o.hosts.list(), await this.#o.hosts.placedNodes(), FLAVORS);
-    const outcome = flavor ? placeNodes(pool, { clusterId: node.clusterId, count: 1, flavor }) : undefined;
-    const to = outcome?.ok ? outcome.hosts[0] : undefined;
+    const chosen = await this.#chooseHosts(node.clusterId, node.flavor, 1);
+    const to = chosen.ok ? chosen.hosts[0] : undefined;
     if (to === undefined) {
-      const why = outcome && !outcome.ok ? outcome.message : `its flavor ${node.flavor} is no longer offered`;
+      const why = chosen.ok ? 'no host was chosen' : chosen.why;
       await this.#say(node.clusterId, node.index, `host ${node.host} is draining; node ${node.index} stays there for now: ${why}`);
       return;
     }
@@ -107,6 +105,15 @@ export class HostMonitor {
     this.#said.delete(`${node.clusterId}/${node.index}`);
     await this.#o.events.append(node.clusterId, 'host-drain', `node ${node.index} left draining host ${node.host}: re-creating it on ${to}`);
     this.#o.scheduler.kick(node.clusterId);
+  }
+
+  /** Hosts for `count` nodes of a cluster moving off a host, from the pool as stored now (placement as for new nodes). */
+  async #chooseHosts(clusterId: string, flavorName: string, count: number): Promise<{ ok: true; hosts: readonly string[] } | { ok: false; why: string }> {
+    const flavor = findFlavor(flavorName);
+    if (!flavor) return { ok: false, why: `its flavor ${flavorName} is no longer offered` };
+    const pool = placementPool(await this.#o.hosts.list(), await this.#o.hosts.placedNodes(), FLAVORS);
+    const outcome = placeNodes(pool, { clusterId, count, flavor });
+    return outcome.ok ? { ok: true, hosts: outcome.hosts } : { ok: false, why: outcome.message };
   }
 
   /** Appends an event to the cluster's log unless the same was said of this node last. */
@@ -135,15 +142,12 @@ export class HostMonitor {
   /** Places a lost host's nodes of one cluster elsewhere and asks for the cluster to be worked on. */
   async #move(lost: string, clusterId: string, flavorName: string, indexes: readonly number[]): Promise<void> {
     const nodes = indexes.map((i) => `node ${i}`).join(', ');
-    const flavor = findFlavor(flavorName);
-    const pool = placementPool(await this.#o.hosts.list(), await this.#o.hosts.placedNodes(), FLAVORS);
-    const outcome = flavor ? placeNodes(pool, { clusterId, count: indexes.length, flavor }) : undefined;
-    if (!outcome?.ok) {
-      const why = outcome ? outcome.message : `its flavor ${flavorName} is no longer offered`;
-      await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move: ${why}; they come back with the host`);
+    const chosen = await this.#chooseHosts(clusterId, flavorName, indexes.length);
+    if (!chosen.ok) {
+      await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move: ${chosen.why}; they come back with the host`);
       return;
     }
-    const placements = indexes.map((index, i) => ({ index, host: outcome.hosts[i] ?? lost }));
+    const placements = indexes.map((index, i) => ({ index, host: chosen.hosts[i] ?? lost }));
     const placed = await this.#o.hosts.place(clusterId, placements);
     if (!placed.ok) {
       await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move now (${placed.reason}): the next pass tries again`);
