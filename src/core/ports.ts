@@ -124,9 +124,22 @@ export interface ClusterRepository {
 }
 
 export interface EventRepository {
+  /** Ids only grow, and an event is never visible after one with a higher id (what a resumed stream relies on). */
   append(clusterId: string, type: string, message: string): Promise<ClusterEvent>;
   /** Events in time order, optionally only those after `afterId`. */
   list(clusterId: string, options?: { afterId?: number; limit?: number }): Promise<ClusterEvent[]>;
+  /** Every cluster's events after `afterId` (all accounts, or one), in id order, at most `limit`: what live streams are fed from. */
+  since(afterId: number, limit: number, accountId?: string): Promise<LoggedEvent[]>;
+  /** The highest event id so far; 0 when there is none. */
+  lastId(): Promise<number>;
+  /** Which of `clusterIds` still exist (a deleted cluster's log goes with it). */
+  existing(clusterIds: readonly string[]): Promise<string[]>;
+}
+
+/** An event with the cluster and account it belongs to. */
+export interface LoggedEvent extends ClusterEvent {
+  readonly accountId: string;
+  readonly clusterName: string;
 }
 
 /** One request through a cluster's Docker API gateway (no bodies; secrets in the query redacted). */

@@ -3,6 +3,7 @@ import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { NewCluster } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { nowIso, type Database, type StoreContext } from './database.js';
+import { lockEventOrder } from './event-order.js';
 import { lockAccount } from './row-locks.js';
 import { pkiColumns, selectClusters, toCluster } from './row-mapping.js';
 import { uniqueViolation } from './sql-errors.js';
@@ -109,7 +110,10 @@ async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): 
       .execute();
     // All or nothing: a store that fails half way (disk full, connection lost) leaves no cluster without its keys.
     if (input.pki) await trx.insertInto('cluster_pki').values({ cluster_id: input.id, ...pkiColumns(input.pki, ctx.sealer) }).execute();
-    if (input.createdEvent !== undefined) await trx.insertInto('events').values({ cluster_id: input.id, at: now, type: 'created', message: input.createdEvent }).execute();
+    if (input.createdEvent !== undefined) {
+      await lockEventOrder(trx, ctx.dialect); // last write of the transaction: see ./event-order.ts
+      await trx.insertInto('events').values({ cluster_id: input.id, at: now, type: 'created', message: input.createdEvent }).execute();
+    }
     return toCluster(await selectClusters(trx).where('clusters.id', '=', input.id).executeTakeFirstOrThrow());
   });
 }

@@ -1,7 +1,8 @@
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { EventRepository } from '../core/ports.js';
 import { nowIso, type StoreContext } from './database.js';
-import { fencedWrite } from './fencing.js';
+import { lockEventOrder } from './event-order.js';
+import { checkFence } from './fencing.js';
 import { toEvent } from './row-mapping.js';
 import { isForeignKeyViolation } from './sql-errors.js';
 
@@ -15,9 +16,15 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
     async append(clusterId, type, message) {
       const at = nowIso(ctx);
       try {
-        const { id } = await fencedWrite(ctx, (w) =>
-          w.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow(),
-        );
+        // A transaction when there is a fence to check or an order to keep (./event-order.ts); one statement else.
+        const { id } =
+          ctx.fence || ctx.dialect === 'postgres'
+            ? await db.transaction().execute(async (trx) => {
+                await checkFence(trx, ctx);
+                await lockEventOrder(trx, ctx.dialect);
+                return trx.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
+              })
+            : await db.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
         return toEvent({ id, cluster_id: clusterId, at, type, message });
       } catch (err) {
         if (isForeignKeyViolation(err)) {
@@ -36,6 +43,28 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
       if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
       const rows = await query.orderBy('id').limit(limit).execute();
       return rows.map(toEvent);
+    },
+
+    async since(afterId, limit, accountId) {
+      let query = db
+        .selectFrom('events')
+        .innerJoin('clusters', 'clusters.id', 'events.cluster_id')
+        .select(['events.id', 'events.cluster_id', 'events.at', 'events.type', 'events.message', 'clusters.account_id', 'clusters.name'])
+        .where('events.id', '>', afterId);
+      if (accountId !== undefined) query = query.where('clusters.account_id', '=', accountId);
+      const rows = await query.orderBy('events.id').limit(Math.max(0, Math.trunc(limit))).execute();
+      return rows.map((row) => ({ ...toEvent(row), accountId: row.account_id, clusterName: row.name }));
+    },
+
+    async lastId() {
+      const row = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('last')).executeTakeFirst();
+      return Number(row?.last ?? 0);
+    },
+
+    async existing(clusterIds) {
+      if (clusterIds.length === 0) return [];
+      const rows = await db.selectFrom('clusters').select('id').where('id', 'in', [...clusterIds]).execute();
+      return rows.map((r) => r.id);
     },
   };
 }

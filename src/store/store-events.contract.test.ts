@@ -1,0 +1,62 @@
+import { expect, it } from 'vitest';
+import { openStore } from './open-store.js';
+import { describeStoreContract } from './test-support/store-contract.js';
+
+// The event log as live streams read it: every cluster's events after an id, and the promise that an
+// event never becomes visible after one with a higher id (a resumed stream would skip it for ever).
+describeStoreContract('Store contract: the event log as streams read it', (h) => {
+  it('lists every cluster’s events after an id in id order, with account and cluster name, or one account’s', async () => {
+    const a = await h.account('a');
+    const b = await h.account('b');
+    const web = await h.cluster(a.id, 'web');
+    const api = await h.cluster(b.id, 'api');
+    expect(await h.store.events.lastId()).toBe(0);
+    const e1 = await h.store.events.append(web.id, 'node', 'one');
+    const e2 = await h.store.events.append(api.id, 'node', 'two');
+    const e3 = await h.store.events.append(web.id, 'swarm', 'three');
+    expect(await h.store.events.lastId()).toBe(e3.id);
+    expect(await h.store.events.since(0, 10)).toEqual([
+      { ...e1, accountId: a.id, clusterName: 'web' },
+      { ...e2, accountId: b.id, clusterName: 'api' },
+      { ...e3, accountId: a.id, clusterName: 'web' },
+    ]);
+    expect((await h.store.events.since(e1.id, 10)).map((e) => e.id)).toEqual([e2.id, e3.id]);
+    expect((await h.store.events.since(0, 2)).map((e) => e.id)).toEqual([e1.id, e2.id]);
+    expect((await h.store.events.since(0, 10, a.id)).map((e) => e.message)).toEqual(['one', 'three']);
+    expect(await h.store.events.existing([web.id, api.id, 'gone'])).toEqual(expect.arrayContaining([web.id, api.id]));
+    expect(await h.store.events.existing([])).toEqual([]);
+    await h.store.clusters.delete(web.id);
+    expect(await h.store.events.existing([web.id, api.id])).toEqual([api.id]);
+    expect((await h.store.events.since(0, 10)).map((e) => e.id)).toEqual([e2.id]);
+  });
+
+  it('never shows an event after one with a higher id, with writers on two connections racing a reader', async () => {
+    const a = await h.account('a');
+    const clusters = await Promise.all(['c0', 'c1', 'c2', 'c3'].map((n) => h.cluster(a.id, n)));
+    const other = await openStore({ url: h.url });
+    try {
+      let writing = true;
+      const seen: number[] = [];
+      const reader = (async () => {
+        let last = 0;
+        while (writing || seen.length === 0 || last < (await h.store.events.lastId())) {
+          for (const e of await h.store.events.since(last, 1000)) {
+            seen.push(e.id);
+            last = e.id;
+          }
+        }
+      })();
+      const stores = [h.store, other];
+      await Promise.all(
+        Array.from({ length: 160 }, (_, i) => stores[i % 2]!.events.append(clusters[i % 4]!.id, 'node', `event ${i}`)),
+      );
+      writing = false;
+      await reader;
+      const all = (await h.store.events.since(0, 1000)).map((e) => e.id);
+      expect(all).toHaveLength(160);
+      expect(seen).toEqual(all);
+    } finally {
+      await other.close();
+    }
+  });
+});
