@@ -115,6 +115,12 @@ export interface ClusterRepository {
   pkiVersions(): Promise<Map<string, number>>;
   replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
   listNodes(id: string): Promise<ClusterNode[]>;
+  /**
+   * A number that changes (it only grows) whenever anything an account's cluster list shows
+   * changes — a cluster created, deleted or changed, a node added, removed or changing state —
+   * whoever wrote it, in the same transaction; one cheap read. 0 for an unknown account.
+   */
+  listVersion(accountId: string): Promise<number>;
   /** How many nodes of each given cluster are Ready, in one query (0 for a cluster with none). */
   countReadyNodes(clusterIds: readonly string[]): Promise<Map<string, number>>;
   /** How many clusters are in each status, in one grouped query (a status none is in is missing). */

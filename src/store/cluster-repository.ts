@@ -125,6 +125,11 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       const rows = await db.selectFrom('nodes').selectAll().where('cluster_id', '=', id).orderBy('idx').execute();
       return rows.map(toNode);
     },
+    async listVersion(accountId) {
+      const row = await db.selectFrom('accounts').select('list_version').where('id', '=', accountId).executeTakeFirst();
+      return row === undefined ? 0 : Number(row.list_version);
+    },
+
     async countReadyNodes(clusterIds) {
       const ready = new Map<string, number>(clusterIds.map((id) => [id, 0]));
       if (clusterIds.length === 0) return ready;

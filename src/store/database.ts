@@ -1,4 +1,4 @@
-import type { Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { Clock, Fence } from '../core/ports.js';
 import type { KeySealer } from './key-sealer.js';
 
@@ -12,6 +12,8 @@ export interface AccountsTable {
   /** NULL: the server's default. A bigint: PostgreSQL hands it back as a string. */
   registry_quota_bytes: number | string | null;
   created_at: string;
+  /** Raised by triggers on every change of what the account's cluster list shows (0011-list-version.ts); a bigint. */
+  list_version: ColumnType<number | string, never, never>;
 }
 
 /** Row of `clusters`. `autoscale` is 0 or 1 so that both dialects store it the same way. */

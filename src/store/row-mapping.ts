@@ -43,7 +43,7 @@ function toRole(value: string): NodeRole {
 }
 
 /** Domain account of an `accounts` row. */
-export function toAccount(row: Selectable<AccountsTable>): Account {
+export function toAccount(row: Omit<Selectable<AccountsTable>, 'list_version'>): Account {
   return {
     id: row.id,
     name: row.name,

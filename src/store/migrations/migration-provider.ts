@@ -11,6 +11,7 @@ import { authFailuresMigration } from './0007-auth-failures.js';
 import { registryQuotaMigration } from './0008-registry-quota.js';
 import { hostsMigration } from './0009-hosts.js';
 import { leaseGenerationMigration } from './0010-lease-generation.js';
+import { listVersionMigration } from './0011-list-version.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -25,6 +26,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0008_registry_quota': registryQuotaMigration(),
     '0009_hosts': hostsMigration(),
     '0010_lease_generation': leaseGenerationMigration(),
+    '0011_list_version': listVersionMigration(dialect),
   };
 }
 
