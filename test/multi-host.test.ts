@@ -213,7 +213,7 @@ describe('clusters over several Docker hosts', () => {
     expect(await nodesOn(lost, id)).toEqual([]);
     expect(await fleet.docker(lost, ['volume', 'ls', '-q', '--filter', `label=carina.cluster.id=${id}`])).toBe('');
     expect(await members()).toEqual(['spread-0 Ready Leader', 'spread-1 Ready', 'spread-2 Ready']);
-  });
+  }, 420_000);
 
   it('removes every node, volume and the overlay network from the hosts when the cluster is deleted', async () => {
     expect((await api.request('DELETE', '/v1/clusters/spread')).status).toBe(202);

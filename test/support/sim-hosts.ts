@@ -34,13 +34,16 @@ export class SimFleet {
     this.prefix = fixed?.prefix ?? `e2e-sim-${name}-${pid}`;
     this.dir = join(tmpdir(), `carina-${this.prefix}`);
     this.subnet = fixed?.subnet ?? `10.214.${100 + (pid % 150)}.0/24`;
-    this.env = { ...process.env, CARINA_SIM_PREFIX: this.prefix, CARINA_SIM_DIR: this.dir, CARINA_SIM_SUBNET: this.subnet };
+    // A host that comes back after it was taken out of the hosts' swarm answers only after dockerd's
+    // swarm start-up gives up (20 s) and its node containers fail to re-attach to their overlay (20 s
+    // more): measured 46 s on an idle machine with one such container, over 60 s during the suite.
+    this.env = { CARINA_SIM_WAIT_S: '150', ...process.env, CARINA_SIM_PREFIX: this.prefix, CARINA_SIM_DIR: this.dir, CARINA_SIM_SUBNET: this.subnet };
   }
 
   /** Runs `scripts/sim-hosts.sh ARGS`; rejects with its stderr when it fails. */
   async sim(...args: string[]): Promise<string> {
     try {
-      return (await run('bash', [SCRIPT, ...args], { env: this.env, timeout: 120_000 })).stdout;
+      return (await run('bash', [SCRIPT, ...args], { env: this.env, timeout: 200_000 })).stdout;
     } catch (e) {
       const { stderr = '', message } = e as { stderr?: string; message: string };
       throw new Error(`sim-hosts.sh ${args.join(' ')} failed: ${stderr.trim() || message}`);
