@@ -13,6 +13,8 @@ import { clientErrorHandler, frameworkErrors, plainUtf8Bodies, quoted } from './
 import { errorBody, httpMessage, httpStatusOf } from './http-errors.js';
 import { ROUTES, type RouteContract } from '../wire/routes.js';
 import { registerClusterRoutes } from './cluster-routes.js';
+import { EVENT_FEED_DEFAULTS, EventFeed } from './event-feed.js';
+import { registerEventRoutes } from './event-routes.js';
 import { registerRegistryRoutes, registerRegistryTokenRoute } from './registry-routes.js';
 import { registerPortal } from './portal/portal-plugin.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
@@ -42,6 +44,8 @@ export interface ApiDeps {
   readonly trustProxy?: readonly string[] | undefined;
   /** Where each answer is counted (metrics); none when undefined. */
   readonly telemetry?: Telemetry | undefined;
+  /** How event streams poll the store and how often they send heartbeats; EVENT_FEED_DEFAULTS when undefined. */
+  readonly eventStreams?: { readonly pollMs: number; readonly heartbeatMs: number } | undefined;
 }
 
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
@@ -94,6 +98,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const admit = caps.guard(app.server, 'api', limits.maxConnections);
   app.server.prependListener('connection', admit);
   const auth = new Authenticator(deps.store);
+  const events = new EventFeed(deps.store.events, { ...EVENT_FEED_DEFAULTS, ...deps.eventStreams, log: deps.log });
+  // Before the server waits for its connections to end: open streams would hold it for ever.
+  app.addHook('preClose', (done) => {
+    events.close();
+    done();
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -148,6 +158,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register((v1, _opts, done) => {
     v1.addHook('onRequest', requireAccount);
     registerClusterRoutes(v1, deps);
+    registerEventRoutes(v1, deps.clusters, events);
     registerRegistryRoutes(v1, deps.registry);
     done();
   });

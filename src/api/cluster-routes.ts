@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FLAVORS } from '../core/flavors.js';
 import type { Account } from '../core/types.js';
 import type { ApiDeps } from './app.js';
-import { presentAuditEntry, presentCluster, presentEvent, presentFlavor, presentNode, presentQuotas, presentUsage } from './presenters.js';
+import { presentAuditEntry, presentCluster, presentFlavor, presentNode, presentQuotas, presentUsage } from './presenters.js';
 import { parsePageLimit } from '../core/validation.js';
 import type { FlavorList, Quotas } from '../wire/account-schemas.js';
-import type { AuditList, AuditQuery, EventList, EventsQuery, RotatedCredentials, Usage } from '../wire/cluster-record-schemas.js';
+import type { AuditList, AuditQuery, RotatedCredentials, Usage } from '../wire/cluster-record-schemas.js';
 import type { Cluster, ClusterList, ClusterNameParams, CreateCluster, GrowCluster, ListClustersQuery, ResizeCluster, SetAutoscale } from '../wire/cluster-schemas.js';
 import { wireRoute } from './wire-route.js';
 
@@ -128,14 +128,7 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
   });
 
-  app.route<Named & { Querystring: EventsQuery }>({
-    ...wireRoute('events'),
-    handler: async (req): Promise<EventList> => {
-      const after = req.query.after === undefined ? undefined : Number(req.query.after);
-      const events = await clusters.events(accountOf(req), req.params.name, after);
-      return { events: events.map(presentEvent) };
-    },
-  });
+  // The event log (JSON or a live stream): ./event-routes.ts.
 
   app.route<Named>({
     ...wireRoute('usage'),

@@ -16,7 +16,7 @@ interface Operation {
   security?: unknown;
   parameters?: Array<{ in: string; name: string; required: boolean; description?: string; schema: Json }>;
   requestBody?: { required: boolean; content: { 'application/json': { schema: Json } } };
-  responses: Record<string, { content?: { 'application/json': { schema: Json } } }>;
+  responses: Record<string, { content?: Record<string, { schema: Json }> }>;
 }
 
 /** The wire schema as OpenAPI 3.0 writes it: plain JSON (TypeBox's symbols dropped), `type: [T, "null"]` as `nullable`. */
@@ -34,7 +34,7 @@ function asOpenApi(schema: unknown): unknown {
 }
 
 /** The parameters OpenAPI lists for an object schema of path or query parameters. */
-function parametersOf(where: 'path' | 'query', schema: unknown): unknown[] {
+function parametersOf(where: 'path' | 'query' | 'header', schema: unknown): unknown[] {
   if (schema === undefined) return [];
   const { properties, required = [] } = asOpenApi(schema) as { properties: Record<string, Json>; required?: string[] };
   return Object.entries(properties).map(([name, { description, ...rest }]) => ({
@@ -86,13 +86,16 @@ describe('the OpenAPI document and the wire contract', () => {
     expect(op.summary).toBe(schema.summary);
     expect(op.description).toBe(schema.description);
     expect(op.security).toEqual(schema.security);
-    const parameters = [...parametersOf('query', schema.querystring), ...parametersOf('path', schema.params)];
+    const parameters = [...parametersOf('query', schema.querystring), ...parametersOf('path', schema.params), ...parametersOf('header', schema.headers)];
     expect(op.parameters ?? []).toEqual(parameters);
     expect(op.requestBody?.content['application/json'].schema).toEqual(schema.body === undefined ? undefined : asOpenApi(schema.body));
     expect(Object.keys(op.responses).sort()).toEqual(Object.keys(schema.response).sort());
     for (const [status, body] of Object.entries(schema.response)) {
       const expected = (body as { type?: string }).type === 'null' ? undefined : asOpenApi(body);
-      expect(op.responses[status]?.content?.['application/json'].schema, `${route.method} ${route.path} ${status}`).toEqual(expected);
+      expect(op.responses[status]?.content?.['application/json']?.schema, `${route.method} ${route.path} ${status}`).toEqual(expected);
     }
+    // A route that streams with Accept: text/event-stream says so, and what its messages carry.
+    const stream = op.responses['200']?.content?.['text/event-stream']?.schema;
+    expect(stream).toEqual(route.eventStream === undefined ? undefined : { type: 'string', description: route.eventStream });
   });
 });

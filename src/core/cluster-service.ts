@@ -2,7 +2,7 @@ import type { ClusterUsage } from './autoscale.js';
 import { CarinaError, ErrorCode } from './errors.js';
 import { DEFAULT_FLAVOR, findFlavor, FLAVORS, type Flavor } from './flavors.js';
 import { placeNodes, placementPool } from './placement.js';
-import type { AuditEntry, CredentialsBundler, EndpointNotifier, Pki, Store } from './ports.js';
+import type { AuditEntry, CredentialsBundler, EndpointNotifier, LoggedEvent, Pki, Store } from './ports.js';
 import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
 import { assertClusterName } from './validation.js';
 import type { CreateCluster } from '../wire/cluster-schemas.js';
@@ -272,5 +272,10 @@ export class ClusterService {
   async events(account: Account, name: string, afterId?: number): Promise<ClusterEvent[]> {
     const cluster = await this.get(account, name);
     return this.#d.store.events.list(cluster.id, afterId === undefined ? {} : { afterId });
+  }
+
+  /** The events of all the account's clusters after `afterId`, in id order, at most 1000. */
+  async accountEvents(account: Account, afterId: number): Promise<LoggedEvent[]> {
+    return this.#d.store.events.since(afterId, 1000, account.id);
   }
 }

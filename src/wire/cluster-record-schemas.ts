@@ -19,6 +19,21 @@ export const EventList = Type.Object({ events: Type.Array(ClusterEvent) });
 /** A cluster's event log. */
 export type EventList = Static<typeof EventList>;
 
+/** An entry of the event log of all of an account's clusters (`GET /v1/events`): which cluster it is of. */
+export const AccountEvent = Type.Object({ id: Type.Integer(), cluster: Type.String(), time: Type.String(), type: Type.String(), message: Type.String() });
+/** An entry of an account's event log. */
+export type AccountEvent = Static<typeof AccountEvent>;
+
+/** `GET /v1/events`: the events of all of the account's clusters after an id, at most 1000. */
+export const AccountEventList = Type.Object({ events: Type.Array(AccountEvent) });
+/** A page of an account's event log. */
+export type AccountEventList = Static<typeof AccountEventList>;
+
+/** What a stream reconnecting sends: the id of the last event it got (EventSource sends it by itself). */
+export const EventStreamHeaders = Type.Object({ 'last-event-id': Type.Optional(Type.String({ description: 'with Accept: text/event-stream: resume after this event id' })) });
+/** The headers the event routes read. */
+export type EventStreamHeaders = Static<typeof EventStreamHeaders>;
+
 /** An entry of the gateway's audit log of a cluster's Docker API requests. */
 export const AuditEntry = Type.Object({
   id: Type.Integer(),

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { FlavorList, Quotas, Session, SignIn } from './account-schemas.js';
-import { AuditList, AuditQuery, EventList, EventsQuery, RotatedCredentials, Usage } from './cluster-record-schemas.js';
+import { AccountEventList, AuditList, AuditQuery, EventList, EventStreamHeaders, EventsQuery, RotatedCredentials, Usage } from './cluster-record-schemas.js';
+import { EVENT_STREAM_TYPE } from './event-stream.js';
 import { Cluster, ClusterList, ClusterNameParams, CreateCluster, GrowCluster, ListClustersQuery, ResizeCluster, SetAutoscale } from './cluster-schemas.js';
 import { RegistryInfo, RegistryTagParams, RepositoryList } from './registry-schemas.js';
 import { ErrorBody } from './schema-kit.js';
@@ -10,6 +11,8 @@ export interface RouteContract {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Fastify's spelling (`:name`); OpenAPI shows `{name}`. */
   readonly path: string;
+  /** With `Accept: text/event-stream` the 200 is a stream of server-sent events instead: what its messages carry. */
+  readonly eventStream?: string;
   readonly schema: {
     readonly summary: string;
     readonly description?: string;
@@ -17,6 +20,7 @@ export interface RouteContract {
     readonly security?: readonly never[];
     readonly params?: TSchema;
     readonly querystring?: TSchema;
+    readonly headers?: TSchema;
     readonly body?: TSchema;
     /** Status → body; a status missing here is sent unchecked (the credentials zip, 413, 429, 5xx). */
     readonly response: Readonly<Record<number, TSchema>>;
@@ -121,7 +125,28 @@ export const ROUTES = Object.freeze({
   events: {
     method: 'GET',
     path: '/v1/clusters/:name/events',
-    schema: { summary: "A cluster's event log", params, querystring: EventsQuery, response: { 200: EventList, ...failures } },
+    eventStream:
+      'each message is one event (`id:` its id, `data:` the JSON of an entry of `events`); a last message `event: gone` when the cluster is deleted ends the stream',
+    schema: {
+      summary: "A cluster's event log",
+      description: `With \`Accept: ${EVENT_STREAM_TYPE}\`: the log, then every new event as it happens, as server-sent events (heartbeat comments keep idle streams open); reconnect with \`Last-Event-ID\` to get exactly the events after it.`,
+      params,
+      querystring: EventsQuery,
+      headers: EventStreamHeaders,
+      response: { 200: EventList, ...failures },
+    },
+  },
+  accountEvents: {
+    method: 'GET',
+    path: '/v1/events',
+    eventStream: 'each message is one event of one of your clusters (`id:` its id, `data:` the JSON of an entry of `events`, with its `cluster`)',
+    schema: {
+      summary: 'The event log of all your clusters, at most 1000 events after `after`',
+      description: `With \`Accept: ${EVENT_STREAM_TYPE}\`: the log, then every new event of any of your clusters as it happens, as server-sent events (heartbeat comments keep idle streams open); reconnect with \`Last-Event-ID\` to get exactly the events after it.`,
+      querystring: EventsQuery,
+      headers: EventStreamHeaders,
+      response: { 200: AccountEventList, ...failures },
+    },
   },
   usage: {
     method: 'GET',
