@@ -5,6 +5,12 @@ import type { Account } from '../core/types.js';
 import { accountIdOfKey, keyFingerprint, verifyApiKey } from './api-keys.js';
 
 const CACHE_TTL_MS = 5 * 60_000;
+/**
+ * How long a verified key's account is answered from memory before the store is asked again: the
+ * bound on how late a rotated key, a deleted account or a new quota is seen by this replica (each
+ * replica its own). Within it a request costs no query; the key's SHA-256 is the cache's index.
+ */
+export const ACCOUNT_RECHECK_MS = 2_000;
 const CACHE_MAX = 10_000;
 /** Wrong keys allowed per client address and account in a minute, before 429 with Retry-After. */
 export const AUTH_FAILURES_PER_MINUTE = 10;
@@ -15,11 +21,12 @@ const unauthorized = (why: string) =>
 
 /**
  * Resolves the account of a request. scrypt is deliberately slow, so a verified key is remembered
- * by its fingerprint together with the stored hash it matched; a rotated key (new hash) misses.
+ * by its fingerprint together with the account and the stored hash it matched; the account is read
+ * again after ACCOUNT_RECHECK_MS, and a rotated key (new hash) misses.
  */
 export class Authenticator {
   readonly #store: Store;
-  readonly #cache = new Map<string, { accountId: string; keyHash: string; until: number }>();
+  readonly #cache = new Map<string, { account: Account; until: number; recheckAt: number }>();
   readonly #throttle: AuthThrottle;
   readonly #now: () => number;
 
@@ -78,7 +85,7 @@ export class Authenticator {
   /** `fp`: the key's fingerprint, the cache's index. */
   #recentlyVerified(fp: string): boolean {
     const hit = this.#cache.get(fp);
-    return hit !== undefined && hit.until > Date.now();
+    return hit !== undefined && hit.until > this.#now();
   }
 
   /** How long the bucket must wait by the count every replica shares; 0 if the store cannot say (fail open: this replica's own count still holds). */
@@ -92,14 +99,20 @@ export class Authenticator {
   async #byKey(key: string, fp: string, username: string | undefined, attempt: { verified: boolean }): Promise<Account> {
     const accountId = accountIdOfKey(key);
     if (!accountId) throw unauthorized('invalid API key');
+    const now = this.#now();
+    const hit = this.#cache.get(fp);
+    // Verified lately and the account read lately: no query, no scrypt.
+    if (hit && hit.account.id === accountId && hit.recheckAt > now && hit.until > now && (username === undefined || username === hit.account.name)) return hit.account;
     const account = await this.#store.accounts.findById(accountId);
     if (!account || (username !== undefined && username !== account.name)) throw unauthorized('invalid username or API key');
-    const hit = this.#cache.get(fp);
-    if (hit && hit.accountId === account.id && hit.keyHash === account.keyHash && hit.until > Date.now()) return account;
-    attempt.verified = true;
-    if (!(await verifyApiKey(key, account.keyHash))) throw unauthorized('invalid API key');
-    if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
-    this.#cache.set(fp, { accountId: account.id, keyHash: account.keyHash, until: Date.now() + CACHE_TTL_MS });
+    // The key matched this stored hash before: a rotated key (new hash) or an expired entry is verified again.
+    if (!(hit && hit.account.id === account.id && hit.account.keyHash === account.keyHash && hit.until > now)) {
+      attempt.verified = true;
+      if (!(await verifyApiKey(key, account.keyHash))) throw unauthorized('invalid API key');
+    }
+    if (this.#cache.size >= CACHE_MAX && !this.#cache.has(fp)) this.#cache.clear();
+    const until = hit && hit.account.keyHash === account.keyHash && hit.until > now ? hit.until : now + CACHE_TTL_MS;
+    this.#cache.set(fp, { account, until, recheckAt: now + ACCOUNT_RECHECK_MS });
     return account;
   }
 }

@@ -7,6 +7,7 @@ import { parsePageLimit } from '../core/validation.js';
 import type { FlavorList, Quotas } from '../wire/account-schemas.js';
 import type { AuditList, AuditQuery, RotatedCredentials, Usage } from '../wire/cluster-record-schemas.js';
 import type { Cluster, ClusterList, ClusterNameParams, CreateCluster, GrowCluster, ListClustersQuery, ResizeCluster, SetAutoscale } from '../wire/cluster-schemas.js';
+import { ListPageCache } from './list-page-cache.js';
 import { wireRoute } from './wire-route.js';
 
 type Named = { Params: ClusterNameParams };
@@ -36,11 +37,19 @@ export function registerClusterRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
   });
 
+  // The API's busiest answer: pages kept serialised while the store's list version stands (./list-page-cache.ts).
+  const pages = new ListPageCache();
   app.route<{ Querystring: ListClustersQuery }>({
     ...wireRoute('listClusters'),
-    handler: async (req): Promise<ClusterList> => {
-      const page = await clusters.list(accountOf(req), { after: req.query.after, limit: parsePageLimit(req.query.limit) });
-      return { clusters: page.clusters.map(({ cluster, readyNodes }) => presentCluster(cluster, readyNodes, host)), next: page.next };
+    handler: async (req, reply) => {
+      const account = accountOf(req);
+      const query = { after: req.query.after, limit: parsePageLimit(req.query.limit) };
+      const body = await pages.get(account.id, query, () => clusters.listVersion(account), async () => {
+        const page = await clusters.list(account, query);
+        const list: ClusterList = { clusters: page.clusters.map(({ cluster, readyNodes }) => presentCluster(cluster, readyNodes, host)), next: page.next };
+        return reply.serialize(list); // the route's compiled serializer (its response schema), as for any answer
+      });
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   });
 

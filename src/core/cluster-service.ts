@@ -147,6 +147,14 @@ export class ClusterService {
     };
   }
 
+  /**
+   * Changes whenever anything the account's list shows changes, whoever wrote it (the store's
+   * triggers raise it): a page answered at one version still holds while the version does.
+   */
+  listVersion(account: Account): Promise<number> {
+    return this.#d.store.clusters.listVersion(account.id);
+  }
+
   /** The cluster, or CLUSTER_NOT_FOUND — also for another account's cluster, which must not be revealed. */
   async get(account: Account, name: string): Promise<Cluster> {
     const cluster = await this.#d.store.clusters.get(account.id, name);
