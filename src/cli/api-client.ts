@@ -1,6 +1,7 @@
 import { ErrorCode } from '../wire/error-codes.js';
 import { CREATE_DEFAULTS } from '../wire/limits.js';
 import { CliCode, CliError } from './errors.js';
+import { followEvents, type FollowEnd, type FollowOptions } from './event-follower.js';
 import type { HttpClient } from './http-client.js';
 import type { Bundle, Cluster, ClusterEvent, ClusterList, CreateCluster, Flavor, Quotas, RegistryInfo, RepositoryList, Usage } from './types.js';
 
@@ -97,6 +98,11 @@ export class ApiClient {
   async events(name: string, after?: number): Promise<ClusterEvent[]> {
     const query = after === undefined ? '' : `?after=${after}`;
     return (await this.#cluster<{ events: ClusterEvent[] }>('GET', name, `/events${query}`)).events;
+  }
+
+  /** Follows the cluster's event stream (`Accept: text/event-stream`) until it is gone, aborted, or unavailable (then poll `events`). */
+  followEvents(name: string, options: FollowOptions): Promise<FollowEnd> {
+    return followEvents(this.#http, `${clusterPath(name)}/events`, options);
   }
 
   usage(name: string): Promise<Usage> {

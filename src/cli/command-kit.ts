@@ -6,7 +6,8 @@ import type { Context, Io } from './context.js';
 import { usageError } from './errors.js';
 import { clusterTable } from './format.js';
 import type { Cluster, ShownCluster } from './types.js';
-import { progressText, waitFor, type WaitGoal } from './wait.js';
+import { pollDelay, progressText, waitFor, type WaitGoal } from './wait.js';
+import { Wakeup } from './wakeup.js';
 
 /** Builds the Context of the command being run (global options merged in). */
 export type MakeContext = (command: Command) => Context;
@@ -75,17 +76,35 @@ export function progressReporter(io: Io, name: string): { update: (c: Cluster | 
   };
 }
 
-/** Polls the API until the cluster reaches `goal`, showing progress; see `waitFor`. */
+/** While the event stream is live, the cluster is looked at on each of its events and at least this often. */
+const STREAM_RECHECK_MS = 2000;
+
+/**
+ * Watches the cluster until it reaches `goal`, showing progress; see `waitFor`. The cluster's event
+ * stream wakes the wait at each event (a status changes with one); without a stream (an older server,
+ * an error) it polls as it always did.
+ */
 export async function waitForCluster(io: Io, api: ApiClient, name: string, goal: WaitGoal, timeoutMs: number): Promise<Cluster | undefined> {
   const progress = progressReporter(io, name);
+  const wakeup = new Wakeup();
+  const stop = new AbortController();
+  let streaming = true;
+  const ended = (): void => {
+    streaming = false;
+    wakeup.wake();
+  };
+  const following = api.followEvents(name, { onEvent: () => wakeup.wake(), signal: stop.signal }).then(ended, ended);
   try {
     return await waitFor(name, goal, timeoutMs, {
       observe: () => api.find(name),
       onProgress: progress.update,
-      sleep: (ms) => sleep(ms),
+      delay: (elapsed) => (streaming ? STREAM_RECHECK_MS : pollDelay(elapsed)),
+      sleep: (ms) => (streaming ? wakeup.wait(ms) : sleep(ms)),
       now: () => Date.now(),
     });
   } finally {
+    stop.abort();
+    await following;
     progress.finish();
   }
 }

@@ -22,6 +22,11 @@ export interface ClientOptions {
   readonly debug: ((line: string) => void) | undefined;
 }
 
+/** What `openStream` got: the stream, or an answer that is none. */
+export type OpenedStream =
+  | { readonly kind: 'stream'; readonly body: ReadableStream<Uint8Array>; readonly abort: () => void }
+  | { readonly kind: 'answer'; readonly response: RawResponse };
+
 /** A raw response. */
 export interface RawResponse {
   readonly status: number;
@@ -83,6 +88,36 @@ export class HttpClient {
       return { status: res.status, headers: res.headers, body: buf };
     } catch (error) {
       throw this.#networkError(error, method, path);
+    }
+  }
+
+  /**
+   * Opens `GET path` asking for server-sent events. The answer's head must come within the request
+   * timeout; the body is then the caller's to read for as long as it lasts (`abort` ends it). An
+   * answer that is no event stream (an error, or an older server's JSON) is read whole and returned.
+   */
+  async openStream(path: string, lastEventId: string | undefined): Promise<OpenedStream> {
+    const extra: Record<string, string> = { accept: 'text/event-stream' };
+    if (lastEventId) extra['last-event-id'] = lastEventId;
+    const o = this.#o;
+    const url = `${o.endpoint}${path}`;
+    const headers: Record<string, string> = { 'user-agent': o.userAgent, ...extra };
+    headers.authorization = o.username ? `Basic ${Buffer.from(`${o.username}:${o.apikey}`).toString('base64')}` : `Bearer ${o.apikey}`;
+    this.#trace(`> GET ${url}`, Object.entries(headers), undefined);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')), o.timeoutMs);
+    try {
+      const res = await fetch(url, { method: 'GET', headers, signal: controller.signal, redirect: 'error', dispatcher: this.#dispatcher });
+      this.#trace(`< ${res.status} ${res.statusText}`, [...res.headers.entries()], undefined);
+      if (res.status === 200 && res.body && /^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '')) {
+        return { kind: 'stream', body: res.body, abort: () => controller.abort() };
+      }
+      const body = Buffer.from(await res.arrayBuffer());
+      return { kind: 'answer', response: { status: res.status, headers: res.headers, body } };
+    } catch (error) {
+      throw this.#networkError(error, 'GET', path);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

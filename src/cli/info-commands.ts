@@ -6,8 +6,9 @@ import { completionScript, COMPLETION_SHELLS, type CommandSpec } from './complet
 import { ErrorCode } from '../wire/error-codes.js';
 import { CliError, usageError } from './errors.js';
 import { eventLines, flavorsTable, quotasTable, toJsonLine, usageTable } from './format.js';
+import type { ClusterEvent } from './types.js';
 
-/** How often `events --follow` polls. */
+/** How often `events --follow` polls a server that has no event stream. */
 const FOLLOW_INTERVAL_MS = 1000;
 
 /** What completion needs to know about the command tree. */
@@ -69,19 +70,41 @@ export function registerInfoCommands(program: Command, make: MakeContext): void 
       const ctx = make(cmd);
       checkClusterName(name);
       const api = await ctx.api();
-      let events = await api.events(name);
-      if (!o.follow) return ctx.print({ events }, eventLines(events));
+      if (!o.follow) {
+        const events = await api.events(name);
+        return ctx.print({ events }, eventLines(events));
+      }
+      const show = (e: ClusterEvent) => ctx.io.out(ctx.json ? toJsonLine(e) : eventLines([e]));
+      const gone = () => ctx.io.err(`carina: cluster ${name} is gone; stopped following\n`);
+      // The live stream first (the whole log, then each new event); polling where there is none.
       let last = 0;
+      const end = await api.followEvents(name, {
+        onEvent: (m) => {
+          const e = JSON.parse(m.data) as ClusterEvent;
+          show(e);
+          last = e.id;
+        },
+        debug: (line) => ctx.debug(line),
+      });
+      if (end.kind === 'gone') return gone();
+      ctx.debug(`events: ${end.kind === 'unavailable' ? end.why : end.kind}; polling every ${FOLLOW_INTERVAL_MS / 1000} s`);
+      let events: ClusterEvent[];
+      try {
+        events = await api.events(name, last === 0 ? undefined : last);
+      } catch (error) {
+        // Never streamed: the error (no such cluster, no server) is what the user needs to see.
+        if (last === 0 || !(error instanceof CliError && error.code === ErrorCode.CLUSTER_NOT_FOUND)) throw error;
+        return gone();
+      }
       for (;;) {
-        for (const e of events) ctx.io.out(ctx.json ? toJsonLine(e) : eventLines([e]));
+        for (const e of events) show(e);
         last = events.at(-1)?.id ?? last;
         await sleep(FOLLOW_INTERVAL_MS);
         try {
           events = await api.events(name, last);
         } catch (error) {
           if (!(error instanceof CliError && error.code === ErrorCode.CLUSTER_NOT_FOUND)) throw error;
-          ctx.io.err(`carina: cluster ${name} is gone; stopped following\n`);
-          return;
+          return gone();
         }
       }
     });

@@ -82,6 +82,12 @@ describe('waitFor', () => {
     expect((error as CliError).message).toMatch(/after 1.0s \(status "building", 1\/2 nodes Ready\)/);
   });
 
+  it('waits as long as the given delay says (a stream wakes it sooner), never past the timeout', async () => {
+    const f = fake([at({}), at({}), at({ status: 'active', nodes_ready: 2 })]);
+    await waitFor('demo', 'active', 3000, { ...f.deps, delay: () => 2000 });
+    expect(f.slept).toEqual([2000, 1000]);
+  });
+
   it('backs off to at most 2 s between polls', () => {
     expect([pollDelay(0), pollDelay(15_000), pollDelay(120_000)]).toEqual([250, 1000, 2000]);
   });

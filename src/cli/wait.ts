@@ -37,6 +37,8 @@ export interface WaitDeps {
   readonly onProgress: (cluster: Cluster | undefined, elapsedMs: number) => void;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
+  /** How long to wait before the next observation; `pollDelay` unless said (a stream wakes the wait sooner). */
+  readonly delay?: (elapsedMs: number) => number;
 }
 
 /**
@@ -62,6 +64,6 @@ export async function waitFor(name: string, goal: WaitGoal, timeoutMs: number, d
           `check "carina get ${name}" or "carina events ${name}", or wait longer with --timeout`,
       );
     }
-    await deps.sleep(Math.min(pollDelay(elapsed), Math.max(0, timeoutMs - elapsed)));
+    await deps.sleep(Math.min((deps.delay ?? pollDelay)(elapsed), Math.max(0, timeoutMs - elapsed)));
   }
 }
