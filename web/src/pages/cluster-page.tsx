@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { clusterPath, ApiError } from '../api';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading } from '../components/notice';
@@ -10,6 +10,7 @@ import { usePortal } from '../portal-context';
 import type { Cluster, ClusterEvent, Flavor, Quotas } from '../types';
 import { parseUsage, parseUsageTotal, type NodeUsage } from '../usage';
 import { usePoll } from '../use-poll';
+import { debounce, STREAM_RECHECK_MS, useEventStream } from '../use-event-stream';
 import { AccessPanel } from './access-panel';
 import { ClusterActions } from './cluster-actions';
 import { POLL_MS } from './clusters-page';
@@ -118,7 +119,7 @@ export function ClusterView({ data, onChanged, now }: { readonly data: ClusterDa
   );
 }
 
-/** `/clusters/NAME`: refreshed every 1.5 s; the event log is fetched incrementally. */
+/** `/clusters/NAME`: refreshed at each of its events (the stream), or every 1.5 s without one; the event log is fetched incrementally. */
 export function ClusterPage({ name }: { readonly name: string }) {
   const { api } = usePortal();
   const cache = useRef<{ name: string; events: ClusterEvent[]; usage: boolean; quotas?: Quotas; flavors?: Flavor[] }>({ name, events: [], usage: true });
@@ -142,25 +143,43 @@ export function ClusterPage({ name }: { readonly name: string }) {
     `usage:${name}`,
   );
 
+  // The cluster's event stream: each event is added to the log and reloads the cluster at once;
+  // while it is live the page reloads only every STREAM_RECHECK_MS and does not poll the log.
+  const reload = useRef(() => undefined as void);
+  const reloadSoon = useMemo(() => debounce(() => reload.current(), 100), []);
+  const live = useEventStream(
+    clusterPath(name, '/events'),
+    (data) => {
+      const e = JSON.parse(data) as ClusterEvent;
+      const c = cache.current;
+      if (!c.events.some((known) => known.id === e.id)) c.events = [...c.events, e];
+      reloadSoon();
+    },
+    reloadSoon,
+  );
+
   const polled = usePoll<Omit<ClusterData, 'usage'>>(
     async () => {
       const c = cache.current;
       const last = c.events[c.events.length - 1]?.id;
       const [cluster, fresh, quotas, flavors] = await Promise.all([
         api.get<Cluster>(clusterPath(name)),
-        api.get<{ events: ClusterEvent[] }>(clusterPath(name, `/events${last === undefined ? '' : `?after=${last}`}`)).then((r) => r.events, () => []),
+        live
+          ? []
+          : api.get<{ events: ClusterEvent[] }>(clusterPath(name, `/events${last === undefined ? '' : `?after=${last}`}`)).then((r) => r.events, () => []),
         c.quotas ?? api.get<Quotas>('/v1/quotas').catch(() => undefined),
         c.flavors ?? api.get<{ flavors: Flavor[] }>('/v1/flavors').then((r) => r.flavors, () => undefined),
       ]);
       const known = new Set(c.events.map((e) => e.id));
-      c.events = [...c.events, ...fresh.filter((e) => !known.has(e.id))];
+      c.events = [...c.events, ...fresh.filter((e) => !known.has(e.id))].sort((a, b) => a.id - b.id);
       if (quotas) c.quotas = quotas;
       if (flavors) c.flavors = flavors;
       return { cluster, events: c.events, quotas, flavor: flavors?.find((f) => f.name === cluster.flavor) };
     },
-    POLL_MS,
+    live ? STREAM_RECHECK_MS : POLL_MS,
     `cluster:${name}`,
   );
+  reload.current = polled.refresh;
 
   // A node that joins or leaves gets its figures at once, not at the next slow poll.
   const nodeSet = polled.data ? `${polled.data.cluster.nodes_ready ?? 0}/${polled.data.cluster.node_details?.length ?? 0}` : '';
