@@ -30,7 +30,14 @@ export interface BenchOptions {
   readonly growFrom: number;
   readonly concurrency: { readonly clusters: number; readonly nodes: number; readonly timeoutMs: number };
   readonly density: { readonly maxNodes: number; readonly budgetMs: number; readonly reserveBytes: number; readonly settleMs: number; readonly batch: number };
-  readonly api: { readonly clusters: number; readonly rates: readonly number[]; readonly durationSec: number; readonly warmupSec: number };
+  readonly api: {
+    readonly clusters: number;
+    readonly rates: readonly number[];
+    readonly durationSec: number;
+    readonly warmupSec: number;
+    /** NODE_OPTIONS of the API scenario's control plane (e.g. V8 heap flags), recorded with the results; none when undefined. */
+    readonly serverNodeOptions?: string | undefined;
+  };
   /** Abort everything when MemAvailable falls below this (on top of the density scenario's own stop). */
   readonly hardMemFloorBytes: number;
   readonly writeMarkdown: boolean;
@@ -52,6 +59,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --density-reserve-gib G stop adding idle nodes when host MemAvailable < G GiB (default 8)
   --api-clusters N        clusters seeded into the store for the API figures (default 1000, smoke 50)
   --api-seconds S         length of each API load run (default 10, smoke 3)
+  --api-node-options STR  NODE_OPTIONS of the API scenario's control plane, e.g.
+                          "--max-semi-space-size=2" (recorded with the results)
   --no-markdown           write the results JSON only, leave BENCHMARKS.md alone
   --help
 `;
@@ -84,6 +93,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'density-reserve-gib': { type: 'string' },
       'api-clusters': { type: 'string' },
       'api-seconds': { type: 'string' },
+      'api-node-options': { type: 'string' },
       'no-markdown': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -132,6 +142,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       rates: smoke ? [100] : [100, 1000],
       durationSec: positive('api-seconds', values['api-seconds'], smoke ? 3 : 10),
       warmupSec: 1,
+      serverNodeOptions: values['api-node-options'],
     },
     hardMemFloorBytes: 3 * GiB,
     writeMarkdown: !values['no-markdown'],

@@ -7,7 +7,7 @@ import type { ConcurrencyResult } from './scenarios/concurrency.js';
 import type { DensityResult } from './scenarios/density.js';
 import type { FloorResult } from './scenarios/floor.js';
 import type { LifecycleResult, PhaseSummary } from './scenarios/lifecycle.js';
-import { ratio, verdict, type Summary } from './stats.js';
+import { ratio, summarize, verdict, type Summary } from './stats.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 export const RESULTS_DIR = join(ROOT, 'bench/results');
@@ -112,6 +112,12 @@ export function pick(all: readonly BenchResults[], key: Key): BenchResults | und
 }
 
 const label = (r: BenchResults | undefined): string => (r ? `${r.id}${r.mode === 'smoke' ? ' (smoke)' : ''}${r.status !== 'complete' ? ` (${r.status})` : ''}` : dash);
+
+/** A list figure's paired ratios to the bare Fastify baseline: p50 / p99 / achieved req/s. */
+function vsBare(f: NonNullable<ApiResult['figures'][number]>): string {
+  const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? dash : `${v.toFixed(2)}×`);
+  return `${x(f.vsBare?.p50?.median)} / ${x(f.vsBare?.p99?.median)} / ${x(f.vsBare?.achievedRps?.median)}`;
+}
 
 function floorOf(r: BenchResults | undefined): number | undefined {
   return r?.floor?.totalMs?.median;
@@ -224,7 +230,7 @@ export function renderSection(all: readonly BenchResults[]): string {
         '7',
         `${f.endpoint} at ${f.rate} req/s offered, ${api.clustersSeeded} clusters in the store: p50 / p99 (median over runs); achieved req/s; errors`,
         goal,
-        `${ms(f.p50Ms?.median)} / ${ms(p99)}; ${num(f.achievedRps?.median)} req/s; ${f.errors} errors`,
+        `${ms(f.p50Ms?.median)} / ${ms(p99)}; ${num(f.achievedRps?.median)} req/s; ${f.errors} errors${f.vsBare ? `; × bare Fastify: ${vsBare(f)}` : ''}`,
         dash,
         v,
         dash,
@@ -281,13 +287,13 @@ export function renderSection(all: readonly BenchResults[]): string {
   if (api) {
     out.push('### API under load', '');
     out.push(
-      `From run ${label(apiRun)}: ${api.clustersSeeded} clusters seeded straight into the store (in \`error\` so the reconciler leaves them alone), ${api.durationSec} s per run after a warm-up, ${api.generator}. \`GET /v1/clusters\` returns ${api.listPage === undefined ? 'every cluster of the account (before the list was paged)' : `its first page, ${api.listPage} clusters`}: ${(api.responseBytes.list / 1024).toFixed(0)} KiB per response here (\`GET /v1/clusters/{name}\`: ${api.responseBytes.get} bytes).`,
+      `From run ${label(apiRun)}: ${api.clustersSeeded} clusters seeded straight into the store (in \`error\` so the reconciler leaves them alone), ${api.durationSec} s per run after a warm-up, ${api.generator}. \`GET /v1/clusters\` returns ${api.listPage === undefined ? 'every cluster of the account (before the list was paged)' : `its first page, ${api.listPage} clusters`}: ${(api.responseBytes.list / 1024).toFixed(0)} KiB per response here (\`GET /v1/clusters/{name}\`: ${api.responseBytes.get} bytes).${apiRun?.options.api.serverNodeOptions ? ` The control plane ran with \`NODE_OPTIONS=${apiRun.options.api.serverNodeOptions}\`.` : ''}`,
       '',
     );
     out.push(
       table(
-        ['endpoint', 'offered req/s', 'p50', 'p99 (median / p95 over runs)', 'achieved req/s', 'errors', 'bytes / response', 'peak RSS'],
-        api.figures.map((f) => [
+        ['endpoint', 'offered req/s', 'p50', 'p99 (median / p95 over runs)', 'achieved req/s', 'errors', 'bytes / response', 'peak RSS', 'server CPU / request', '× bare Fastify: p50 / p99 / req/s (median of paired runs)'],
+        [...api.figures, ...(api.bare?.figures ?? [])].map((f) => [
           f.endpoint,
           String(f.rate),
           ms(f.p50Ms?.median),
@@ -296,11 +302,19 @@ export function renderSection(all: readonly BenchResults[]): string {
           String(f.errors),
           String(f.runs[0]?.bytesPerResponse ?? dash),
           mib(f.peakRssBytes?.max),
+          ms(summarize(f.runs.flatMap((r) => (r.serverCpuMsPerRequest === undefined ? [] : [r.serverCpuMsPerRequest])))?.median),
+          f.vsBare ? vsBare(f) : dash,
         ]),
       ),
       '',
     );
     out.push(
+      ...(api.bare
+        ? [
+            `Baseline (issue 16): a ${api.bare.what}, a bare Fastify in a process of its own (no authentication, no store, no hooks) answering the bytes of the API's first page, offered the same load right after each \`GET /v1/clusters\` run; the ratios divide each list run by the baseline run paired with it. Its peak RSS: ${mib(api.bare.peakRssBytes)}.`,
+            '',
+          ]
+        : []),
       `Control plane idle with ${api.clustersSeeded} clusters in the store: RSS ${medP95(api.rss.idle, mib)}, ${num(api.idleCpus, 2)} CPUs busy (reconciler and gateway passes over the store). Peak RSS under load ${mib(api.rss.peakUnderLoad)}; VmHWM at the end (peak since start-up) ${mib(api.rss.vmHwmAtEnd)}.`,
       '',
       `Store work of one \`GET /v1/clusters\` (in-process, same database): all the account's clusters then one node query per cluster (the N + 1 pattern the route had before stop 8) ${medP95(api.storeCost?.listThenNodesPerClusterMs)}; the cluster query alone ${medP95(api.storeCost?.listOnlyMs)}; every node of the account in one query ${medP95(api.storeCost?.nodesInOneQueryMs)}.`,

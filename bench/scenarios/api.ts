@@ -10,6 +10,7 @@ import type { Store } from '../../src/core/ports.js';
 import type { Account } from '../../src/core/types.js';
 import { X509Pki } from '../../src/pki/x509-pki.js';
 import { openStore } from '../../src/store/open-store.js';
+import { BareFastify } from '../bare-fastify.js';
 import type { Guard } from '../guard.js';
 import { processCpuSeconds } from '../machine.js';
 import { BenchServer } from '../server.js';
@@ -28,6 +29,8 @@ export interface LoadRun {
   readonly non2xx: number;
   readonly bytesPerResponse: number;
   readonly peakRssBytes: number;
+  /** CPU time of the server process over the run (utime + stime, 10 ms ticks) per answered request. */
+  readonly serverCpuMsPerRequest?: number;
 }
 
 export interface LoadFigure {
@@ -41,6 +44,11 @@ export interface LoadFigure {
   readonly achievedRps?: Summary | undefined;
   readonly peakRssBytes?: Summary | undefined;
   readonly errors: number;
+  /**
+   * Each run divided by the bare Fastify baseline's run at the same rate just after it (paired, so
+   * a busy moment slows both): p50, p99 and achieved req/s ratios over runs. Only `GET /v1/clusters`.
+   */
+  readonly vsBare?: { readonly p50: Summary | undefined; readonly p99: Summary | undefined; readonly achievedRps: Summary | undefined } | undefined;
 }
 
 export interface ApiResult {
@@ -52,6 +60,11 @@ export interface ApiResult {
   readonly generator: string;
   readonly durationSec: number;
   readonly figures: LoadFigure[];
+  /**
+   * The baseline of issue 16: a bare Fastify route in its own process answering the list page's
+   * bytes as static JSON, offered the same load right after each `GET /v1/clusters` run.
+   */
+  readonly bare?: { readonly what: string; readonly figures: LoadFigure[]; readonly peakRssBytes: number } | undefined;
   /** Control plane RSS (bytes) idle (1,000 clusters in the store, nothing asked) and the peak under load. */
   readonly rss: { readonly idle?: Summary | undefined; readonly peakUnderLoad: number; readonly vmHwmAtEnd: number };
   /** CPUs the control plane used while idle with the clusters in the store (reconciler, gateway sync). */
@@ -62,6 +75,12 @@ export interface ApiResult {
    */
   readonly storeCost: { readonly listThenNodesPerClusterMs?: Summary | undefined; readonly listOnlyMs?: Summary | undefined; readonly nodesInOneQueryMs?: Summary | undefined };
 }
+
+/** Server CPU milliseconds per request of a run: the process's CPU over the run (which includes its background work) / requests answered. */
+const cpuMsPer = (cpuSeconds: number, run: { requests: number }): number => (cpuSeconds * 1000) / Math.max(run.requests, 1);
+
+/** What the baseline is called in the results. */
+const BARE_ENDPOINT = 'bare Fastify route, the list page as static JSON';
 
 /** The API's default page size of `GET /v1/clusters`. */
 const LIST_PAGE = 100;
@@ -185,12 +204,14 @@ export async function runApi(opts: {
   rates: readonly number[];
   durationSec: number;
   warmupSec: number;
+  serverNodeOptions?: string | undefined;
   runs: number;
   logDir: string;
   log: (line: string) => void;
 }): Promise<ApiResult> {
   const { guard, log } = opts;
-  const server = new BenchServer({ name: 'api', portRange: { from: 26900, to: 26919 }, logDir: opts.logDir }, opts.docker, guard);
+  const extraEnv = opts.serverNodeOptions === undefined ? undefined : { NODE_OPTIONS: opts.serverNodeOptions };
+  const server = new BenchServer({ name: 'api', portRange: { from: 26900, to: 26919 }, logDir: opts.logDir, ...(extraEnv && { extraEnv }) }, opts.docker, guard);
   try {
     const key = await server.createAccount('bench', '--clusters', String(opts.clusters), '--nodes', '5');
     // Seed the store before the control plane starts (the admin command above created and migrated it).
@@ -214,7 +235,8 @@ export async function runApi(opts: {
     const [listRes, getRes] = await Promise.all([fetch(listUrl, { headers }), fetch(getUrl, { headers })]);
     if (!listRes.ok || !getRes.ok) throw new Error(`API answered ${listRes.status} / ${getRes.status} before the load`);
     // The list is paged (100 a page unless `limit`): the load asks for the first page, as `carina ls` does first.
-    const listBody = (await listRes.json()) as { clusters: unknown[]; next?: string | null };
+    const listBytes = Buffer.from(await listRes.arrayBuffer());
+    const listBody = JSON.parse(listBytes.toString('utf8')) as { clusters: unknown[]; next?: string | null };
     const listPage = Math.min(opts.clusters, LIST_PAGE);
     if (listBody.clusters.length !== listPage || (listBody.next != null) !== opts.clusters > LIST_PAGE) {
       throw new Error(`GET /v1/clusters listed ${listBody.clusters.length} clusters (next: ${listBody.next}), seeded ${opts.clusters}`);
@@ -246,42 +268,70 @@ export async function runApi(opts: {
       }
     };
     const figures: LoadFigure[] = [];
+    const bareFigures: LoadFigure[] = [];
     let peakUnderLoad = 0;
+    let barePeak = 0;
+    const bare = await BareFastify.start(listBytes, guard);
+    const bareRss = () => {
+      barePeak = Math.max(barePeak, bare.memory()?.rssBytes ?? 0);
+    };
+    const figureOf = (endpoint: string, url: string, rate: number, runs: LoadRun[], vsBare?: LoadFigure['vsBare']): LoadFigure => ({
+      endpoint,
+      path: new URL(url).pathname,
+      rate,
+      runs,
+      p50Ms: summarize(runs.map((x) => x.p50Ms)),
+      p99Ms: summarize(runs.map((x) => x.p99Ms)),
+      achievedRps: summarize(runs.map((x) => x.achievedRps)),
+      peakRssBytes: summarize(runs.map((x) => x.peakRssBytes)),
+      errors: runs.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0),
+      vsBare,
+    });
     for (const [endpoint, url] of [
       ['GET /v1/clusters', listUrl],
       ['GET /v1/clusters/{name}', getUrl],
     ] as const) {
       for (const rate of opts.rates) {
         const runs: LoadRun[] = [];
+        const bareRuns: LoadRun[] = [];
+        const withBare = url === listUrl;
         if (opts.warmupSec > 0) {
           await offer(url, key, rate, opts.warmupSec, guard, () => undefined);
+          if (withBare) await offer(bare.url, key, rate, opts.warmupSec, guard, () => undefined);
           await settle();
         }
         for (let r = 0; r < opts.runs; r++) {
           let peak = 0;
+          const cpu0 = processCpuSeconds(server.pid ?? -1);
           const run = await offer(url, key, rate, opts.durationSec, guard, () => {
             peak = Math.max(peak, server.memory()?.rssBytes ?? 0);
           });
+          const serverCpuMsPerRequest = cpuMsPer(processCpuSeconds(server.pid ?? -1) - cpu0, run);
           peakUnderLoad = Math.max(peakUnderLoad, peak);
-          runs.push({ ...run, peakRssBytes: peak });
+          runs.push({ ...run, peakRssBytes: peak, serverCpuMsPerRequest });
           log(
-            `api: ${endpoint} at ${rate} req/s, run ${r + 1}/${opts.runs}: p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.achievedRps.toFixed(0)} req/s achieved, ${run.errors + run.non2xx} errors, RSS peak ${(peak / 1024 ** 2).toFixed(0)} MiB`,
+            `api: ${endpoint} at ${rate} req/s, run ${r + 1}/${opts.runs}: p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms, ${run.achievedRps.toFixed(0)} req/s achieved, ${run.errors + run.non2xx} errors, RSS peak ${(peak / 1024 ** 2).toFixed(0)} MiB, ${serverCpuMsPerRequest.toFixed(3)} ms CPU a request`,
           );
           await settle();
+          if (withBare) {
+            let peak = 0;
+            const cpu0 = processCpuSeconds(bare.pid ?? -1);
+            const b = await offer(bare.url, key, rate, opts.durationSec, guard, () => {
+              bareRss();
+              peak = Math.max(peak, bare.memory()?.rssBytes ?? 0);
+            });
+            const serverCpuMsPerRequest = cpuMsPer(processCpuSeconds(bare.pid ?? -1) - cpu0, b);
+            bareRuns.push({ ...b, peakRssBytes: peak, serverCpuMsPerRequest });
+            log(`api: bare Fastify at ${rate} req/s, run ${r + 1}/${opts.runs}: p50 ${b.p50Ms.toFixed(2)} ms, p99 ${b.p99Ms.toFixed(2)} ms, ${b.achievedRps.toFixed(0)} req/s achieved, ${serverCpuMsPerRequest.toFixed(3)} ms CPU a request`);
+            await settle();
+          }
         }
-        figures.push({
-          endpoint,
-          path: new URL(url).pathname,
-          rate,
-          runs,
-          p50Ms: summarize(runs.map((x) => x.p50Ms)),
-          p99Ms: summarize(runs.map((x) => x.p99Ms)),
-          achievedRps: summarize(runs.map((x) => x.achievedRps)),
-          peakRssBytes: summarize(runs.map((x) => x.peakRssBytes)),
-          errors: runs.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0),
-        });
+        const paired = (f: (x: LoadRun) => number) => summarize(runs.map((x, i) => f(x) / f(bareRuns[i] as LoadRun)));
+        figures.push(figureOf(endpoint, url, rate, runs, withBare ? { p50: paired((x) => x.p50Ms), p99: paired((x) => x.p99Ms), achievedRps: paired((x) => x.achievedRps) } : undefined));
+        if (withBare) bareFigures.push(figureOf(BARE_ENDPOINT, bare.url, rate, bareRuns));
       }
     }
+    await bare.stop();
     return {
       clustersSeeded: opts.clusters,
       listPage,
@@ -290,6 +340,7 @@ export async function runApi(opts: {
       generator: `autocannon ${autocannonVersion()}: overallRate split over ⌈rate/${PER_STREAM_RPS}⌉ staggered 1-connection streams, latencies per response (no CO correction)`,
       durationSec: opts.durationSec,
       figures,
+      bare: { what: BARE_ENDPOINT, figures: bareFigures, peakRssBytes: barePeak },
       rss: { idle: summarize(idle), peakUnderLoad, vmHwmAtEnd: server.memory()?.hwmBytes ?? Number.NaN },
       idleCpus,
       storeCost,
