@@ -25,6 +25,11 @@ describe('node records', () => {
     expect(nodeRecords({ id: 'c1', status: 'building' }, healthy(1))?.map((n) => n.role)).toEqual(['manager']);
   });
 
+  it('records the role the swarm lists: a node in a manager seat manages once promoted', () => {
+    const observed = { ...healthy(3), members: [member('s0', true, 'manager'), member('s1', true, 'manager'), member('s2')] };
+    expect(nodeRecords({ id: 'c1', status: 'active' }, observed)?.map((n) => n.role)).toEqual(['manager', 'manager', 'worker']);
+  });
+
   it('records nothing while the cluster is deleted: its rows go with it', () => {
     expect(nodeRecords({ id: 'c1', status: 'deleting' }, healthy(2))).toBeNull();
   });

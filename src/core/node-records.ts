@@ -14,10 +14,12 @@ export type NodeState = (typeof NODE_STATES)[number];
 export function nodeRecords(cluster: { readonly id: string; readonly status: ClusterStatus }, observed: ObservedCluster): ClusterNode[] | null {
   if (cluster.status === 'deleting') return null;
   const ready = new Set((observed.members ?? []).filter((m) => m.ready).map((m) => m.id));
+  const roles = new Map((observed.members ?? []).map((m) => [m.id, m.role]));
   return observed.nodes.map((n) => ({
     clusterId: cluster.id,
     index: n.index,
-    role: roleOf(n.index),
+    // As the swarm lists it; before it is a member, the seat it was created for (node 0 manages).
+    role: (n.swarmNodeId ? roles.get(n.swarmNodeId) : undefined) ?? roleOf(n.index),
     containerId: n.containerId,
     address: n.address,
     status: (!n.running ? 'stopped' : n.swarmNodeId && ready.has(n.swarmNodeId) ? 'ready' : n.engineUp ? 'joining' : 'starting') satisfies NodeState,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plan } from './planner.js';
+import { managerSeats, plan } from './planner.js';
 import { empty, healthy, member, node } from './test-support/observed-cluster.js';
 
 describe('plan: create', () => {
@@ -47,20 +47,20 @@ describe('plan: create', () => {
     expect(plan({ status: 'building', nodeCount: 3 }, { ...healthy(3), nodes, members: [member('s0', true, 'manager')] })).toEqual({
       kind: 'act',
       actions: [
-        { type: 'swarmJoin', index: 1 },
-        { type: 'swarmJoin', index: 2 },
+        { type: 'swarmJoin', index: 1, role: 'worker', via: 0 },
+        { type: 'swarmJoin', index: 2, role: 'worker', via: 0 },
       ],
     });
   });
 
   it('joins again a worker whose earlier join failed', () => {
     const nodes = [node(0), node(1, { swarm: 'error', swarmNodeId: null })];
-    expect(plan({ status: 'building', nodeCount: 2 }, { ...healthy(2), nodes })).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1 }] });
+    expect(plan({ status: 'building', nodeCount: 2 }, { ...healthy(2), nodes })).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1, role: 'worker', via: 0 }] });
   });
 
   it("re-joins a worker that is active in a swarm the manager doesn't know (swarm re-formed)", () => {
     const observed = { ...healthy(2), members: [member('s0', true, 'manager')] };
-    expect(plan({ status: 'rebuilding', nodeCount: 2 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1 }] });
+    expect(plan({ status: 'rebuilding', nodeCount: 2 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 1, role: 'worker', via: 0 }] });
   });
 
   it('waits while a joined node is not Ready yet', () => {
@@ -104,11 +104,11 @@ describe('plan: grow and repair', () => {
 
   it('shrinks gently: drain, wait for the tasks to move, then decommission', () => {
     const d = { status: 'shrinking' as const, nodeCount: 1 };
-    expect(plan(d, healthy(2))).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1' }] });
+    expect(plan(d, healthy(2))).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1', via: 0 }] });
     const draining = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', true, 'worker', { availability: 'drain', tasks: 2 })] };
     expect(plan(d, draining)).toEqual({ kind: 'wait', reason: 'tasks to move off draining node 1' });
     const drained = { ...healthy(2), members: [member('s0', true, 'manager'), member('s1', true, 'worker', { availability: 'drain', tasks: 0 })] };
-    expect(plan(d, drained)).toEqual({ kind: 'act', actions: [{ type: 'decommissionNode', index: 1, memberId: 's1' }] });
+    expect(plan(d, drained)).toEqual({ kind: 'act', actions: [{ type: 'decommissionNode', index: 1, memberId: 's1', via: 0 }] });
     expect(plan(d, healthy(1))).toEqual({ kind: 'act', actions: [{ type: 'markActive' }] });
   });
 
@@ -127,7 +127,7 @@ describe('plan: grow and repair', () => {
     const observed = { ...healthy(2), members: [...healthy(2).members!, member('old', false)] };
     expect(plan({ status: 'active', nodeCount: 2 }, observed)).toEqual({
       kind: 'act',
-      actions: [{ type: 'removeSwarmMember', memberId: 'old' }],
+      actions: [{ type: 'removeSwarmMember', memberId: 'old', via: 0 }],
     });
   });
 
@@ -146,12 +146,17 @@ describe('plan: grow and repair', () => {
 
   it('does not restart a stale surplus node: it is leaving anyway', () => {
     const observed = { ...healthy(2), nodes: [node(0), node(1, { procStale: true })] };
-    expect(plan({ status: 'shrinking', nodeCount: 1 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1' }] });
+    expect(plan({ status: 'shrinking', nodeCount: 1 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1', via: 0 }] });
   });
 
-  it('keeps a Ready member it does not know (it may be joining) and a down manager', () => {
-    const observed = { ...healthy(1), members: [member('s0', true, 'manager'), member('x', true), member('m', false, 'manager')] };
+  it('keeps a Ready member it does not know (it may be joining)', () => {
+    const observed = { ...healthy(1), members: [member('s0', true, 'manager'), member('x', true)] };
     expect(plan({ status: 'active', nodeCount: 1 }, observed)).toEqual({ kind: 'done' });
+  });
+
+  it('removes a down manager no node is any more (the engine demotes it first)', () => {
+    const observed = { ...healthy(1), members: [member('s0', true, 'manager'), member('m', false, 'manager')] };
+    expect(plan({ status: 'active', nodeCount: 1 }, observed)).toEqual({ kind: 'act', actions: [{ type: 'removeSwarmMember', memberId: 'm', via: 0 }] });
   });
 });
 
@@ -172,5 +177,103 @@ describe('plan: delete', () => {
 
   it('does nothing for a cluster in error: it waits for rebuild or delete', () => {
     expect(plan({ status: 'error', nodeCount: 2 }, empty)).toEqual({ kind: 'done' });
+  });
+});
+
+describe('managerSeats', () => {
+  const on = (...hosts: string[]) => new Map(hosts.map((h, i) => [i, h]));
+  it.each([
+    ['a local cluster', 5, undefined, 1],
+    ['2 nodes on 2 hosts', 2, on('a', 'b'), 1],
+    ['3 nodes on 3 hosts', 3, on('a', 'b', 'c'), 3],
+    ['5 nodes, the first 3 on 3 hosts', 5, on('a', 'b', 'c', 'a', 'b'), 3],
+    ['3 nodes on 2 hosts (no quorum outlives either)', 3, on('a', 'b', 'a'), 1],
+    ['a grow not placed yet', 3, on('a', 'b'), 1],
+  ])('%s: %i node(s) → %i manager(s)', (_, nodeCount, hosts, seats) => {
+    expect(managerSeats(nodeCount, hosts)).toBe(seats);
+  });
+});
+
+describe('plan: three managers', () => {
+  const three = (over: Partial<ReturnType<typeof healthy>> = {}) => ({
+    ...healthy(3),
+    members: [member('s0', true, 'manager'), member('s1', true, 'manager'), member('s2', true, 'manager')],
+    membersFrom: 0,
+    managing: [0, 1, 2],
+    ...over,
+  });
+
+  it('creates the first three nodes as managers', () => {
+    expect(plan({ status: 'building', nodeCount: 4, managers: 3 }, { ...empty, networkExists: true })).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'createNode', index: 0, role: 'manager' },
+        { type: 'createNode', index: 1, role: 'manager' },
+        { type: 'createNode', index: 2, role: 'manager' },
+        { type: 'createNode', index: 3, role: 'worker' },
+      ],
+    });
+  });
+
+  it('joins the manager seats with the manager token, the rest as workers', () => {
+    const nodes = [node(0), ...[1, 2, 3].map((i) => node(i, { swarm: 'inactive', swarmNodeId: null }))];
+    const observed = { ...healthy(4), nodes, members: [member('s0', true, 'manager')], membersFrom: 0, managing: [0] };
+    expect(plan({ status: 'building', nodeCount: 4, managers: 3 }, observed)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'swarmJoin', index: 1, role: 'manager', via: 0 },
+        { type: 'swarmJoin', index: 2, role: 'manager', via: 0 },
+        { type: 'swarmJoin', index: 3, role: 'worker', via: 0 },
+      ],
+    });
+  });
+
+  it('is done once the three seats manage and every node is Ready', () => {
+    expect(plan({ status: 'active', nodeCount: 3, managers: 3 }, three())).toEqual({ kind: 'done' });
+  });
+
+  it('re-joins a re-created node 0 through node 1 and removes its old member: no new swarm', () => {
+    // Node 0's host was lost: its replacement elsewhere is a fresh engine; nodes 1 and 2 keep the quorum.
+    const observed = three({
+      nodes: [node(0, { swarm: 'inactive', swarmNodeId: null }), node(1), node(2)],
+      members: [member('s0', false, 'manager'), member('s1', true, 'manager'), member('s2', true, 'manager')],
+      membersFrom: 1,
+      managing: [1, 2],
+    });
+    expect(plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, observed)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'swarmJoin', index: 0, role: 'manager', via: 1 },
+        { type: 'removeSwarmMember', memberId: 's0', via: 1 },
+      ],
+    });
+  });
+
+  it('waits rather than forming a new swarm while another manager cannot list the members', () => {
+    const observed = three({ nodes: [node(0, { swarm: 'inactive', swarmNodeId: null }), node(1), node(2)], members: null, membersFrom: null, managing: [1, 2] });
+    expect(plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, observed)).toEqual({ kind: 'wait', reason: "a swarm manager (node 1, 2) to list the swarm's members" });
+  });
+
+  it('promotes a node that holds a manager seat as a worker (a grow onto a third host)', () => {
+    const observed = three({ members: [member('s0', true, 'manager'), member('s1', true), member('s2', true)], managing: [0] });
+    expect(plan({ status: 'growing', nodeCount: 3, managers: 3 }, observed)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'setRole', index: 1, memberId: 's1', role: 'manager', via: 0 },
+        { type: 'setRole', index: 2, memberId: 's2', role: 'manager', via: 0 },
+      ],
+    });
+  });
+
+  it('shrinking to 2 nodes: the remaining seat is demoted, the surplus manager becomes a worker before it drains', () => {
+    expect(plan({ status: 'shrinking', nodeCount: 2, managers: 1 }, three())).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'setRole', index: 1, memberId: 's1', role: 'worker', via: 0 },
+        { type: 'setRole', index: 2, memberId: 's2', role: 'worker', via: 0 },
+      ],
+    });
+    const demoted = three({ members: [member('s0', true, 'manager'), member('s1', true), member('s2', true)], managing: [0] });
+    expect(plan({ status: 'shrinking', nodeCount: 2, managers: 1 }, demoted)).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 2, memberId: 's2', via: 0 }] });
   });
 });

@@ -1,4 +1,4 @@
-import type { ClusterStatus, NodeRole } from './types.js';
+import { roleOf, type ClusterStatus, type NodeRole } from './types.js';
 
 /** Swarm membership of a node's engine as it reports it (`docker info` → Swarm.LocalNodeState). */
 export type SwarmState = 'inactive' | 'pending' | 'active' | 'error' | 'locked';
@@ -40,12 +40,22 @@ export interface ObservedCluster {
   readonly volumes: readonly number[];
   /** The swarm's members as the manager reports them; null when the manager can't be asked. */
   readonly members: readonly ObservedSwarmMember[] | null;
+  /**
+   * The node whose engine listed `members` (a reachable swarm manager); absent: node 0, when it is in
+   * a swarm. With several managers it is the lowest index whose engine manages, so a cluster whose
+   * node 0 is gone is still led through node 1 or 2.
+   */
+  readonly membersFrom?: number | null;
+  /** Nodes whose engines report that they manage a swarm (Swarm.ControlAvailable); absent: none known. */
+  readonly managing?: readonly number[];
 }
 
 /** What the user asked for. */
 export interface DesiredCluster {
   readonly status: ClusterStatus;
   readonly nodeCount: number;
+  /** Swarm managers wanted: nodes 0 … managers − 1 manage (default 1; see managerSeats). */
+  readonly managers?: number;
 }
 
 /** One step toward the desired state; every action is idempotent. */
@@ -59,10 +69,12 @@ export type Action =
   | { readonly type: 'removeNetwork' }
   | { readonly type: 'loadWorkloadImage'; readonly index: number }
   | { readonly type: 'swarmInit' }
-  | { readonly type: 'swarmJoin'; readonly index: number }
-  | { readonly type: 'removeSwarmMember'; readonly memberId: string }
-  | { readonly type: 'drainNode'; readonly index: number; readonly memberId: string }
-  | { readonly type: 'decommissionNode'; readonly index: number; readonly memberId: string }
+  // `via`: the node whose engine manages the swarm, through which the step is taken.
+  | { readonly type: 'swarmJoin'; readonly index: number; readonly role: NodeRole; readonly via: number }
+  | { readonly type: 'setRole'; readonly index: number; readonly memberId: string; readonly role: NodeRole; readonly via: number }
+  | { readonly type: 'removeSwarmMember'; readonly memberId: string; readonly via: number }
+  | { readonly type: 'drainNode'; readonly index: number; readonly memberId: string; readonly via: number }
+  | { readonly type: 'decommissionNode'; readonly index: number; readonly memberId: string; readonly via: number }
   | { readonly type: 'markActive' }
   | { readonly type: 'finalizeDelete' };
 
@@ -71,6 +83,18 @@ export type Plan =
   | { readonly kind: 'act'; readonly actions: readonly Action[] }
   | { readonly kind: 'wait'; readonly reason: string }
   | { readonly kind: 'done' };
+
+/**
+ * How many swarm managers a cluster runs: 3 on 3 distinct hosts when it has at least 3 nodes and its
+ * nodes 0, 1 and 2 are placed on 3 different registered hosts (losing any one host then loses no swarm
+ * state: the other two keep the quorum), else 1 (node 0). On one machine more managers would survive
+ * nothing a single manager doesn't, and 2 hosts cannot hold a quorum that outlives either of them.
+ */
+export function managerSeats(nodeCount: number, hosts: ReadonlyMap<number, string> | undefined): number {
+  if (nodeCount < 3 || hosts === undefined) return 1;
+  const seats = [hosts.get(0), hosts.get(1), hosts.get(2)];
+  return seats.every((h) => h !== undefined) && new Set(seats).size === 3 ? 3 : 1;
+}
 
 /** A cluster still being built has never had a swarm: initialising one loses nothing. */
 export function formsFirstSwarm(status: ClusterStatus): boolean {
@@ -97,12 +121,13 @@ function planDelete(observed: ObservedCluster): Plan {
 
 function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan {
   if (!observed.networkExists) return act([{ type: 'createNetwork' }]);
+  const managers = desired.managers ?? 1;
 
   const byIndex = new Map(observed.nodes.map((n) => [n.index, n]));
   const containerSteps: Action[] = [];
   for (let index = 0; index < desired.nodeCount; index++) {
     const node = byIndex.get(index);
-    if (!node) containerSteps.push({ type: 'createNode', index, role: index === 0 ? 'manager' : 'worker' });
+    if (!node) containerSteps.push({ type: 'createNode', index, role: roleOf(index, managers) });
     else if (!node.running) containerSteps.push({ type: 'startNode', index });
   }
   if (containerSteps.length > 0) return act(containerSteps);
@@ -114,28 +139,39 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   if (stale.length > 0) return act(stale.map((n) => ({ type: 'restartNode', index: n.index })));
 
   const steps: Action[] = wanted.filter((n) => !n.hasWorkloadImage).map((n) => ({ type: 'loadWorkloadImage', index: n.index }));
-  const manager = byIndex.get(0);
-  if (!manager) return act(steps); // unreachable: node 0 was created above
-  if (manager.swarm === 'inactive') return act([...steps, { type: 'swarmInit' }]);
-  if (manager.swarm !== 'active') return steps.length > 0 ? act(steps) : wait(`manager swarm state "${manager.swarm ?? 'unknown'}"`);
+  const anchor = anchorOf(observed, byIndex);
+  if (anchor === undefined) {
+    const first = byIndex.get(0);
+    if (!first) return act(steps); // unreachable: node 0 was created above
+    // Another manager that could not list the members now may do so again (its swarm lost its quorum
+    // for a moment): a new swarm would split the cluster, so wait (a stall ends in `error` with the reason).
+    const seated = (observed.managing ?? []).filter((i) => i > 0 && i < desired.nodeCount);
+    if (seated.length > 0) return steps.length > 0 ? act(steps) : wait(`a swarm manager (node ${seated.join(', ')}) to list the swarm's members`);
+    if (first.swarm === 'inactive') return act([...steps, { type: 'swarmInit' }]);
+    return steps.length > 0 ? act(steps) : wait(`manager swarm state "${first.swarm ?? 'unknown'}"`);
+  }
+  const via = anchor.index;
 
-  const workers = wanted.filter((n) => n.index > 0);
-  // A worker whose join failed ('error', e.g. after a crash mid-join) joins again; the engine leaves first.
-  for (const w of workers) if (w.swarm === 'inactive' || w.swarm === 'error') steps.push({ type: 'swarmJoin', index: w.index });
+  const others = wanted.filter((n) => n.index !== via);
+  // A node whose join failed ('error', e.g. after a crash mid-join) joins again; the engine leaves first.
+  for (const n of others) if (n.swarm === 'inactive' || n.swarm === 'error') steps.push({ type: 'swarmJoin', index: n.index, role: roleOf(n.index, managers), via });
 
   const members = observed.members;
   if (members) {
-    const memberIds = new Set(members.map((m) => m.id));
-    // A worker that is active in some other swarm (the manager's swarm was re-formed) joins this one.
-    for (const w of workers) {
-      if (w.swarm === 'active' && w.swarmNodeId !== null && !memberIds.has(w.swarmNodeId)) steps.push({ type: 'swarmJoin', index: w.index });
+    const byId = new Map(members.map((m) => [m.id, m]));
+    for (const n of others) {
+      if (n.swarm !== 'active' || n.swarmNodeId === null) continue;
+      const member = byId.get(n.swarmNodeId);
+      // Active in some other swarm (the manager's swarm was re-formed): it joins this one.
+      if (!member) steps.push({ type: 'swarmJoin', index: n.index, role: roleOf(n.index, managers), via });
+      // In a seat it does not hold (a node re-created into a manager seat joined as a worker; a resize moved the seats).
+      else if (member.ready && member.role !== roleOf(n.index, managers)) steps.push({ type: 'setRole', index: n.index, memberId: member.id, role: roleOf(n.index, managers), via });
     }
-    const current = new Set(wanted.map((n) => n.swarmNodeId).filter((id): id is string => id !== null));
-    for (const m of members) {
-      if (!current.has(m.id) && !m.ready && m.role === 'worker') steps.push({ type: 'removeSwarmMember', memberId: m.id });
-    }
+    const current = new Set(observed.nodes.map((n) => n.swarmNodeId).filter((id): id is string => id !== null));
+    // Members no node is any more (a node re-created elsewhere joined under a new id); a manager is demoted first.
+    for (const m of members) if (!current.has(m.id) && !m.ready) steps.push({ type: 'removeSwarmMember', memberId: m.id, via });
   }
-  const surplus = planSurplus(observed.nodes.filter((n) => n.index >= desired.nodeCount), members);
+  const surplus = planSurplus(observed.nodes.filter((n) => n.index >= desired.nodeCount), members, via);
   if (surplus.kind === 'wait' && steps.length === 0) return surplus;
   if (surplus.kind === 'act') steps.push(...surplus.actions);
   if (steps.length > 0) return act(steps);
@@ -148,23 +184,33 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   return DONE;
 }
 
+/** The node through which the swarm is managed: the one that listed its members, else node 0 in a swarm. */
+function anchorOf(observed: ObservedCluster, byIndex: ReadonlyMap<number, ObservedNode>): ObservedNode | undefined {
+  if (observed.membersFrom !== undefined && observed.membersFrom !== null) return byIndex.get(observed.membersFrom);
+  const first = byIndex.get(0);
+  return first?.swarm === 'active' ? first : undefined;
+}
+
 /**
  * Nodes beyond the wanted count leave gently: drain (swarm moves their tasks elsewhere), wait until no
  * task runs there, then leave the swarm and go. A node that is not a working swarm member just goes.
  */
-function planSurplus(nodes: readonly ObservedNode[], members: readonly ObservedSwarmMember[] | null): Plan {
+function planSurplus(nodes: readonly ObservedNode[], members: readonly ObservedSwarmMember[] | null, via: number): Plan {
   const actions: Action[] = [];
   const busy: number[] = [];
   for (const node of nodes) {
     const member = node.swarmNodeId ? members?.find((m) => m.id === node.swarmNodeId) : undefined;
-    if (!node.running || !node.engineUp || !member || !member.ready || member.role !== 'worker') {
+    if (!node.running || !node.engineUp || !member || !member.ready) {
       actions.push({ type: 'removeNode', index: node.index });
+    } else if (member.role === 'manager') {
+      // Leaving as a manager would cost the swarm a voter it still counts on: a worker first.
+      if (node.index !== via) actions.push({ type: 'setRole', index: node.index, memberId: member.id, role: 'worker', via });
     } else if (member.availability !== 'drain') {
-      actions.push({ type: 'drainNode', index: node.index, memberId: member.id });
+      actions.push({ type: 'drainNode', index: node.index, memberId: member.id, via });
     } else if (member.tasks > 0) {
       busy.push(node.index);
     } else {
-      actions.push({ type: 'decommissionNode', index: node.index, memberId: member.id });
+      actions.push({ type: 'decommissionNode', index: node.index, memberId: member.id, via });
     }
   }
   if (actions.length > 0) return act(actions);

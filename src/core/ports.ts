@@ -389,12 +389,16 @@ export interface ClusterEngine {
   removeVolume(cluster: EngineCluster, index: number): Promise<void>;
   loadWorkloadImage(cluster: EngineCluster, index: number): Promise<void>;
   swarmInit(cluster: EngineCluster): Promise<void>;
-  swarmJoin(cluster: EngineCluster, index: number): Promise<void>;
-  removeSwarmMember(cluster: EngineCluster, memberId: string): Promise<void>;
+  /** Node `index` joins the swarm that node `via` manages, as a `role` (it leaves any swarm it is in first). */
+  swarmJoin(cluster: EngineCluster, index: number, role: NodeRole, via: number): Promise<void>;
+  /** Promotes or demotes a member (node `index`) through node `via`. */
+  setRole(cluster: EngineCluster, index: number, memberId: string, role: NodeRole, via: number): Promise<void>;
+  /** Removes a member no node is any more, through node `via`; a manager is demoted first. */
+  removeSwarmMember(cluster: EngineCluster, memberId: string, via: number): Promise<void>;
   /** Sets a member's availability to drain: the swarm moves its tasks to other nodes. */
-  drainNode(cluster: EngineCluster, memberId: string): Promise<void>;
-  /** The node leaves the swarm, its member entry is removed, then its container and volume. */
-  decommissionNode(cluster: EngineCluster, index: number, memberId: string): Promise<void>;
+  drainNode(cluster: EngineCluster, memberId: string, via: number): Promise<void>;
+  /** The node leaves the swarm, its member entry is removed (through node `via`), then its container and volume. */
+  decommissionNode(cluster: EngineCluster, index: number, memberId: string, via: number): Promise<void>;
   /** Ids of every cluster that has objects on the engine (for orphan collection). */
   listClusterIds(): Promise<string[]>;
   /**

@@ -60,7 +60,7 @@ const ROWS: readonly Row[] = [
     rule: 'stale swarm entries of nodes that are gone: removed',
     cluster: active(2),
     observed: { ...healthy(2), members: [...(healthy(2).members ?? []), member('old', false)] },
-    expected: { repair: 'removing stale swarm member old', step: { kind: 'act', actions: [{ type: 'removeSwarmMember', memberId: 'old' }] }, memory: mem() },
+    expected: { repair: 'removing stale swarm member old', step: { kind: 'act', actions: [{ type: 'removeSwarmMember', memberId: 'old', via: 0 }] }, memory: mem() },
   },
   {
     rule: "a node's /proc gone stale (lxcfs restarted): restarted",
@@ -153,7 +153,7 @@ const ROWS: readonly Row[] = [
     rule: 'shrinking: the surplus worker is drained',
     cluster: { status: 'shrinking', nodeCount: 1 },
     observed: healthy(2),
-    expected: { repair: null, step: { kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1' }] }, memory: mem() },
+    expected: { repair: null, step: { kind: 'act', actions: [{ type: 'drainNode', index: 1, memberId: 's1', via: 0 }] }, memory: mem() },
   },
   {
     rule: 'mid-drain, tasks still running there: wait (no repair: shrinking is not drift)',
@@ -178,7 +178,7 @@ const ROWS: readonly Row[] = [
     rule: 'drained: the node leaves the swarm and goes',
     cluster: { status: 'shrinking', nodeCount: 1 },
     observed: draining(0),
-    expected: { repair: null, step: { kind: 'act', actions: [{ type: 'decommissionNode', index: 1, memberId: 's1' }] }, memory: mem() },
+    expected: { repair: null, step: { kind: 'act', actions: [{ type: 'decommissionNode', index: 1, memberId: 's1', via: 0 }] }, memory: mem() },
   },
   // Delete and error: the planner's, untouched.
   {

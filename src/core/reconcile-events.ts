@@ -26,6 +26,8 @@ function repairWords(a: Action): string {
       return 'the manager left the swarm, re-forming it';
     case 'removeSwarmMember':
       return `removing stale swarm member ${a.memberId}`;
+    case 'setRole':
+      return a.role === 'manager' ? `node ${a.index} holds a manager seat as a worker, promoting it` : `demoting node ${a.index} to a worker`;
     case 'removeNode':
       return `removing surplus node ${a.index}`;
     case 'createNetwork':
@@ -71,7 +73,9 @@ export function actionEvent(status: ClusterStatus, action: Action): EventLine | 
           : 'swarm re-formed on node 0: the manager had left its swarm, so services and networks of the old swarm are gone and must be deployed again',
       };
     case 'swarmJoin':
-      return { type: 'swarm', message: `node ${action.index} joined the swarm` };
+      return { type: 'swarm', message: action.role === 'manager' ? `node ${action.index} joined the swarm as a manager` : `node ${action.index} joined the swarm` };
+    case 'setRole':
+      return { type: 'swarm', message: action.role === 'manager' ? `node ${action.index} promoted to a swarm manager` : `node ${action.index} demoted to a worker` };
     case 'removeSwarmMember':
       return { type: 'swarm', message: `removed stale swarm member ${action.memberId}` };
     case 'drainNode':

@@ -66,7 +66,7 @@ export interface ClusterPki {
   readonly clientSerial: string;
 }
 
-/** The role of node `index`: the first node manages the swarm. */
-export function roleOf(index: number): NodeRole {
-  return index === 0 ? 'manager' : 'worker';
+/** The role of node `index` in a cluster of `managers` swarm managers: the first nodes manage the swarm. */
+export function roleOf(index: number, managers = 1): NodeRole {
+  return index < managers ? 'manager' : 'worker';
 }

@@ -90,6 +90,8 @@ export class DockerEngine implements ClusterEngine {
   readonly #remote = new Map<string, RemoteAt>();
   /** Clusters whose manager runs on a registered host (so it has no socket here). */
   readonly #placedManagers = new Set<string>();
+  /** The node through which each cluster's swarm was last managed (the one that listed its members; default 0). */
+  readonly #managerAt = new Map<string, number>();
 
   constructor(options: DockerEngineOptions) {
     this.#o = Object.freeze({ ...options });
@@ -137,7 +139,7 @@ export class DockerEngine implements ClusterEngine {
   async #inner(c: NodesOf, index: number, quick = false): Promise<Dockerode> {
     const hostName = c.hosts?.get(index);
     if (hostName === undefined) return this.#nodes.get(this.#socket(c.id, index), quick);
-    if (index === 0) this.#placedManagers.add(c.id);
+    this.#placedManagers.add(c.id);
     const at = this.#remote.get(remoteKey(c.id, index)) ?? (await this.#locateRemote(c.id, index, hostName));
     return this.#nodes.tls(at.address, at.port, this.#tls().client, quick);
   }
@@ -180,21 +182,44 @@ export class DockerEngine implements ClusterEngine {
    * has observed since this process started) undefined until `locateManager` has looked.
    */
   managerUpstream(clusterId: string): ManagerUpstream | undefined {
-    const at = this.#remote.get(remoteKey(clusterId, 0));
+    const at = this.#remote.get(remoteKey(clusterId, this.#managerAt.get(clusterId) ?? 0));
     if (at === undefined) return this.#placedManagers.has(clusterId) ? undefined : { kind: 'unix', socketPath: this.managerSocket(clusterId) };
     const { ca, cert, key } = this.#tls().client;
     return { kind: 'tls', host: at.address, port: at.port, ca, cert, key };
   }
 
-  /** Finds a cluster's manager from its placement (the store) and its container (its host), for managerUpstream. */
+  /**
+   * Finds a cluster's manager from its placement (the store) and its container (its host), for
+   * managerUpstream: the node that managed it last, else the first manager seat whose engine answers.
+   */
   async locateManager(clusterId: string): Promise<void> {
-    const hostName = (await this.#o.placementsOf?.(clusterId))?.get(0);
-    if (hostName === undefined) {
+    const placed = await this.#o.placementsOf?.(clusterId);
+    if (placed === undefined || placed.get(0) === undefined) {
       this.#placedManagers.delete(clusterId);
       return;
     }
     this.#placedManagers.add(clusterId);
-    await this.#locateRemote(clusterId, 0, hostName);
+    const last = this.#managerAt.get(clusterId);
+    const seats = [...new Set([...(last === undefined ? [] : [last]), 0, 1, 2])].filter((i) => placed.has(i));
+    let failure: EngineError | undefined;
+    for (const index of seats) {
+      this.#forget(clusterId, index);
+      try {
+        const at = await this.#locateRemote(clusterId, index, placed.get(index) as string);
+        if (await pingQuick(this.#nodes.tls(at.address, at.port, this.#tls().client, true))) {
+          this.#managerAt.set(clusterId, index);
+          return;
+        }
+      } catch (e) {
+        failure = e instanceof EngineError ? e : new EngineError('find the cluster\'s manager', e);
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /** A client of the engine through which a cluster's swarm is managed: node `via`. */
+  #manager(c: NodesOf, via: number): Promise<Dockerode> {
+    return this.#inner(c, via);
   }
 
   async observe(c: EngineCluster, withMembers = true): Promise<ObservedCluster> {
@@ -203,7 +228,7 @@ export class DockerEngine implements ClusterEngine {
     if (hosts.length === 0) return observeCluster({ ...base, engines: [this.#o.docker], node: (index) => this.#nodes.get(this.#socket(c.id, index), true) });
     const fleet = this.#fleet();
     const [engines, manager] = await Promise.all([guard('observe the cluster', () => Promise.all(hosts.map((h) => fleet.host(h, true)))), fleet.manager()]);
-    return observeCluster({
+    return this.#rememberManager(c.id, await observeCluster({
       ...base,
       engines: engines.map((e) => e.docker),
       // Swarm-scoped networks are listed by the hosts' swarm managers (a worker sees one once a container uses it).
@@ -215,10 +240,18 @@ export class DockerEngine implements ClusterEngine {
         if (hostName === undefined || host === undefined || port === undefined) return undefined;
         const at = { host: hostName, address: host.address, port };
         this.#remote.set(remoteKey(c.id, index), at);
-        if (index === 0) this.#placedManagers.add(c.id);
+        this.#placedManagers.add(c.id);
         return this.#nodes.tls(at.address, at.port, this.#tls().client, true);
       },
-    });
+    }));
+  }
+
+  /** Keeps where a placed cluster's swarm was last managed from (the gateway forwards there). */
+  #rememberManager(clusterId: string, observed: ObservedCluster): ObservedCluster {
+    // The node that listed the members; else (a new raft leader not elected yet) the first that manages.
+    const at = observed.membersFrom ?? observed.managing?.[0];
+    if (at !== undefined) this.#managerAt.set(clusterId, at);
+    return observed;
   }
 
   async createNetwork(c: EngineCluster): Promise<void> {
@@ -258,6 +291,7 @@ export class DockerEngine implements ClusterEngine {
     }
     for (const key of this.#remote.keys()) if (key.startsWith(`${clusterId}/`)) this.#remote.delete(key);
     this.#placedManagers.delete(clusterId);
+    this.#managerAt.delete(clusterId);
   }
 
   async createNode(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
@@ -419,38 +453,43 @@ export class DockerEngine implements ClusterEngine {
     });
   }
 
-  async swarmJoin(c: EngineCluster, index: number): Promise<void> {
-    const [managerAddr, addr] = await Promise.all([this.#address(c, 0), this.#address(c, index)]);
+  async swarmJoin(c: EngineCluster, index: number, role: NodeRole, via: number): Promise<void> {
+    const [managerAddr, addr] = await Promise.all([this.#address(c, via), this.#address(c, index)]);
     await guard(`join node ${index} to the swarm`, async () => {
-      const swarm = (await (await this.#inner(c, 0)).swarmInspect()) as { JoinTokens: { Worker: string } };
-      const worker = await this.#inner(c, index);
-      const state = ((await worker.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState;
-      if (state && state !== 'inactive') await worker.swarmLeave({ force: true });
-      await worker.swarmJoin({
+      const swarm = (await (await this.#manager(c, via)).swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
+      const joining = await this.#inner(c, index);
+      const state = ((await joining.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState;
+      if (state && state !== 'inactive') await joining.swarmLeave({ force: true });
+      await joining.swarmJoin({
         ListenAddr: `0.0.0.0:${SWARM_PORT}`,
         AdvertiseAddr: `${addr}:${SWARM_PORT}`,
         RemoteAddrs: [`${managerAddr}:${SWARM_PORT}`],
-        JoinToken: swarm.JoinTokens.Worker,
+        JoinToken: role === 'manager' ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker,
       });
     });
   }
 
-  async removeSwarmMember(c: EngineCluster, memberId: string): Promise<void> {
-    await guard('remove a stale swarm member', () => ignore404(async () => (await this.#inner(c, 0)).getNode(memberId).remove({ force: true })));
+  async setRole(c: EngineCluster, index: number, memberId: string, role: NodeRole, via: number): Promise<void> {
+    await guard(role === 'manager' ? `promote node ${index}` : `demote node ${index}`, async () => updateMember(await this.#manager(c, via), memberId, { Role: role }));
   }
 
-  async drainNode(c: EngineCluster, memberId: string): Promise<void> {
-    await guard('drain a node', async () => {
-      const node = (await this.#inner(c, 0)).getNode(memberId);
-      const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
-      await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Availability: 'drain' } });
+  async removeSwarmMember(c: EngineCluster, memberId: string, via: number): Promise<void> {
+    await guard('remove a stale swarm member', async () => {
+      const manager = await this.#manager(c, via);
+      // A manager is demoted first: the engine refuses to remove a member of the raft cluster.
+      await ignore404(() => updateMember(manager, memberId, { Role: 'worker' }, (spec) => spec.Role === 'manager'));
+      await ignore404(() => manager.getNode(memberId).remove({ force: true }));
     });
   }
 
-  async decommissionNode(c: EngineCluster, index: number, memberId: string): Promise<void> {
+  async drainNode(c: EngineCluster, memberId: string, via: number): Promise<void> {
+    await guard('drain a node', async () => updateMember(await this.#manager(c, via), memberId, { Availability: 'drain' }));
+  }
+
+  async decommissionNode(c: EngineCluster, index: number, memberId: string, via: number): Promise<void> {
     await guard(`take node ${index} out of the swarm`, async () => {
       await (await this.#inner(c, index)).swarmLeave({ force: false }).catch(() => undefined); // gone or not a member: fine
-      await ignore404(async () => (await this.#inner(c, 0)).getNode(memberId).remove({ force: true }));
+      await ignore404(async () => (await this.#manager(c, via)).getNode(memberId).remove({ force: true }));
     });
     await this.removeNode(c, index);
   }
@@ -501,19 +540,26 @@ export class DockerEngine implements ClusterEngine {
     const inner = info.State.Running ? await this.#inner(c, index, true).catch(() => undefined) : undefined;
     const swarm = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm : undefined;
     if (inner && swarm?.NodeID) {
-      const manager = await this.#inner(c, 0);
+      // Through another manager than the node itself (it is demoted below when it manages).
+      const last = this.#managerAt.get(clusterId) ?? 0;
+      const via = [last, 0, 1, 2].find((i) => i !== index && c.hosts?.has(i)) ?? 0;
+      const manager = await this.#inner(c, via);
       const member = (await manager.getNode(swarm.NodeID).inspect().catch(() => undefined)) as
-        | { Version: { Index: number }; Spec: Record<string, unknown> & { Availability?: string } }
+        | { Version: { Index: number }; Spec: Record<string, unknown> & { Availability?: string; Role?: string } }
         | undefined;
       if (member && member.Spec.Availability !== 'drain') {
-        await guard(operation, () => manager.getNode(swarm.NodeID as string).update({ _query: { version: member.Version.Index }, _body: { ...member.Spec, Availability: 'drain' } }));
+        await guard(operation, () => updateMember(manager, swarm.NodeID as string, { Availability: 'drain' }));
         return 'waiting';
       }
       if (member) {
         const tasks = (await guard(operation, () => manager.listTasks({ filters: { node: [swarm.NodeID as string], 'desired-state': ['running'] } }))) as { Status?: { State?: string } }[];
         if (tasks.some((t) => t.Status?.State === 'running')) return 'waiting';
       }
-      await inner.swarmLeave({ force: false }).catch(() => undefined); // not a member any more: fine
+      // A manager seat (of a cluster with 3) is demoted through another manager, then leaves at once:
+      // the other two keep the quorum, and its replacement joins into the seat on its new host.
+      const manages = member?.Spec.Role === 'manager';
+      if (manages) await guard(operation, () => updateMember(manager, swarm.NodeID as string, { Role: 'worker' }));
+      await inner.swarmLeave({ force: manages }).catch(() => undefined); // not a member any more: fine
       await ignore404(() => manager.getNode(swarm.NodeID as string).remove({ force: true }));
     }
     // The container stays until the node is placed elsewhere (clearHost): removed before, a pass of the
@@ -562,7 +608,8 @@ export class DockerEngine implements ClusterEngine {
     // Without the members listing: collectUsage lists the swarm's tasks itself, once.
     const observed = await this.observe(c, false);
     const running = observed.nodes.filter((n) => n.running && n.engineUp);
-    const managerUp = running.some((n) => n.index === 0 && n.swarm === 'active');
+    const via = this.#managerAt.get(c.id) ?? 0;
+    const managerUp = running.some((n) => n.index === via && n.swarm === 'active');
     return guard('measure usage', async () =>
       collectUsage({
         nodes: await Promise.all(
@@ -573,7 +620,7 @@ export class DockerEngine implements ClusterEngine {
             container: (await this.#site(c, n.index)).docker.getContainer(names.container(c.id, n.index)),
           })),
         ),
-        manager: managerUp ? await this.#inner(c, 0) : undefined,
+        manager: managerUp ? await this.#inner(c, via) : undefined,
         withStats: options.withStats,
       }),
     );
@@ -623,6 +670,13 @@ async function guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (e instanceof EngineError) throw e;
     throw new EngineError(operation, e);
   }
+}
+
+/** Changes fields of a swarm member's spec at its current version (when `only` holds of its spec). */
+async function updateMember(manager: Dockerode, memberId: string, change: Record<string, unknown>, only: (spec: Record<string, unknown>) => boolean = () => true): Promise<void> {
+  const node = manager.getNode(memberId);
+  const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+  if (only(info.Spec)) await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, ...change } });
 }
 
 function drain(stream: NodeJS.ReadableStream): Promise<void> {

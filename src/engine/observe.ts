@@ -37,40 +37,52 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
     throw new EngineError('observe the cluster', e);
   }
 
-  const nodes = await Promise.all(
-    containers.map(async (info): Promise<ObservedNode> => {
+  const seen = await Promise.all(
+    containers.map(async (info) => {
       const index = Number(info.Labels[LABEL.nodeIndex]);
       const running = info.State === 'running';
       const address = info.NetworkSettings?.Networks?.[input.network]?.IPAddress || null;
       const base = { index, containerId: info.Id, running, address };
       const client = running ? input.node(index, info) : undefined;
-      if (!client) return { ...base, ...ENGINE_DOWN };
-      return { ...base, ...(await observeInner(client, input.workloadImage)) };
+      const { manages, ...inner } = client ? await observeInner(client, input.workloadImage) : ENGINE_DOWN;
+      return { node: { ...base, ...inner } satisfies ObservedNode, client: manages ? client : undefined };
     }),
   );
-  nodes.sort((a, b) => a.index - b.index);
+  seen.sort((a, b) => a.node.index - b.node.index);
 
-  const manager = nodes.find((n) => n.index === 0);
-  const askManager = input.withMembers !== false && manager?.engineUp === true && manager.swarm === 'active';
-  const managerClient = askManager && manager ? input.node(0, containers.find((c) => c.Id === manager.containerId) as Dockerode.ContainerInfo) : undefined;
-  const members = managerClient ? await listMembers(managerClient) : null;
+  // The members as the first node that manages the swarm lists them (node 0 unless it is gone or no longer manages).
+  let members: ObservedSwarmMember[] | null = null;
+  let membersFrom: number | null = null;
+  if (input.withMembers !== false) {
+    for (const { node, client } of seen) {
+      if (client === undefined || !(node.index >= 0)) continue;
+      members = await listMembers(client);
+      if (members !== null) {
+        membersFrom = node.index;
+        break;
+      }
+    }
+  }
 
   return {
     networkExists: networks.some((n) => n.Name === input.network),
-    nodes: nodes.filter((n) => Number.isInteger(n.index) && n.index >= 0),
+    nodes: seen.map((s) => s.node).filter((n) => Number.isInteger(n.index) && n.index >= 0),
     volumes: volumes.map((v) => Number(v.Labels?.[LABEL.nodeIndex])).filter((i) => Number.isInteger(i) && i >= 0),
     members,
+    membersFrom,
+    managing: seen.filter((x) => x.client !== undefined).map((x) => x.node.index),
   };
 }
 
-type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage' | 'procStale'>;
+/** What a node's engine says of itself; `manages`: it is a swarm manager (Swarm.ControlAvailable). */
+type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage' | 'procStale'> & { readonly manages: boolean };
 
 /** What is known of a node whose engine is not running or does not answer. */
-const ENGINE_DOWN: InnerState = Object.freeze({ engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false });
+const ENGINE_DOWN: InnerState = Object.freeze({ engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false, manages: false });
 
 async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
   try {
-    const info = (await client.info()) as { MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string } };
+    const info = (await client.info()) as { MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
     const state = (info.Swarm?.LocalNodeState ?? 'inactive') as SwarmState;
     let hasWorkloadImage = true;
     try {
@@ -80,7 +92,7 @@ async function observeInner(client: Dockerode, workloadImage: string): Promise<I
     }
     // An engine reads MemTotal from /proc/meminfo each time: 0 means the file no longer answers.
     const procStale = info.MemTotal === 0;
-    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage, procStale };
+    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage, procStale, manages: state === 'active' && info.Swarm?.ControlAvailable === true };
   } catch {
     return ENGINE_DOWN;
   }

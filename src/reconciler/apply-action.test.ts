@@ -33,10 +33,10 @@ const DISPATCH: readonly (readonly [ClusterStatus, Action, string, EventLine | n
   ['deleting', { type: 'removeNetwork' }, 'removeNetwork', null],
   ['building', { type: 'loadWorkloadImage', index: 0 }, 'loadWorkloadImage 0', null],
   ['building', { type: 'swarmInit' }, 'swarmInit', { type: 'swarm', message: 'swarm initialised on node 0' }],
-  ['building', { type: 'swarmJoin', index: 1 }, 'swarmJoin 1', { type: 'swarm', message: 'node 1 joined the swarm' }],
-  ['rebuilding', { type: 'removeSwarmMember', memberId: 'old' }, 'removeSwarmMember old', { type: 'swarm', message: 'removed stale swarm member old' }],
-  ['shrinking', { type: 'drainNode', index: 1, memberId: 'w1' }, 'drainNode w1', { type: 'node', message: 'node 1 draining: its tasks move to other nodes' }],
-  ['shrinking', { type: 'decommissionNode', index: 1, memberId: 'w1' }, 'decommissionNode 1 w1', { type: 'node', message: 'node 1 left the swarm and was removed' }],
+  ['building', { type: 'swarmJoin', index: 1, role: 'worker', via: 0 }, 'swarmJoin 1', { type: 'swarm', message: 'node 1 joined the swarm' }],
+  ['rebuilding', { type: 'removeSwarmMember', memberId: 'old', via: 0 }, 'removeSwarmMember old', { type: 'swarm', message: 'removed stale swarm member old' }],
+  ['shrinking', { type: 'drainNode', index: 1, memberId: 'w1', via: 0 }, 'drainNode w1', { type: 'node', message: 'node 1 draining: its tasks move to other nodes' }],
+  ['shrinking', { type: 'decommissionNode', index: 1, memberId: 'w1', via: 0 }, 'decommissionNode 1 w1', { type: 'node', message: 'node 1 left the swarm and was removed' }],
 ];
 
 describe('applyAction: the dispatch of planned actions', () => {
@@ -51,7 +51,7 @@ describe('applyAction: the dispatch of planned actions', () => {
   it('records no event when the engine call fails, and passes the failure on', async () => {
     const { io, cluster, target, engine, store, telemetry } = setup('building');
     engine.failNext('swarmJoin', new Error('node 1 cannot reach the manager'));
-    await expect(applyAction(io, cluster, target, { type: 'swarmJoin', index: 1 })).rejects.toThrow('cannot reach the manager');
+    await expect(applyAction(io, cluster, target, { type: 'swarmJoin', index: 1, role: 'worker', via: 0 })).rejects.toThrow('cannot reach the manager');
     expect(store.eventsOf('k1')).toEqual([]);
     expect(telemetry.lines).toEqual(['engine swarmJoin error']);
   });

@@ -61,10 +61,11 @@ const ENGINE_CALLS: { readonly [T in EngineAction['type']]: EngineCall<Extract<E
   removeNetwork: (engine, target) => engine.removeNetwork(target),
   loadWorkloadImage: (engine, target, a) => engine.loadWorkloadImage(target, a.index),
   swarmInit: (engine, target) => engine.swarmInit(target),
-  swarmJoin: (engine, target, a) => engine.swarmJoin(target, a.index),
-  removeSwarmMember: (engine, target, a) => engine.removeSwarmMember(target, a.memberId),
-  drainNode: (engine, target, a) => engine.drainNode(target, a.memberId),
-  decommissionNode: (engine, target, a) => engine.decommissionNode(target, a.index, a.memberId),
+  swarmJoin: (engine, target, a) => engine.swarmJoin(target, a.index, a.role, a.via),
+  setRole: (engine, target, a) => engine.setRole(target, a.index, a.memberId, a.role, a.via),
+  removeSwarmMember: (engine, target, a) => engine.removeSwarmMember(target, a.memberId, a.via),
+  drainNode: (engine, target, a) => engine.drainNode(target, a.memberId, a.via),
+  decommissionNode: (engine, target, a) => engine.decommissionNode(target, a.index, a.memberId, a.via),
 });
 
 function callEngine(engine: ClusterEngine, target: EngineCluster, action: EngineAction): Promise<void> {

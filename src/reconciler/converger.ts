@@ -1,6 +1,6 @@
 import { describeCause, isFenced } from '../core/errors.js';
 import { nodeRecords } from '../core/node-records.js';
-import type { ObservedCluster } from '../core/planner.js';
+import { managerSeats, type ObservedCluster } from '../core/planner.js';
 import type { EngineCluster } from '../core/ports.js';
 import { decide, progressed, startMemory, type ReconcileMemory, type ReconcileTimings } from '../core/reconcile-decision.js';
 import { buildingEvent, repairEvent, type EventLine } from '../core/reconcile-events.js';
@@ -55,7 +55,8 @@ export class Converger {
         continue;
       }
       await this.#recordNodes(cluster, observed);
-      const decision = decide(cluster, observed, this.#now(), memory, this.#timings);
+      const desired = { status: cluster.status, nodeCount: cluster.nodeCount, managers: managerSeats(cluster.nodeCount, target.hosts) };
+      const decision = decide(desired, observed, this.#now(), memory, this.#timings);
       memory = this.#remember(cluster.id, decision.memory);
       if (decision.repair !== null) cluster = await this.#repair(cluster, decision.repair);
       const step = decision.step;

@@ -16,6 +16,8 @@ class World {
   readonly answering = new Set<string>();
   /** What each evacuation step answers, in turn (then `done`). */
   evacuations: ('done' | 'waiting')[] = [];
+  /** How many retire calls fail before one succeeds. */
+  retireFailures = 0;
 
   addHost(name: string, lastSeenS: number, memoryGiB = 16): void {
     const at = new Date(lastSeenS * 1000);
@@ -31,7 +33,10 @@ class World {
     };
     const engines: HostEngines = {
       answers: (name) => Promise.resolve(this.answering.has(name)),
-      retire: (name) => (this.calls.push(`retire ${name}`), Promise.resolve()),
+      retire: (name) => {
+        this.calls.push(`retire ${name}`);
+        return this.retireFailures-- > 0 ? Promise.reject(new Error('no other host manages the hosts\' swarm')) : Promise.resolve();
+      },
       readmit: (name, keep) => (this.calls.push(`readmit ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
       evacuate: (clusterId, index) => (this.calls.push(`evacuate ${clusterId}/${index}`), Promise.resolve(this.evacuations.shift() ?? 'done')),
       clear: (name, keep) => (this.calls.push(`clear ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
@@ -94,6 +99,25 @@ describe('HostMonitor', () => {
     expect(w.kicked).toEqual(['c1', 'c2']);
   });
 
+  it("moves a down host's nodes only once it is out of the hosts' swarm (its nodes' overlay addresses are free then), trying each pass", async () => {
+    const w = new World();
+    for (const h of ['h1', 'h2']) w.addHost(h, 90);
+    w.placements = [{ clusterId: 'c1', index: 0, host: 'h1' }];
+    w.answering.delete('h1');
+    w.now = 130_000;
+    w.retireFailures = 1; // the hosts' swarm is electing a new leader: the lost host led it
+    const monitor = w.monitor();
+    await monitor.tick();
+    expect(w.hosts.get('h1')?.state).toBe('down');
+    expect(w.placements).toEqual([{ clusterId: 'c1', index: 0, host: 'h1' }]);
+    await monitor.tick();
+    expect(w.calls).toEqual(['retire h1', 'retire h1']);
+    expect(w.placements).toEqual([{ clusterId: 'c1', index: 0, host: 'h2' }]);
+    expect(w.kicked).toEqual(['c1']);
+    await monitor.tick(); // out of the swarm, nothing left on it: nothing more to do
+    expect(w.calls).toEqual(['retire h1', 'retire h1']);
+  });
+
   it('leaves nodes on a down host when no other host has room, and says so', async () => {
     const w = new World();
     w.addHost('h1', 90, 4); // room for one 4 GiB node, which it holds
@@ -153,6 +177,22 @@ describe('HostMonitor', () => {
       'c1: host h2 is draining: moving node 2 off it (drained in the swarm first, so its tasks move)',
       'c1: node 2 left draining host h2: re-creating it on h1',
     ]);
+  });
+
+  it('moves node 0 too when its cluster has 3 managers on 3 hosts (the other two keep the quorum)', async () => {
+    const w = new World();
+    for (const h of ['h1', 'h2', 'h3', 'h4']) w.addHost(h, 90);
+    w.hosts.set('h1', { ...(w.hosts.get('h1') as Host), state: 'draining' });
+    w.placements = [
+      { clusterId: 'c1', index: 0, host: 'h1' },
+      { clusterId: 'c1', index: 1, host: 'h2' },
+      { clusterId: 'c1', index: 2, host: 'h3' },
+    ];
+    await w.monitor().tick();
+    expect(w.calls).toEqual(['evacuate c1/0', 'clear h1 keeping none']);
+    // Spread first: the empty host, so the 3 managers stay on 3 hosts.
+    expect(w.placements.find((p) => p.index === 0)?.host).toBe('h4');
+    expect(w.events).toEqual(['c1: host h1 is draining: moving node 0 off it (drained in the swarm first, so its tasks move)', 'c1: node 0 left draining host h1: re-creating it on h4']);
   });
 
   it('moves nothing off a draining host that does not answer', async () => {

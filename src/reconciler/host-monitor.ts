@@ -3,6 +3,7 @@ import { describeCause } from '../core/errors.js';
 import { findFlavor, FLAVORS } from '../core/flavors.js';
 import { judgeHost } from '../core/host-health.js';
 import { placeNodes, placementPool } from '../core/placement.js';
+import { managerSeats } from '../core/planner.js';
 import type { Clock, Host, HostEngines, HostRepository, EventRepository } from '../core/ports.js';
 
 export interface HostMonitorOptions {
@@ -28,6 +29,8 @@ export class HostMonitor {
   readonly #o: HostMonitorOptions;
   /** What was said of a node on a draining host (`cluster/index` → the last line), so each pass does not say it again. */
   readonly #said = new Map<string, string>();
+  /** Down hosts taken out of the hosts' swarm in this process's lifetime (their nodes then moved). */
+  readonly #retired = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
@@ -59,6 +62,7 @@ export class HostMonitor {
       if (verdict.kind === 'seen') await this.#o.hosts.markSeen(host.name);
       else if (verdict.kind === 'back') await this.#readmit(host);
       else if (verdict.kind === 'down') await this.#lost(host, verdict.silentMs);
+      else if (host.state === 'down' && answered[i] !== true) await this.#evict(host.name);
     }
     const draining = new Set(hosts.filter((h, i) => h.state === 'draining' && answered[i] === true).map((h) => h.name));
     if (draining.size > 0) await this.#drain(draining);
@@ -66,15 +70,22 @@ export class HostMonitor {
 
   /**
    * Moves nodes off draining hosts, one node per cluster at a time, each gently (HostEngines.evacuate)
-   * before it is placed elsewhere and re-created there. Node 0, a cluster's only swarm manager, stays:
-   * moving it would lose the cluster's swarm.
+   * before it is placed elsewhere and re-created there. Node 0 of a cluster with one swarm manager
+   * stays: moving it would lose the cluster's swarm. With 3 managers on 3 hosts (managerSeats) it moves
+   * like the others, the other two keeping the quorum.
    */
   async #drain(draining: ReadonlySet<string>): Promise<void> {
-    const placed = (await this.#o.hosts.placedNodes()).filter((p) => draining.has(p.host));
+    const all = await this.#o.hosts.placedNodes();
+    const placed = all.filter((p) => draining.has(p.host));
+    const seats = (clusterId: string) => {
+      const hosts = new Map(all.filter((p) => p.clusterId === clusterId).map((p) => [p.index, p.host]));
+      return managerSeats(hosts.size, hosts);
+    };
     const byCluster = new Map<string, (typeof placed)[number]>();
-    for (const p of placed) if (p.index > 0 && !byCluster.has(p.clusterId)) byCluster.set(p.clusterId, p);
     for (const p of placed) {
-      if (p.index === 0) await this.#say(p.clusterId, 0, `host ${p.host} is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)`);
+      if (byCluster.has(p.clusterId)) continue;
+      if (p.index > 0 || seats(p.clusterId) > 1) byCluster.set(p.clusterId, p);
+      else await this.#say(p.clusterId, 0, `host ${p.host} is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)`);
     }
     for (const node of byCluster.values()) {
       try {
@@ -117,26 +128,42 @@ export class HostMonitor {
   }
 
   /** Appends an event to the cluster's log unless the same was said of this node last. */
-  async #say(clusterId: string, index: number, message: string): Promise<void> {
+  async #say(clusterId: string, index: number, message: string, type = 'host-drain'): Promise<void> {
     const key = `${clusterId}/${index}`;
     if (this.#said.get(key) === message) return;
     this.#said.set(key, message);
-    await this.#o.events.append(clusterId, 'host-drain', message);
+    await this.#o.events.append(clusterId, type, message);
   }
 
   async #lost(host: Host, silentMs: number): Promise<void> {
     this.#o.log(`hosts: ${host.name} has not answered for ${Math.round(silentMs / 1000)} s: it is down; its nodes are re-created on other hosts`);
     await this.#o.hosts.setState(host.name, 'down');
-    // Out of the hosts' swarm first: the addresses its nodes held on their overlays are then free.
-    await this.#o.engines.retire(host.name).catch((e: unknown) => this.#o.log(`hosts: ${host.name} stays in the hosts' swarm: ${describeCause(e)}`));
-    const placed = (await this.#o.hosts.placedNodes()).filter((p) => p.host === host.name);
+    this.#retired.delete(host.name);
+    await this.#evict(host.name);
+  }
+
+  /**
+   * Takes a down host out of the hosts' swarm, then moves its nodes. Only that frees the addresses its
+   * nodes held on their overlays, so until it succeeds (the hosts' swarm may be electing a new leader
+   * when the lost host led it: measured ≈10 s) nothing moves, and each pass tries again.
+   */
+  async #evict(name: string): Promise<void> {
+    const placed = (await this.#o.hosts.placedNodes()).filter((p) => p.host === name);
+    if (this.#retired.has(name) && placed.length === 0) return;
+    try {
+      await this.#o.engines.retire(name);
+    } catch (e) {
+      this.#o.log(`hosts: ${name} stays in the hosts' swarm for now (the next pass tries again; its nodes move after): ${describeCause(e)}`);
+      return;
+    }
+    this.#retired.add(name);
     const byCluster = new Map<string, { flavor: string; indexes: number[] }>();
     for (const p of placed) {
       const entry = byCluster.get(p.clusterId) ?? { flavor: p.flavor, indexes: [] };
       entry.indexes.push(p.index);
       byCluster.set(p.clusterId, entry);
     }
-    for (const [clusterId, { flavor, indexes }] of byCluster) await this.#move(host.name, clusterId, flavor, indexes);
+    for (const [clusterId, { flavor, indexes }] of byCluster) await this.#move(name, clusterId, flavor, indexes);
   }
 
   /** Places a lost host's nodes of one cluster elsewhere and asks for the cluster to be worked on. */
@@ -144,13 +171,13 @@ export class HostMonitor {
     const nodes = indexes.map((i) => `node ${i}`).join(', ');
     const chosen = await this.#chooseHosts(clusterId, flavorName, indexes.length);
     if (!chosen.ok) {
-      await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move: ${chosen.why}; they come back with the host`);
+      await this.#say(clusterId, indexes[0] ?? 0, `host ${lost} is down; ${nodes} cannot move: ${chosen.why}; they move once there is room, or come back with the host`, 'host-down');
       return;
     }
     const placements = indexes.map((index, i) => ({ index, host: chosen.hosts[i] ?? lost }));
     const placed = await this.#o.hosts.place(clusterId, placements);
     if (!placed.ok) {
-      await this.#o.events.append(clusterId, 'host-down', `host ${lost} is down; ${nodes} cannot move now (${placed.reason}): the next pass tries again`);
+      await this.#say(clusterId, indexes[0] ?? 0, `host ${lost} is down; ${nodes} cannot move now (${placed.reason}): the next pass tries again`, 'host-down');
       return;
     }
     const where = placements.map((p) => `node ${p.index} → ${p.host}`).join(', ');

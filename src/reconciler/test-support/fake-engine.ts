@@ -99,7 +99,7 @@ export class FakeEngine implements ClusterEngine {
       });
       const manager = nodes.find((n) => n.index === 0);
       const members = manager?.engineUp && manager.swarm === 'active' ? [...c.members.values()].map((m) => ({ ...m })) : null;
-      return { networkExists: c.network, nodes, volumes: [...c.volumes.keys()], members };
+      return { networkExists: c.network, nodes, volumes: [...c.volumes.keys()], members, membersFrom: members ? 0 : null };
     });
 
   createNetwork = (t: EngineCluster) => this.#act('createNetwork', t, [], (c) => void (c.network = true));
@@ -121,11 +121,16 @@ export class FakeEngine implements ClusterEngine {
       c.members.clear();
       c.members.set(id, { id, ready: true, role: 'manager', availability: 'active', tasks: 0 });
     });
-  swarmJoin = (t: EngineCluster, index: number) =>
+  swarmJoin = (t: EngineCluster, index: number, role: NodeRole) =>
     this.#act('swarmJoin', t, [index], (c) => {
       const id = `w${index}-swarm${c.swarms}`;
       Object.assign(this.#volume(c, index), { swarm: 'active', swarmNodeId: id });
-      c.members.set(id, { id, ready: true, role: 'worker', availability: 'active', tasks: 0 });
+      c.members.set(id, { id, ready: true, role, availability: 'active', tasks: 0 });
+    });
+  setRole = (t: EngineCluster, index: number, memberId: string, role: NodeRole) =>
+    this.#act('setRole', t, [index, role], (c) => {
+      const m = c.members.get(memberId);
+      if (m) m.role = role;
     });
   removeSwarmMember = (t: EngineCluster, memberId: string) => this.#act('removeSwarmMember', t, [memberId], (c) => void c.members.delete(memberId));
   drainNode = (t: EngineCluster, memberId: string) =>
