@@ -1,0 +1,173 @@
+/**
+ * Issue 17's stream figure: 1,000 clients on the live event stream of one API process (the server
+ * runs in a child process so its RSS is its own), fed from the store as replicas are: this process
+ * appends events to the same SQLite file through its own connection, as another replica or the
+ * leader would, and the server's one poller reads them. Goals: RSS growth ≤ 50 MiB for the 1,000
+ * streams, each event delivered to all of them within 100 ms p99. Measured for each event: from its
+ * append's commit to each client's receipt (end to end, poll interval included), and the spread from
+ * the first client's receipt to the last (the fan-out itself). Run with `npm run bench:events`;
+ * results go to bench/results/events-*.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { generateApiKey, hashApiKey } from '../src/api/api-keys.js';
+import { buildApi } from '../src/api/app.js';
+import { ClusterService } from '../src/core/cluster-service.js';
+import type { ClusterPki } from '../src/core/types.js';
+import { openStore } from '../src/store/open-store.js';
+import { EventStreamParser } from '../src/wire/event-stream.js';
+import { percentile } from './stats.js';
+
+const CLIENTS = Number(process.env.BENCH_EVENT_CLIENTS ?? 1000);
+const EVENTS = 30;
+const EVENT_GAP_MS = 400;
+const POLLS = (process.env.BENCH_EVENT_POLL_MS ?? '250,50').split(',').map(Number);
+const RESULTS = new URL('results', import.meta.url).pathname;
+const ACCOUNT = 'b0b1b2b3b4b5b6b7';
+const log = (line: string) => console.log(`[events ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/** Child mode: the API alone on the store at `url`, listening on a free port it prints. */
+async function serve(url: string, pollMs: number): Promise<void> {
+  const store = await openStore({ url });
+  const fake: ClusterPki = { caCert: '', caKey: '', serverCert: '', serverKey: '', clientCert: '', clientKey: '', clientSerial: '01' };
+  const clusters = new ClusterService({
+    store,
+    pki: { createClusterPki: () => Promise.resolve(fake), issueClientCert: () => Promise.resolve(fake) },
+    scheduler: { kick: () => undefined },
+    newId: () => 'unused',
+    portRange: { from: 47150, to: 47199 },
+    dnsNames: () => [],
+    ipAddresses: [],
+    usage: () => Promise.resolve({ nodes: [] }),
+    bundles: { zip: () => Promise.resolve(new Uint8Array()) },
+    endpointHost: '127.0.0.1',
+  });
+  const limits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
+  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'bench', log: (l) => console.error(l), limits, eventStreams: { pollMs, heartbeatMs: 15_000 } });
+  console.log(await app.listen({ host: '127.0.0.1', port: 0 }));
+}
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One client: its stream, and when each event id reached it (ms since the epoch, fractional). */
+interface Client {
+  readonly got: Map<number, number>;
+  res?: IncomingMessage;
+}
+
+function connect(base: string, key: string, path: string, after: number): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client: Client = { got: new Map() };
+    const parser = new EventStreamParser();
+    const req = request(`${base}${path}?after=${after}`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, agent: false });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+      client.res = res;
+      res.setEncoding('utf8');
+      let first = true;
+      res.on('data', (text: string) => {
+        const at = performance.timeOrigin + performance.now();
+        for (const m of parser.push(text)) client.got.set(Number(m.lastEventId), at);
+        if (first) {
+          first = false;
+          resolve(client);
+        }
+      });
+    });
+    req.end();
+  });
+}
+
+async function run(pollMs: number): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'sse-bench-'));
+  const url = `sqlite:${join(dir, 'carina.db')}`;
+  const store = await openStore({ url });
+  const key = generateApiKey(ACCOUNT);
+  await store.accounts.create({ id: ACCOUNT, name: 'ssebench', keyHash: await hashApiKey(key), quotaClusters: 5, quotaNodes: 5 });
+  const cluster = await store.clusters.createWithinQuota(
+    { id: 'ssebench0001', accountId: ACCOUNT, name: 'ssebench', flavor: 'container1-4G', nodeCount: 1, autoscale: false, createdEvent: 'seeded for the events benchmark' },
+    { from: 47150, to: 47199 },
+  );
+  let child: ChildProcess | undefined;
+  const clients: Client[] = [];
+  try {
+    child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', url, String(pollMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = child.pid ?? 0;
+    child.on('exit', (code, signal) => log(`server exited: ${code ?? signal}`));
+    const base = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child!.stdout! }).once('line', resolve);
+      child!.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    await sleep(1000);
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++, await sleep(100)) idle.push(rssMiB(pid));
+    const before = Math.max(...idle);
+    const after = await store.events.lastId();
+    log(`poll ${pollMs} ms: server ${pid} at ${base}, RSS ${before.toFixed(1)} MiB idle; connecting ${CLIENTS} clients`);
+    // Half follow the cluster, half the account's stream: two presentations, one poller.
+    for (let i = 0; i < CLIENTS; i += 50) {
+      const batch = Array.from({ length: Math.min(50, CLIENTS - i) }, (_, j) => connect(base, key, (i + j) % 2 === 0 ? '/v1/clusters/ssebench/events' : '/v1/events', after));
+      clients.push(...(await Promise.all(batch)));
+    }
+    await sleep(1000);
+    const connected = rssMiB(pid);
+    log(`${clients.length} streams open: RSS ${connected.toFixed(1)} MiB (+${(connected - before).toFixed(1)})`);
+    const appended = new Map<number, number>();
+    for (let n = 0; n < EVENTS; n++) {
+      const e = await store.events.append(cluster.id, 'bench', `event ${n}`);
+      appended.set(e.id, performance.timeOrigin + performance.now());
+      await sleep(EVENT_GAP_MS);
+    }
+    await sleep(1000);
+    const peak = rssMiB(pid);
+    const e2e: number[] = [];
+    const spreads: number[] = [];
+    let missing = 0;
+    for (const [id, at] of appended) {
+      const times = clients.map((c) => c.got.get(id)).filter((t): t is number => t !== undefined);
+      missing += clients.length - times.length;
+      for (const t of times) e2e.push(t - at);
+      if (times.length > 0) spreads.push(Math.max(...times) - Math.min(...times));
+    }
+    const result = {
+      pollMs,
+      clients: clients.length,
+      events: EVENTS,
+      missing,
+      rssIdleMiB: +before.toFixed(1),
+      rssConnectedMiB: +connected.toFixed(1),
+      rssAfterEventsMiB: +peak.toFixed(1),
+      rssGrowthMiB: +(Math.max(connected, peak) - before).toFixed(1),
+      endToEndMs: { p50: +percentile(e2e, 50).toFixed(1), p99: +percentile(e2e, 99).toFixed(1), max: +Math.max(...e2e).toFixed(1) },
+      fanOutSpreadMs: { p50: +percentile(spreads, 50).toFixed(1), p99: +percentile(spreads, 99).toFixed(1), max: +Math.max(...spreads).toFixed(1) },
+    };
+    log(JSON.stringify(result));
+    return result;
+  } finally {
+    for (const c of clients) c.res?.destroy();
+    child?.kill('SIGTERM');
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--serve') return serve(process.argv[3] ?? '', Number(process.argv[4]));
+  const started = new Date();
+  const runs = [];
+  for (const pollMs of POLLS) runs.push(await run(pollMs));
+  const id = `events-${started.toISOString().replace(/[:.]/g, '-')}`;
+  const out = { id, started: started.toISOString(), machine: { cpus: cpus().length, loadavg: loadavg() }, runs };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, `${id}.json`), `${JSON.stringify(out, null, 2)}\n`);
+  log(`wrote bench/results/${id}.json`);
+}
+
+await main();
