@@ -109,7 +109,8 @@ export class TestServer {
   /** kill -9: the crash the control plane must survive. */
   async kill(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    // A process ended by a signal keeps exitCode null: without signalCode a second kill waited for ever.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -123,7 +124,7 @@ export class TestServer {
 
   async stop(): Promise<void> {
     const child = this.#child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
