@@ -59,8 +59,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --density-reserve-gib G stop adding idle nodes when host MemAvailable < G GiB (default 8)
   --api-clusters N        clusters seeded into the store for the API figures (default 1000, smoke 50)
   --api-seconds S         length of each API load run (default 10, smoke 3)
-  --api-node-options STR  NODE_OPTIONS of the API scenario's control plane, e.g.
-                          "--max-semi-space-size=2" (recorded with the results)
+  --api-node-options=STR  NODE_OPTIONS of the API scenario's control plane, e.g.
+                          --api-node-options=--max-semi-space-size=2 (recorded with the results)
   --no-markdown           write the results JSON only, leave BENCHMARKS.md alone
   --help
 `;

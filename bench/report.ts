@@ -240,10 +240,11 @@ export function renderSection(all: readonly BenchResults[]): string {
     const idle = api.rss.idle?.median;
     // The goals are stated for 1,000 clusters in the store; a smaller store (smoke) gets no verdict.
     const atScale = api.clustersSeeded >= 1000;
+    const flags = apiRun?.options.api.serverNodeOptions ? `, NODE_OPTIONS=${apiRun.options.api.serverNodeOptions}` : '';
     const rssVerdict = (v: number | undefined) =>
       v === undefined ? dash : atScale ? verdict(v / MiB, 150, 'at-most', (x) => `${x.toFixed(0)} MiB`).text : 'n/a (goal is for 1,000 clusters)';
-    rows.push(['7', `Control plane RSS idle (${api.clustersSeeded} clusters in the store)`, '≤ 150 MiB', mib(idle), dash, rssVerdict(idle), 'Dokploy control plane: 455–633 MiB idle', label(apiRun)]);
-    rows.push(['7', `Control plane RSS under the API load (peak, sampled every 100 ms; ${api.clustersSeeded} clusters)`, '≤ 150 MiB', mib(api.rss.peakUnderLoad), dash, rssVerdict(api.rss.peakUnderLoad), dash, label(apiRun)]);
+    rows.push(['7', `Control plane RSS idle (${api.clustersSeeded} clusters in the store${flags})`, '≤ 150 MiB', mib(idle), dash, rssVerdict(idle), 'Dokploy control plane: 455–633 MiB idle', label(apiRun)]);
+    rows.push(['7', `Control plane RSS under the API load (peak, sampled every 100 ms; ${api.clustersSeeded} clusters${flags})`, '≤ 150 MiB', mib(api.rss.peakUnderLoad), dash, rssVerdict(api.rss.peakUnderLoad), dash, label(apiRun)]);
   }
   out.push(table(['#', 'figure', 'goal', 'measured: median / p95 (n)', '× floor', 'verdict', 'reference points', 'run'], rows), '');
 
