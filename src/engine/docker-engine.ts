@@ -13,6 +13,7 @@ import type { HostEngine, HostFleet } from './host-fleet.js';
 import type { TlsMaterial } from './host-client.js';
 import { nodeTlsArchive, NODE_ENGINE_PORT, NODE_TLS_ARGS, publishedEnginePort } from './remote-node.js';
 import { clusterSubnet, MAX_NODES_ON_OVERLAY } from './subnets.js';
+import { nodeKey, NodeWhereabouts, type RemoteAt } from './node-whereabouts.js';
 import { watchNodes } from './node-events.js';
 import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 import { collectUsage } from './usage.js';
@@ -70,13 +71,6 @@ export type ManagerUpstream =
 /** What finding a cluster's nodes takes: its id and where they are placed. */
 type NodesOf = Pick<EngineCluster, 'id' | 'hosts'>;
 
-/** Where a remote node's engine was last found: its host, that host's address and the published port. */
-interface RemoteAt {
-  readonly host: string;
-  readonly address: string;
-  readonly port: number;
-}
-
 const SWARM_PORT = 2377;
 /** The tag the workload image carries inside every node (what users `docker run`). */
 const WORKLOAD_IMAGE_IN_NODE = 'carina/busybox:latest';
@@ -86,12 +80,8 @@ const ENGINE_START_TIMEOUT_MS = 30_000;
 export class DockerEngine implements ClusterEngine {
   readonly #o: DockerEngineOptions;
   readonly #nodes = new NodeClients();
-  /** Remote nodes' engines as last found, by `clusterId/index`; a re-created or restarted node is looked up again. */
-  readonly #remote = new Map<string, RemoteAt>();
-  /** Clusters whose manager runs on a registered host (so it has no socket here). */
-  readonly #placedManagers = new Set<string>();
-  /** The node through which each cluster's swarm was last managed (the one that listed its members; default 0). */
-  readonly #managerAt = new Map<string, number>();
+  /** Where remote nodes' engines were last found; a re-created or restarted node is looked up again. */
+  readonly #where = new NodeWhereabouts();
 
   constructor(options: DockerEngineOptions) {
     this.#o = Object.freeze({ ...options });
@@ -139,8 +129,8 @@ export class DockerEngine implements ClusterEngine {
   async #inner(c: NodesOf, index: number, quick = false): Promise<Dockerode> {
     const hostName = c.hosts?.get(index);
     if (hostName === undefined) return this.#nodes.get(this.#socket(c.id, index), quick);
-    this.#placedManagers.add(c.id);
-    const at = this.#remote.get(remoteKey(c.id, index)) ?? (await this.#locateRemote(c.id, index, hostName));
+    this.#where.setPlaced(c.id, true);
+    const at = this.#where.at(c.id, index) ?? (await this.#locateRemote(c.id, index, hostName));
     return this.#nodes.tls(at.address, at.port, this.#tls().client, quick);
   }
 
@@ -150,7 +140,7 @@ export class DockerEngine implements ClusterEngine {
     const port = publishedEnginePort(info.NetworkSettings.Ports);
     if (port === undefined) throw new EngineError(`reach node ${index}`, new Error(`its engine port is not published on host ${hostName} (is the node running?)`));
     const at = { host: hostName, address: host.address, port };
-    this.#remote.set(remoteKey(clusterId, index), at);
+    this.#where.found(clusterId, index, at);
     return at;
   }
 
@@ -182,8 +172,8 @@ export class DockerEngine implements ClusterEngine {
    * has observed since this process started) undefined until `locateManager` has looked.
    */
   managerUpstream(clusterId: string): ManagerUpstream | undefined {
-    const at = this.#remote.get(remoteKey(clusterId, this.#managerAt.get(clusterId) ?? 0));
-    if (at === undefined) return this.#placedManagers.has(clusterId) ? undefined : { kind: 'unix', socketPath: this.managerSocket(clusterId) };
+    const at = this.#where.at(clusterId, this.#where.manager(clusterId));
+    if (at === undefined) return this.#where.isPlaced(clusterId) ? undefined : { kind: 'unix', socketPath: this.managerSocket(clusterId) };
     const { ca, cert, key } = this.#tls().client;
     return { kind: 'tls', host: at.address, port: at.port, ca, cert, key };
   }
@@ -195,19 +185,19 @@ export class DockerEngine implements ClusterEngine {
   async locateManager(clusterId: string): Promise<void> {
     const placed = await this.#o.placementsOf?.(clusterId);
     if (placed === undefined || placed.get(0) === undefined) {
-      this.#placedManagers.delete(clusterId);
+      this.#where.setPlaced(clusterId, false);
       return;
     }
-    this.#placedManagers.add(clusterId);
-    const last = this.#managerAt.get(clusterId);
+    this.#where.setPlaced(clusterId, true);
+    const last = this.#where.knownManager(clusterId);
     const seats = [...new Set([...(last === undefined ? [] : [last]), 0, 1, 2])].filter((i) => placed.has(i));
     let failure: EngineError | undefined;
     for (const index of seats) {
-      this.#forget(clusterId, index);
+      this.#where.forget(clusterId, index);
       try {
         const at = await this.#locateRemote(clusterId, index, placed.get(index) as string);
         if (await pingQuick(this.#nodes.tls(at.address, at.port, this.#tls().client, true))) {
-          this.#managerAt.set(clusterId, index);
+          this.#where.setManager(clusterId, index);
           return;
         }
       } catch (e) {
@@ -239,8 +229,7 @@ export class DockerEngine implements ClusterEngine {
         const port = publishedEnginePort(info.Ports);
         if (hostName === undefined || host === undefined || port === undefined) return undefined;
         const at = { host: hostName, address: host.address, port };
-        this.#remote.set(remoteKey(c.id, index), at);
-        this.#placedManagers.add(c.id);
+        this.#where.found(c.id, index, at);
         return this.#nodes.tls(at.address, at.port, this.#tls().client, true);
       },
     }));
@@ -250,7 +239,7 @@ export class DockerEngine implements ClusterEngine {
   #rememberManager(clusterId: string, observed: ObservedCluster): ObservedCluster {
     // The node that listed the members; else (a new raft leader not elected yet) the first that manages.
     const at = observed.membersFrom ?? observed.managing?.[0];
-    if (at !== undefined) this.#managerAt.set(clusterId, at);
+    if (at !== undefined) this.#where.setManager(clusterId, at);
     return observed;
   }
 
@@ -280,18 +269,7 @@ export class DockerEngine implements ClusterEngine {
     const docker = placed ? (await this.#fleet().manager())?.docker : this.#o.docker;
     if (docker) await guard('remove network', () => ignore404(() => docker.getNetwork(names.network(c.id)).remove()));
     await this.#removeDir(this.#clusterDir(c.id));
-    this.#forget(c.id);
-  }
-
-  /** Forgets where a cluster's remote nodes were found (one node: `index`). */
-  #forget(clusterId: string, index?: number): void {
-    if (index !== undefined) {
-      this.#remote.delete(remoteKey(clusterId, index));
-      return;
-    }
-    for (const key of this.#remote.keys()) if (key.startsWith(`${clusterId}/`)) this.#remote.delete(key);
-    this.#placedManagers.delete(clusterId);
-    this.#managerAt.delete(clusterId);
+    this.#where.forget(c.id);
   }
 
   async createNode(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
@@ -362,7 +340,7 @@ export class DockerEngine implements ClusterEngine {
     const operation = `start node ${index}`;
     const site = await this.#site(c, index);
     const container = site.docker.getContainer(names.container(c.id, index));
-    this.#forget(c.id, index); // a started node may publish its engine on another port
+    this.#where.forget(c.id, index); // a started node may publish its engine on another port
     await guard(operation, async () => {
       try {
         await container.start();
@@ -407,7 +385,7 @@ export class DockerEngine implements ClusterEngine {
     if (!site.host && this.#o.lxcfs && !(await this.#o.lxcfs())) {
       throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
     }
-    this.#forget(c.id, index);
+    this.#where.forget(c.id, index);
     await guard(operation, async () => {
       const container = site.docker.getContainer(names.container(c.id, index));
       await container.restart({ t: 10 });
@@ -422,7 +400,7 @@ export class DockerEngine implements ClusterEngine {
   async removeNode(c: NodesOf, index: number): Promise<void> {
     const { docker } = await this.#site(c, index);
     await guard(`remove node ${index}`, () => ignore404(() => docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })));
-    this.#forget(c.id, index);
+    this.#where.forget(c.id, index);
     await this.removeVolume(c, index);
     await this.#removeDir(this.#nodeDir(c.id, index));
   }
@@ -516,7 +494,7 @@ export class DockerEngine implements ClusterEngine {
   /** Takes a silent host out of the hosts' swarm (see HostEngines.retire). */
   async retireHost(name: string): Promise<void> {
     await this.#fleet().retire(name);
-    for (const [key, at] of this.#remote) if (at.host === name) this.#remote.delete(key);
+    this.#where.forgetHost(name);
   }
 
   /**
@@ -541,7 +519,7 @@ export class DockerEngine implements ClusterEngine {
     const swarm = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm : undefined;
     if (inner && swarm?.NodeID) {
       // Through another manager than the node itself (it is demoted below when it manages).
-      const last = this.#managerAt.get(clusterId) ?? 0;
+      const last = this.#where.manager(clusterId);
       const via = [last, 0, 1, 2].find((i) => i !== index && c.hosts?.has(i)) ?? 0;
       const manager = await this.#inner(c, via);
       const member = (await manager.getNode(swarm.NodeID).inspect().catch(() => undefined)) as
@@ -577,13 +555,13 @@ export class DockerEngine implements ClusterEngine {
   async clearHost(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void> {
     const { docker } = await this.#fleet().host(name);
     const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
-    const kept = new Set(keep.map((k) => remoteKey(k.clusterId, k.index)));
-    const stale = (labels: Record<string, string> | undefined) => !kept.has(remoteKey(labels?.[LABEL.clusterId] ?? '', Number(labels?.[LABEL.nodeIndex])));
+    const kept = new Set(keep.map((k) => nodeKey(k.clusterId, k.index)));
+    const stale = (labels: Record<string, string> | undefined) => !kept.has(nodeKey(labels?.[LABEL.clusterId] ?? '', Number(labels?.[LABEL.nodeIndex])));
     await guard(`clear host ${name}`, async () => {
       for (const c of await docker.listContainers({ all: true, filters })) if (stale(c.Labels)) await ignore404(() => docker.getContainer(c.Id).remove({ force: true, v: true }));
       for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) if (stale(v.Labels)) await ignore404(() => docker.getVolume(v.Name).remove());
     });
-    for (const [key, at] of this.#remote) if (at.host === name && !kept.has(key)) this.#remote.delete(key);
+    this.#where.forgetHost(name, kept);
   }
 
   async listClusterIds(): Promise<string[]> {
@@ -608,7 +586,7 @@ export class DockerEngine implements ClusterEngine {
     // Without the members listing: collectUsage lists the swarm's tasks itself, once.
     const observed = await this.observe(c, false);
     const running = observed.nodes.filter((n) => n.running && n.engineUp);
-    const via = this.#managerAt.get(c.id) ?? 0;
+    const via = this.#where.manager(c.id);
     const managerUp = running.some((n) => n.index === via && n.swarm === 'active');
     return guard('measure usage', async () =>
       collectUsage({
@@ -642,11 +620,9 @@ export class DockerEngine implements ClusterEngine {
     const hosts = (await this.#o.fleet?.all()) ?? [];
     for (const host of hosts) await guard(`purge cluster ${clusterId} on host ${host.name}`, () => purge(host.docker));
     await this.#removeDir(this.#clusterDir(clusterId));
-    this.#forget(clusterId);
+    this.#where.forget(clusterId);
   }
 }
-
-const remoteKey = (clusterId: string, index: number) => `${clusterId}/${index}`;
 
 /** The HTTP status of a dockerode error, if any. */
 export function statusOf(e: unknown): number | undefined {
