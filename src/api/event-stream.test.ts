@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { ClusterService } from '../core/cluster-service.js';
 import type { Pki, Store } from '../core/ports.js';
 import type { ClusterPki } from '../core/types.js';
@@ -14,13 +14,16 @@ const MENTIONS_HEADER: unknown = expect.stringContaining('Last-Event-ID');
 
 // The live event stream over real HTTP on a real store (SQLite; PostgreSQL with CARINA_TEST_POSTGRES_URL):
 // a client that reconnects with Last-Event-ID, to the same replica or another, gets exactly what it missed.
+// Real HTTP and a real store on a machine shared with other runs: more than the unit default of 5 s.
+vi.setConfig({ testTimeout: 20_000 });
+
 const ACCOUNT = 'a1b2c3d4e5f60718';
 const limits = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
 const fakePki: ClusterPki = { caCert: 'ca', caKey: 'ca-key', serverCert: 'srv', serverKey: 'srv-key', clientCert: 'cli', clientKey: 'cli-key', clientSerial: '01' };
 const pki: Pki = { createClusterPki: () => Promise.resolve(fakePki), issueClientCert: () => Promise.resolve(fakePki) };
 
 /** A replica: the API on its own connection to the shared store. */
-async function replica(store: Store, ids: { n: number }): Promise<{ app: FastifyInstance; url: string }> {
+async function replica(store: Store, ids: { n: number }, requestTimeoutMs = limits.requestTimeoutMs): Promise<{ app: FastifyInstance; url: string }> {
   const clusters = new ClusterService({
     store,
     pki,
@@ -33,7 +36,7 @@ async function replica(store: Store, ids: { n: number }): Promise<{ app: Fastify
     bundles: { zip: () => Promise.resolve(new Uint8Array()) },
     endpointHost: '127.0.0.1',
   });
-  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits, eventStreams: { pollMs: 20, heartbeatMs: 100 } });
+  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits: { ...limits, requestTimeoutMs, headersTimeoutMs: Math.min(limits.headersTimeoutMs, requestTimeoutMs) }, eventStreams: { pollMs: 20, heartbeatMs: 100 } });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
 }
@@ -102,9 +105,9 @@ describeStoreContract('API: event streams on the store', (h) => {
     }
   });
 
-  const start = async (own = false) => {
+  const start = async (own = false, requestTimeoutMs?: number) => {
     const store = own ? await openStore({ url: h.url }) : h.store;
-    const r = await replica(store, counter);
+    const r = await replica(store, counter, requestTimeoutMs);
     replicas.push({ app: r.app, ...(own && { store }) });
     return r.url;
   };
@@ -184,6 +187,16 @@ describeStoreContract('API: event streams on the store', (h) => {
     await s.until((m) => m.some((x) => x.event === 'gone'));
     await s.ended;
     expect(s.messages.at(-1)).toEqual({ event: 'gone', data: '{"cluster":"ssegone"}', lastEventId: ANY_STRING });
+  });
+
+  it('keeps a stream open past the API’s request timeout', async () => {
+    const base = await start(false, 2000);
+    const web = await h.store.clusters.createWithinQuota(h.input(ACCOUNT, 'sselong', { createdEvent: 'created' }), { from: 40100, to: 40199 });
+    const s = await stream(base, '/v1/clusters/sselong/events');
+    await s.until((m) => ids(m).length === 1);
+    await new Promise((r) => setTimeout(r, 4500)); // past the 2 s a whole request may take
+    const late = await h.store.events.append(web.id, 'node', 'late');
+    await s.until((m) => ids(m).includes(late.id));
   });
 
   it('answers refusals in the API’s shape, before any stream starts', async () => {
