@@ -64,12 +64,12 @@ export class TestServer {
     };
   }
 
-  /** Starts `carina-server up` and waits until /healthz answers. */
-  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+  /** Starts `carina-server up` and waits until /healthz answers (at most `timeoutMs`). */
+  async start(extraEnv: Record<string, string> = {}, timeoutMs = 30_000): Promise<void> {
     const log = openSync(this.logFile, 'a');
     started.add(this);
     this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', log, log] });
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#child.exitCode !== null) throw new Error(`carina-server exited with ${this.#child.exitCode}; see ${this.logFile}`);
       try {
@@ -79,7 +79,7 @@ export class TestServer {
       }
       await sleep(100);
     }
-    throw new Error(`carina-server did not answer within 30 s; see ${this.logFile}`);
+    throw new Error(`carina-server did not answer within ${timeoutMs / 1000} s; see ${this.logFile}`);
   }
 
   /** The CA file an HTTPS server issued its certificate from (clients trust it). */
