@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { ApiClient } from './api-client.js';
 import { dockerResult } from './gateway-client.js';
 import { extractBundle } from './docker-cli.js';
-import { countLabelled, type TestServer } from './server.js';
+import type { ChaosTarget } from './chaos-target.js';
+import { countLabelled } from './server.js';
 
 /**
  * Seeded chaos (issue 15): random operations against a real control plane, a `kill -9` at a random
@@ -29,12 +30,17 @@ interface Wanted {
 
 /** The figures of a run. */
 export interface ChaosReport {
-  readonly points: number;
   readonly accepted: number;
+  /** Points after which every cluster became what was asked in time. */
+  readonly converged: number;
+  /** Points run (fewer than planned when the time given ran out). */
+  readonly points: number;
   /** Milliseconds from the restart until every cluster matched what was asked, one per point. */
   readonly convergeMs: number[];
   readonly failures: string[];
   readonly orphans: string[];
+  /** Whom each point killed (with replicas: the leader of the moment). */
+  readonly killed: string[];
 }
 
 const point = fc.record({
@@ -49,30 +55,49 @@ export function chaosPlan(seed: number, points: number): ChaosPoint[] {
   return fc.sample(fc.array(point, { minLength: points, maxLength: points }), { seed, numRuns: 1 })[0] ?? [];
 }
 
-/** Runs `plan` against `server` (started, with an account whose key is `key`); `log` gets a line per point. */
-export async function runChaos(server: TestServer, key: string, plan: readonly ChaosPoint[], log: (line: string) => void, convergeTimeoutMs = 180_000): Promise<ChaosReport> {
-  const api = new ApiClient(server.url, key);
+/**
+ * Runs `plan` against `target` (started, with an account whose key is `key`); `log` gets a line per
+ * point. With several API URLs (replicas), each point's request goes to one and the checks after the
+ * crash to the next, so both answer for the whole control plane. No point starts after `stopAt`
+ * (epoch ms): the clusters are then deleted and searched for orphans as after the last point.
+ */
+export async function runChaos(target: ChaosTarget, key: string, plan: readonly ChaosPoint[], log: (line: string) => void, convergeTimeoutMs = 180_000, stopAt = Infinity): Promise<ChaosReport> {
+  const apis = target.apiUrls.map((url) => new ApiClient(url, key));
+  let api = apis[0] as ApiClient;
   const wanted: Wanted[] = [0, 1].map((slot) => ({ name: `chaos${slot}`, id: '', nodes: 0, exists: false }));
-  const report: ChaosReport = { points: plan.length, accepted: 0, convergeMs: [], failures: [], orphans: [] };
+  const report: ChaosReport = { points: plan.length, accepted: 0, converged: 0, convergeMs: [], failures: [], orphans: [], killed: [] };
   const gone: string[] = [];
   for (const [i, p] of plan.entries()) {
+    if (Date.now() >= stopAt) {
+      log(`time is up after ${i} points: the rest is not run`);
+      (report as { points: number }).points = i;
+      break;
+    }
     const w = wanted[p.slot] as Wanted;
-    const accepted = await apply(api, w, p);
+    const victim = await target.aim();
+    const { op, accepted } = await apply(apis[i % apis.length] as ApiClient, w, p);
     if (accepted) (report as { accepted: number }).accepted += 1;
-    if (accepted && p.op === 'delete') gone.push(w.id);
+    if (accepted && op === 'delete') gone.push(w.id);
     await sleep(p.killAfterMs);
-    await server.kill();
-    await server.start();
+    const crashed = Date.now();
+    await target.crash();
+    report.killed.push(victim);
     const started = Date.now();
+    api = apis[(i + 1) % apis.length] as ApiClient;
     const problem = await converge(api, wanted, convergeTimeoutMs);
-    report.convergeMs.push(Date.now() - started);
-    log(`point ${i + 1}/${plan.length}: ${p.op} ${w.name}${accepted ? '' : ' (refused)'}, killed after ${p.killAfterMs} ms, ${problem ?? `converged in ${Date.now() - started} ms`}`);
-    if (problem) report.failures.push(`point ${i + 1} (${p.op} ${w.name}): ${problem}`);
+    const convergedMs = Date.now() - started;
+    report.convergeMs.push(convergedMs);
+    let line = `point ${i + 1}/${plan.length}: ${op} ${w.name}${accepted ? '' : ' (refused)'}, ${victim} killed after ${p.killAfterMs} ms and up again in ${started - crashed} ms, ${problem ?? `converged in ${convergedMs} ms`}`;
+    if (problem) report.failures.push(`point ${i + 1} (${op} ${w.name}): ${problem}`);
+    else (report as { converged: number }).converged += 1;
     const live = wanted.find((c) => c.exists);
     if (live && !problem) {
+      const checked = Date.now();
       const bundle = await bundleWorks(api, live.name);
       if (bundle) report.failures.push(`point ${i + 1}: the credentials bundle of ${live.name} does not work: ${bundle}`);
+      line += `; ${live.name}'s bundle ${bundle ? 'FAILED' : 'works'} (${Date.now() - checked} ms)`;
     }
+    log(line);
   }
   for (const w of wanted) {
     if (!w.exists) continue;
@@ -87,17 +112,22 @@ export async function runChaos(server: TestServer, key: string, plan: readonly C
   return report;
 }
 
-/** Sends the point's request; true when the API accepted it (then it is what the cluster must become). */
-async function apply(api: ApiClient, w: Wanted, p: ChaosPoint): Promise<boolean> {
-  const base = `/v1/clusters/${w.name}`;
-  const send = async (method: string, path: string, body?: unknown) => (await api.request(method, path, body).catch(() => ({ status: 0, body: undefined }))) as { status: number; body: any };
+/** Sends the point's request: which operation it was, and whether the API accepted it (then it is what the cluster must become). */
+async function apply(api: ApiClient, w: Wanted, p: ChaosPoint): Promise<{ op: ChaosPoint['op']; accepted: boolean }> {
   // An empty slot gets a cluster, a full one never a second create: every point changes something.
   const op = !w.exists ? 'create' : p.op === 'create' ? 'grow' : p.op;
+  return { op, accepted: await request(api, w, op, p.nodes) };
+}
+
+/** Sends `op`; true when the API accepted it. */
+async function request(api: ApiClient, w: Wanted, op: ChaosPoint['op'], nodes: number): Promise<boolean> {
+  const base = `/v1/clusters/${w.name}`;
+  const send = async (method: string, path: string, body?: unknown) => (await api.request(method, path, body).catch(() => ({ status: 0, body: undefined }))) as { status: number; body: any };
   switch (op) {
     case 'create': {
-      const res = await send('POST', '/v1/clusters', { name: w.name, nodes: p.nodes });
+      const res = await send('POST', '/v1/clusters', { name: w.name, nodes });
       if (res.status !== 202) return false;
-      Object.assign(w, { id: res.body.id as string, nodes: p.nodes, exists: true });
+      Object.assign(w, { id: res.body.id as string, nodes, exists: true });
       return true;
     }
     case 'grow': {
@@ -117,7 +147,7 @@ async function apply(api: ApiClient, w: Wanted, p: ChaosPoint): Promise<boolean>
     case 'rotate':
       return w.exists && (await send('POST', `${base}/credentials/rotate`)).status === 200;
     case 'autoscale':
-      return w.exists && (await send('PUT', `${base}/autoscale`, { enabled: p.nodes === 2 })).status === 200;
+      return w.exists && (await send('PUT', `${base}/autoscale`, { enabled: nodes === 2 })).status === 200;
     case 'delete': {
       if (!w.exists) return false;
       const ok = (await send('DELETE', base)).status === 202;
@@ -155,11 +185,19 @@ async function converge(api: ApiClient, wanted: readonly Wanted[], timeoutMs: nu
   return `not converged within ${timeoutMs / 1000} s: ${last}`;
 }
 
-/** Fetches the cluster's bundle and runs `docker ps` through its gateway; a reason if that fails. */
+/**
+ * Fetches the cluster's bundle and runs `docker ps` through its gateway; a reason if that still fails
+ * after 30 s (a replica elected a moment ago takes the lease before it has bound the gateways).
+ */
 async function bundleWorks(api: ApiClient, name: string): Promise<string | undefined> {
   const res = await api.request('GET', `/v1/clusters/${name}/credentials`);
   if (res.status !== 200) return `credentials: HTTP ${res.status}`;
   const { dir } = await extractBundle(res.body as Buffer);
-  const ps = await dockerResult(dir, ['ps', '-q'], { timeoutMs: 30_000 });
-  return ps.code === 0 ? undefined : ps.stderr.trim();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ps = await dockerResult(dir, ['ps', '-q'], { timeoutMs: 30_000 });
+    if (ps.code === 0) return undefined;
+    if (Date.now() > deadline) return ps.stderr.trim();
+    await sleep(1_000);
+  }
 }
