@@ -19,7 +19,10 @@ const accountOfNode = (row: 'OLD' | 'NEW') => `(SELECT account_id FROM clusters 
  * listed change of the account's clusters and of their nodes: whoever writes (this replica, another
  * replica, the reconciler, an operator's SQL), the version moves in the same transaction as the
  * rows. An API replica reads it with one primary-key lookup to know whether a list it answered
- * before still holds. A bigint: it only ever grows.
+ * before still holds. A bigint: it only ever grows. In PostgreSQL the bump holds the account row's
+ * lock until the writer commits, so writes to one account's clusters commit one after the other;
+ * every transaction of the store writes one cluster (or creates one under the account's own
+ * lock), so no two wait on each other.
  */
 export function listVersionMigration(dialect: DialectKind): Migration {
   return {
