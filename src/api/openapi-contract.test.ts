@@ -89,7 +89,7 @@ describe('the OpenAPI document and the wire contract', () => {
     const parameters = [...parametersOf('query', schema.querystring), ...parametersOf('path', schema.params), ...parametersOf('header', schema.headers)];
     expect(op.parameters ?? []).toEqual(parameters);
     expect(op.requestBody?.content['application/json'].schema).toEqual(schema.body === undefined ? undefined : asOpenApi(schema.body));
-    expect(Object.keys(op.responses).sort()).toEqual(Object.keys(schema.response).sort());
+    expect(Object.keys(op.responses).sort()).toEqual([...Object.keys(schema.response), ...(route.file ? ['200'] : [])].sort());
     for (const [status, body] of Object.entries(schema.response)) {
       const expected = (body as { type?: string }).type === 'null' ? undefined : asOpenApi(body);
       expect(op.responses[status]?.content?.['application/json']?.schema, `${route.method} ${route.path} ${status}`).toEqual(expected);
@@ -97,5 +97,8 @@ describe('the OpenAPI document and the wire contract', () => {
     // A route that streams with Accept: text/event-stream says so, and what its messages carry.
     const stream = op.responses['200']?.content?.['text/event-stream']?.schema;
     expect(stream).toEqual(route.eventStream === undefined ? undefined : { type: 'string', description: route.eventStream });
+    // A route that answers a file documents its media type (the credentials bundle: a zip).
+    const file = route.file ? op.responses['200']?.content?.[route.file.mediaType]?.schema : undefined;
+    expect(file).toEqual(route.file === undefined ? undefined : { type: 'string', format: 'binary', description: route.file.description });
   });
 });

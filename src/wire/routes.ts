@@ -13,6 +13,8 @@ export interface RouteContract {
   readonly path: string;
   /** With `Accept: text/event-stream` the 200 is a stream of server-sent events instead: what its messages carry. */
   readonly eventStream?: string;
+  /** The 200 is a file of this media type, not JSON: what it holds (OpenAPI shows it; nothing serialises it). */
+  readonly file?: { readonly mediaType: string; readonly description: string };
   readonly schema: {
     readonly summary: string;
     readonly description?: string;
@@ -101,6 +103,7 @@ export const ROUTES = Object.freeze({
   credentials: {
     method: 'GET',
     path: '/v1/clusters/:name/credentials',
+    file: { mediaType: 'application/zip', description: 'ca.pem, cert.pem, key.pem and scripts that set DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (docker.env, docker.fish, docker.ps1, docker.cmd)' },
     schema: { summary: 'Download the credentials bundle (zip: ca.pem, cert.pem, key.pem, docker.env, …)', params, response: failures },
   },
   rotateCredentials: {
