@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { frameEvent, frameNamed } from '../wire/event-stream.js';
+import { followEvents } from './event-follower.js';
 import { eventLines } from './format.js';
+import { HttpClient } from './http-client.js';
 import { runCarina } from './test-support/fake-api.js';
 import type { Cluster, ClusterEvent } from './types.js';
 
@@ -112,5 +114,29 @@ describe('following events over the stream', () => {
     expect(gets).toBeLessThanOrEqual(4); // get's own, the wait's first, at the catch-up, at the event; polling every 250 ms: 6
     expect(run.err).toContain('demo: active, 2/2 nodes Ready');
     stream?.end();
+  });
+
+  it('stops reading and closes the connection when told to, though the server keeps the stream open', async () => {
+    // CI caught every `--wait` that succeeded hanging against the real server: aborting the fetch did not
+    // end the body being read, heartbeats kept the connection (and the process) alive. This small server
+    // did not reproduce that; the CLI e2e tests (cli-failure, cli-config) do.
+    let closed = false;
+    handle = (req, res) => {
+      sse(res);
+      res.write(frameEvent(1, event(1, 'one')));
+      const beat = setInterval(() => res.write(': heartbeat\n\n'), 50);
+      req.socket.on('close', () => {
+        clearInterval(beat);
+        closed = true;
+      });
+    };
+    const http = new HttpClient({ endpoint: url, endpointSource: 'test', username: undefined, apikey: 'k', credentialSources: 'test', timeoutMs: 5_000, userAgent: 'test', debug: undefined });
+    const stop = new AbortController();
+    const got: string[] = [];
+    const following = followEvents(http, '/v1/clusters/demo/events', { onEvent: (m) => (got.push(m.lastEventId), setTimeout(() => stop.abort(), 200)), signal: stop.signal });
+    expect(await following).toEqual({ kind: 'stopped' });
+    expect(got).toEqual(['1']);
+    for (let i = 0; i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(true);
   });
 });

@@ -63,7 +63,7 @@ export async function followEvents(http: HttpClient, path: string, options: Foll
     if (options.signal?.aborted) return { kind: 'stopped' };
     let connection: Connection;
     try {
-      const opened = await http.openStream(path, lastId);
+      const opened = await http.openStream(path, lastId, options.signal);
       streamed ||= opened.kind === 'stream';
       connection = opened.kind === 'stream' ? await readStream(opened, parser, options) : refusal(http, opened.response);
     } catch (error) {
@@ -91,9 +91,16 @@ async function readStream(opened: Extract<OpenedStream, { kind: 'stream' }>, par
   const decoder = new TextDecoder();
   const idleMs = options.idleMs ?? 45_000; // three heartbeats
   let idle: NodeJS.Timeout | undefined;
-  const stop = () => opened.abort();
+  // Cancelling the reader ends a pending read and closes the connection; aborting the fetch alone
+  // does not end a body already being read (measured: the heartbeats kept coming, and the CLI never exited).
+  const stop = () => {
+    reader.cancel().catch(() => undefined);
+    opened.abort();
+  };
   options.signal?.addEventListener('abort', stop);
   try {
+    // Stopped while the stream was being opened: the listener above came too late to hear it.
+    if (options.signal?.aborted) return { kind: 'ended' };
     for (;;) {
       clearTimeout(idle);
       idle = setTimeout(stop, idleMs);
@@ -107,6 +114,6 @@ async function readStream(opened: Extract<OpenedStream, { kind: 'stream' }>, par
   } finally {
     clearTimeout(idle);
     options.signal?.removeEventListener('abort', stop);
-    opened.abort();
+    stop();
   }
 }

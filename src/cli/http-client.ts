@@ -96,7 +96,7 @@ export class HttpClient {
    * timeout; the body is then the caller's to read for as long as it lasts (`abort` ends it). An
    * answer that is no event stream (an error, or an older server's JSON) is read whole and returned.
    */
-  async openStream(path: string, lastEventId: string | undefined): Promise<OpenedStream> {
+  async openStream(path: string, lastEventId: string | undefined, signal?: AbortSignal): Promise<OpenedStream> {
     const extra: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId) extra['last-event-id'] = lastEventId;
     const o = this.#o;
@@ -106,6 +106,10 @@ export class HttpClient {
     this.#trace(`> GET ${url}`, Object.entries(headers), undefined);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')), o.timeoutMs);
+    // The caller's stop ends the request too, also while it waits for the answer's headers.
+    const stop = () => controller.abort();
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
     try {
       const res = await fetch(url, { method: 'GET', headers, signal: controller.signal, redirect: 'error', dispatcher: this.#dispatcher });
       this.#trace(`< ${res.status} ${res.statusText}`, [...res.headers.entries()], undefined);
@@ -118,6 +122,7 @@ export class HttpClient {
       throw this.#networkError(error, 'GET', path);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
     }
   }
 
