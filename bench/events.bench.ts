@@ -17,8 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { generateApiKey, hashApiKey } from '../src/api/api-keys.js';
 import { buildApi } from '../src/api/app.js';
-import { ClusterService } from '../src/core/cluster-service.js';
-import type { ClusterPki } from '../src/core/types.js';
+import { stubClusterService } from '../src/api/test-support/stub-cluster-service.js';
 import { openStore } from '../src/store/open-store.js';
 import { EventStreamParser } from '../src/wire/event-stream.js';
 import { percentile } from './stats.js';
@@ -34,19 +33,8 @@ const log = (line: string) => console.log(`[events ${new Date().toISOString().sl
 /** Child mode: the API alone on the store at `url`, listening on a free port it prints. */
 async function serve(url: string, pollMs: number): Promise<void> {
   const store = await openStore({ url });
-  const fake: ClusterPki = { caCert: '', caKey: '', serverCert: '', serverKey: '', clientCert: '', clientKey: '', clientSerial: '01' };
-  const clusters = new ClusterService({
-    store,
-    pki: { createClusterPki: () => Promise.resolve(fake), issueClientCert: () => Promise.resolve(fake) },
-    scheduler: { kick: () => undefined },
-    newId: () => 'unused',
-    portRange: { from: 47150, to: 47199 },
-    dnsNames: () => [],
-    ipAddresses: [],
-    usage: () => Promise.resolve({ nodes: [] }),
-    bundles: { zip: () => Promise.resolve(new Uint8Array()) },
-    endpointHost: '127.0.0.1',
-  });
+  // Its ids are never drawn: the benchmark writes its cluster and events straight to the store.
+  const clusters = stubClusterService(store, { ports: { from: 47150, to: 47199 } });
   const limits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
   const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'bench', log: (l) => console.error(l), limits, eventStreams: { pollMs, heartbeatMs: 15_000 } });
   console.log(await app.listen({ host: '127.0.0.1', port: 0 }));

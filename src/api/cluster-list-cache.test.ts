@@ -1,21 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ClusterService } from '../core/cluster-service.js';
-import type { Pki, Store } from '../core/ports.js';
-import type { ClusterPki } from '../core/types.js';
+import type { Store } from '../core/ports.js';
 import { openStore } from '../store/open-store.js';
 import { describeStoreContract } from '../store/test-support/store-contract.js';
 import type { ClusterList } from '../wire/cluster-schemas.js';
 import { generateApiKey, hashApiKey } from './api-keys.js';
 import { buildApi } from './app.js';
+import { stubClusterService } from './test-support/stub-cluster-service.js';
 
 // GET /v1/clusters answers from a cache of serialised pages: every write that changes a page must
 // show in the next answer, whoever makes it — this API, the reconciler, or another replica on the
 // same database — and an unchanged list must not be read from the store again.
 const ACCOUNT = 'a1b2c3d4e5f60718';
 const limits = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
-const fakePki: ClusterPki = { caCert: 'ca', caKey: 'ca-key', serverCert: 'srv', serverKey: 'srv-key', clientCert: 'cli', clientKey: 'cli-key', clientSerial: '01' };
-const pki: Pki = { createClusterPki: () => Promise.resolve(fakePki), issueClientCert: () => Promise.resolve(fakePki) };
 
 describeStoreContract('GET /v1/clusters from its page cache', (h) => {
   let app: FastifyInstance;
@@ -28,19 +25,7 @@ describeStoreContract('GET /v1/clusters from its page cache', (h) => {
     await h.store.accounts.create({ id: ACCOUNT, name: 'lia', keyHash: await hashApiKey(key), quotaClusters: 20, quotaNodes: 10 });
     // The API's store counts the page reads; the replica is a second store on the same database.
     const counted: Store = { ...h.store, clusters: { ...h.store.clusters, listByAccount: (...args) => (pageReads++, h.store.clusters.listByAccount(...args)) } };
-    let ids = 0;
-    const clusters = new ClusterService({
-      store: counted,
-      pki,
-      scheduler: { kick: () => undefined },
-      newId: () => `c${String(++ids).padStart(11, '0')}`,
-      portRange: { from: 40000, to: 40099 },
-      dnsNames: () => [],
-      ipAddresses: [],
-      usage: () => Promise.resolve({ nodes: [] }),
-      bundles: { zip: () => Promise.resolve(new Uint8Array()) },
-      endpointHost: '127.0.0.1',
-    });
+    const clusters = stubClusterService(counted, { ports: { from: 40000, to: 40099 } });
     app = await buildApi({ store: counted, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits });
     replica = await openStore({ url: h.url });
     pageReads = 0;

@@ -1,25 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterService } from '../core/cluster-service.js';
 import { findFlavor } from '../core/flavors.js';
-import type { Pki, Store } from '../core/ports.js';
-import type { ClusterPki } from '../core/types.js';
+import type { Store } from '../core/ports.js';
 import { openStore } from '../store/open-store.js';
 import { generateApiKey, hashApiKey } from './api-keys.js';
 import { buildApi } from './app.js';
+import { stubClusterService } from './test-support/stub-cluster-service.js';
 
 // Issue 13: with hosts registered, create, grow and resize put every new node on a host or refuse
 // with CARINA_ERR_NO_CAPACITY before anything is stored; without hosts, nodes stay on the local engine.
 const ACCOUNT = 'f0e1d2c3b4a59687';
 const limits = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
-const fakePki: ClusterPki = { caCert: 'ca', caKey: 'ca-key', serverCert: 'srv', serverKey: 'srv-key', clientCert: 'cli', clientKey: 'cli-key', clientSerial: '01' };
-const pki: Pki = { createClusterPki: () => Promise.resolve(fakePki), issueClientCert: () => Promise.resolve(fakePki) };
 
 describe('placement of new nodes on registered hosts', () => {
   let store: Store;
   let app: FastifyInstance;
   let key = '';
-  let ids = 0;
   const kicked: string[] = [];
   const flavor = findFlavor('container1-4G');
   if (!flavor) throw new Error('no container1-4G flavor');
@@ -28,18 +24,7 @@ describe('placement of new nodes on registered hosts', () => {
     store = await openStore({ url: 'sqlite::memory:' });
     key = generateApiKey(ACCOUNT);
     await store.accounts.create({ id: ACCOUNT, name: 'pia', keyHash: await hashApiKey(key), quotaClusters: 5, quotaNodes: 10 });
-    const clusters = new ClusterService({
-      store,
-      pki,
-      scheduler: { kick: (id) => kicked.push(id) },
-      newId: () => `c${String(++ids).padStart(11, '0')}`,
-      portRange: { from: 40000, to: 40099 },
-      dnsNames: () => [],
-      ipAddresses: [],
-      usage: () => Promise.resolve({ nodes: [] }),
-      bundles: { zip: () => Promise.resolve(new Uint8Array()) },
-      endpointHost: '127.0.0.1',
-    });
+    const clusters = stubClusterService(store, { ports: { from: 40000, to: 40099 }, scheduler: { kick: (id) => kicked.push(id) } });
     app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits });
   });
   afterAll(async () => {

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { ClusterService } from '../core/cluster-service.js';
-import type { Pki, Store } from '../core/ports.js';
-import type { ClusterPki } from '../core/types.js';
+import type { Store } from '../core/ports.js';
 import { openStore } from '../store/open-store.js';
 import { describeStoreContract } from '../store/test-support/store-contract.js';
 import { EventStreamParser, type StreamMessage } from '../wire/event-stream.js';
 import { generateApiKey, hashApiKey } from './api-keys.js';
 import { buildApi } from './app.js';
+import { stubClusterService } from './test-support/stub-cluster-service.js';
 
 const ANY_STRING: unknown = expect.any(String);
 const MENTIONS_HEADER: unknown = expect.stringContaining('Last-Event-ID');
@@ -19,23 +18,10 @@ vi.setConfig({ testTimeout: 20_000 });
 
 const ACCOUNT = 'a1b2c3d4e5f60718';
 const limits = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
-const fakePki: ClusterPki = { caCert: 'ca', caKey: 'ca-key', serverCert: 'srv', serverKey: 'srv-key', clientCert: 'cli', clientKey: 'cli-key', clientSerial: '01' };
-const pki: Pki = { createClusterPki: () => Promise.resolve(fakePki), issueClientCert: () => Promise.resolve(fakePki) };
 
 /** A replica: the API on its own connection to the shared store. */
 async function replica(store: Store, ids: { n: number }, requestTimeoutMs = limits.requestTimeoutMs): Promise<{ app: FastifyInstance; url: string }> {
-  const clusters = new ClusterService({
-    store,
-    pki,
-    scheduler: { kick: () => undefined },
-    newId: () => `c${String(++ids.n).padStart(11, '0')}`,
-    portRange: { from: 40100, to: 40199 },
-    dnsNames: () => [],
-    ipAddresses: [],
-    usage: () => Promise.resolve({ nodes: [] }),
-    bundles: { zip: () => Promise.resolve(new Uint8Array()) },
-    endpointHost: '127.0.0.1',
-  });
+  const clusters = stubClusterService(store, { ports: { from: 40100, to: 40199 }, ids });
   const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits: { ...limits, requestTimeoutMs, headersTimeoutMs: Math.min(limits.headersTimeoutMs, requestTimeoutMs) }, eventStreams: { pollMs: 20, heartbeatMs: 100 } });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
