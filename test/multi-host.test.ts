@@ -201,32 +201,36 @@ describe('clusters over several Docker hosts', () => {
     const service = await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}']);
     const killedAt = Date.now();
     await fleet.sim('kill', lost.name);
-    await api.waitFor('spread', (c) => c.status === 'rebuilding', 60_000);
-    // Meanwhile the gateway follows the swarm to a manager that answers: the service is there and runs.
-    let listed = '';
-    let failure = '';
-    for (let i = 0; i < 60 && !listed.includes(service.trim()); i++) {
-      listed = await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}']).catch((e: unknown) => ((failure = String((e as { stderr?: string }).stderr ?? e)), ''));
-      if (!listed.includes(service.trim())) await new Promise((r) => setTimeout(r, 1_000));
+    try {
+      await api.waitFor('spread', (c) => c.status === 'rebuilding', 60_000);
+      // Meanwhile the gateway follows the swarm to a manager that answers: the service is there and runs.
+      let listed = '';
+      let failure = '';
+      for (let i = 0; i < 60 && !listed.includes(service.trim()); i++) {
+        listed = await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}']).catch((e: unknown) => ((failure = String((e as { stderr?: string }).stderr ?? e)), ''));
+        if (!listed.includes(service.trim())) await new Promise((r) => setTimeout(r, 1_000));
+      }
+      expect(listed, `the last failure: ${failure}`).toContain(service.trim());
+      const back = await api.waitFor('spread', (c) => c.status === 'active' && c.nodes_ready === 3, 180_000);
+      console.log(`host of node 0 killed → cluster active with 3 Ready nodes: ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+      expect(back).toMatchObject({ nodes: 3, nodes_ready: 3 });
+      const survivors = hosts.filter((h) => h !== lost);
+      expect((await Promise.all(survivors.map((h) => nodesOn(h, id)))).flat().sort()).toEqual([`carina-${id}-n0`, `carina-${id}-n1`, `carina-${id}-n2`]);
+      // The old member is gone, the replacement joined as a manager under the same name; the same service (no new swarm) is whole again.
+      expect(await members()).toEqual(THREE_MANAGERS);
+      expect(await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}'])).toBe(service);
+      expect((await runningOn(3)).length).toBe(3);
+      expect(await pages()).toEqual([60_000, 60_000, 60_000]);
+      const events = ((await api.request('GET', '/v1/clusters/spread/events')).body.events as { message: string }[]).map((e) => e.message);
+      expect(events.some((m) => m.startsWith(`host ${lost.name} is down: re-creating node 0 → `)), events.join('\n')).toBe(true);
+      expect(events, events.join('\n')).toContain('node 0 joined the swarm as a manager');
+      expect(events.filter((m) => m.startsWith('swarm re-formed'))).toEqual([]);
+    } finally {
+      // Whatever failed above, the host comes back, so the tests after this one find the fleet whole.
+      await fleet.sim('start', lost.name);
     }
-    expect(listed, `the last failure: ${failure}`).toContain(service.trim());
-    const back = await api.waitFor('spread', (c) => c.status === 'active' && c.nodes_ready === 3, 180_000);
-    console.log(`host of node 0 killed → cluster active with 3 Ready nodes: ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
-    expect(back).toMatchObject({ nodes: 3, nodes_ready: 3 });
-    const survivors = hosts.filter((h) => h !== lost);
-    expect((await Promise.all(survivors.map((h) => nodesOn(h, id)))).flat().sort()).toEqual([`carina-${id}-n0`, `carina-${id}-n1`, `carina-${id}-n2`]);
-    // The old member is gone, the replacement joined as a manager under the same name; the same service (no new swarm) is whole again.
-    expect(await members()).toEqual(THREE_MANAGERS);
-    expect(await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}'])).toBe(service);
-    expect((await runningOn(3)).length).toBe(3);
-    expect(await pages()).toEqual([60_000, 60_000, 60_000]);
-    const events = ((await api.request('GET', '/v1/clusters/spread/events')).body.events as { message: string }[]).map((e) => e.message);
-    expect(events.some((m) => m.startsWith(`host ${lost.name} is down: re-creating node 0 → `))).toBe(true);
-    expect(events).toContain('node 0 joined the swarm as a manager');
-    expect(events.filter((m) => m.startsWith('swarm re-formed'))).toEqual([]);
 
     // Back: its old node is removed (not resurrected beside its replacement) and it takes nodes again.
-    await fleet.sim('start', lost.name);
     const readmitted = async () => (JSON.parse(await server.admin('hosts', 'list', '--json')) as { name: string; state: string }[]).find((h) => h.name === lost.name)?.state;
     for (let i = 0; i < 150 && (await readmitted()) !== 'ready'; i++) await new Promise((r) => setTimeout(r, 200));
     expect(await readmitted()).toBe('ready');

@@ -19,6 +19,7 @@ import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
+import { joinSwarm } from './swarm-join.js';
 import { NODE_SECURITY } from './node-security.js';
 import type { CgroupDelegation } from './cgroup-delegation.js';
 
@@ -438,11 +439,18 @@ export class DockerEngine implements ClusterEngine {
       const joining = await this.#inner(c, index);
       const state = ((await joining.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState;
       if (state && state !== 'inactive') await joining.swarmLeave({ force: true });
-      await joining.swarmJoin({
-        ListenAddr: `0.0.0.0:${SWARM_PORT}`,
-        AdvertiseAddr: `${addr}:${SWARM_PORT}`,
-        RemoteAddrs: [`${managerAddr}:${SWARM_PORT}`],
-        JoinToken: role === 'manager' ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker,
+      await joinSwarm({
+        join: () =>
+          joining.swarmJoin({
+            ListenAddr: `0.0.0.0:${SWARM_PORT}`,
+            AdvertiseAddr: `${addr}:${SWARM_PORT}`,
+            RemoteAddrs: [`${managerAddr}:${SWARM_PORT}`],
+            JoinToken: role === 'manager' ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker,
+          }),
+        state: async () => {
+          const s = ((await joining.info()) as { Swarm?: { LocalNodeState?: string; Error?: string } }).Swarm;
+          return { state: s?.LocalNodeState ?? 'inactive', error: s?.Error };
+        },
       });
     });
   }
