@@ -1,9 +1,10 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { RegistryService } from '../core/registry-service.js';
 import type { ClusterService } from '../core/cluster-service.js';
 import { checkHealth } from '../core/health.js';
+import type { Log } from '../core/log.js';
 import type { Store } from '../core/ports.js';
 import type { Telemetry } from '../core/telemetry.js';
 import { SESSION_LIMITS, SessionService } from '../core/session-service.js';
@@ -19,6 +20,7 @@ import { registerRegistryRoutes, registerRegistryTokenRoute } from './registry-r
 import { registerPortal } from './portal/portal-plugin.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { headTimeoutOptions } from '../net/head-timeout.js';
+import { requestId } from './request-id.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +38,10 @@ export interface ApiDeps {
   /** Host written into endpoints and bundles. */
   readonly advertiseAddress: string;
   readonly version: string;
-  readonly log: (line: string) => void;
+  /** Lines about the API as a whole (connection caps, event streams, failed requests with their `reqId`). */
+  readonly log: Log;
+  /** Fastify's own logger (pino): one line per answered request, with its id (`reqId`); none when undefined. */
+  readonly logger?: FastifyBaseLogger | undefined;
   readonly limits: ApiLimits;
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP without. */
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
@@ -78,7 +83,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const serverOptions = { requestTimeout: limits.requestTimeoutMs, ...headTimeoutOptions(limits.headersTimeoutMs) };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    logger: false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // One line per request, written once it is answered (below), instead of Fastify's two; its id as `reqId`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    // Each request's id: the client's X-Request-Id when it is a safe token, else a new one; answered in X-Request-Id.
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers['x-request-id']),
     // Bodies are small: a client that trickles a request (or says nothing) is cut, not waited for.
     connectionTimeout: limits.requestTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -115,7 +125,21 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('account', undefined);
+  // First, so every answer carries it, refusals included: what a client quotes to find its request's log lines.
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   app.addHook('onRequest', plainUtf8Bodies);
+  // By path, not the query; the health checks' polling only at debug.
+  app.addHook('onResponse', (request, reply, done) => {
+    const path = request.url.split('?')[0] ?? '';
+    const fields = { method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    const line = `${request.method} ${path} ${reply.statusCode} (${fields.ms} ms)`;
+    if (path === '/healthz' && reply.statusCode < 500) request.log.debug(fields, line);
+    else request.log.info(fields, line);
+    done();
+  });
   // By route pattern (never the path itself, which names tenants' clusters) and status; a hook only when metrics are on.
   const telemetry = deps.telemetry;
   if (telemetry) {
@@ -131,7 +155,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError | CarinaError, request, reply) => {
     const { status, code, message } = mapError(error);
     // A stack for what nobody expected; one line for the known conditions (no registry, store out).
-    if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error instanceof CarinaError && error.code !== ErrorCode.INTERNAL ? `${error.code}: ${error.message}` : (error.stack ?? error.message)}`);
+    if (status >= 500) deps.log(`api: ${request.method} ${request.url}: ${error instanceof CarinaError && error.code !== ErrorCode.INTERNAL ? `${error.code}: ${error.message}` : (error.stack ?? error.message)}`, { reqId: request.id, level: 'error' });
     const retryAfter = error instanceof CarinaError ? error.details?.retryAfterSeconds : undefined;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).send(errorBody(code, message));

@@ -46,6 +46,15 @@ describe('server configuration', () => {
     expect(() => loadConfig({ CARINA_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/CARINA_API_REQUEST_TIMEOUT_MS \(30000\) must be at least CARINA_HEADERS_TIMEOUT_MS/);
   });
 
+  it('logs JSON lines at info unless told, pretty ones by default when the log goes to a terminal', () => {
+    expect(loadConfig({}, false, false).log).toEqual({ format: 'json', level: 'info' });
+    expect(loadConfig({}, false, true).log).toEqual({ format: 'pretty', level: 'info' });
+    expect(loadConfig({ CARINA_LOG_FORMAT: 'json' }, false, true).log.format).toBe('json');
+    expect(loadConfig({ CARINA_LOG_FORMAT: 'pretty', CARINA_LOG_LEVEL: 'DEBUG' }, false, false).log).toEqual({ format: 'pretty', level: 'debug' });
+    expect(() => loadConfig({ CARINA_LOG_FORMAT: 'text' })).toThrow(/CARINA_LOG_FORMAT must be json or pretty \(got "text"\)/);
+    expect(() => loadConfig({ CARINA_LOG_LEVEL: 'verbose' })).toThrow(/CARINA_LOG_LEVEL must be one of debug, info, warn, error/);
+  });
+
   it('serves metrics only when told where, apart from the API, with a token if one is given', () => {
     expect(loadConfig({}).metrics).toBeUndefined();
     expect(loadConfig({ CARINA_METRICS_LISTEN: '127.0.0.1:9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464, token: undefined });

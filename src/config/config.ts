@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { LogLevel } from '../core/log.js';
 
 /** Every setting of the control plane, read from the environment in this one place. */
 export interface ServerConfig {
@@ -90,6 +91,14 @@ export interface ServerConfig {
     readonly maxConnectionsPerCluster: number;
     readonly maxConnectionsPerAddress: number;
   };
+  /** How the control plane logs (CARINA_LOG_FORMAT, CARINA_LOG_LEVEL). */
+  readonly log: LogConfig;
+}
+
+/** How the control plane logs: `json` lines for machines, `pretty` ones for a human at a terminal; the lowest level written. */
+export interface LogConfig {
+  readonly format: 'json' | 'pretty';
+  readonly level: LogLevel;
 }
 
 /** The private registry's settings (CARINA_REGISTRY*). */
@@ -213,6 +222,17 @@ function limits(env: NodeJS.ProcessEnv): Pick<ServerConfig, 'apiLimits' | 'gatew
   };
 }
 
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** CARINA_LOG_FORMAT (default: pretty when the log goes to a terminal, else json) and CARINA_LOG_LEVEL (default info). */
+function logConfig(env: NodeJS.ProcessEnv, logIsTty: boolean): LogConfig {
+  const format = env.CARINA_LOG_FORMAT || (logIsTty ? 'pretty' : 'json');
+  if (format !== 'json' && format !== 'pretty') throw new Error(`CARINA_LOG_FORMAT must be json or pretty (got "${format}")`);
+  const level = (env.CARINA_LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`CARINA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.CARINA_LOG_LEVEL}")`);
+  return Object.freeze({ format, level: level as LogLevel });
+}
+
 /** Whether `host` (a listen address) is reachable only from this machine. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -245,8 +265,11 @@ function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'carina-server');
 }
 
-/** Reads the configuration from `env` (defaults: local engine, SQLite under the data directory). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0): ServerConfig {
+/**
+ * Reads the configuration from `env` (defaults: local engine, SQLite under the data directory).
+ * `logIsTty`: whether the log's stream (stderr) is a terminal, where logs default to the pretty format.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = process.getuid?.() === 0, logIsTty = process.stderr.isTTY === true): ServerConfig {
   const dataDir = resolve(env.CARINA_DATA_DIR || defaultDataDir(env));
   const [listenHost = '127.0.0.1', listenPortRaw = '8080'] = (env.CARINA_LISTEN || '127.0.0.1:8080').split(/:(?=[^:]*$)/);
   const listenPort = Number(listenPortRaw);
@@ -289,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = proces
     frontDoor: frontDoor(env, listenHost),
     trustProxy: trustProxy(env),
     metrics: metricsConfig(env, { host: listenHost, port: listenPort }),
+    log: logConfig(env, logIsTty),
     ...limits(env),
   });
 }

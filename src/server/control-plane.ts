@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { ClusterService } from '../core/cluster-service.js';
 import { CarinaError, describeCause, ErrorCode, fencedError } from '../core/errors.js';
 import type { Clock, Store } from '../core/ports.js';
@@ -36,6 +37,7 @@ import { prepareRegistry } from './registry-wiring.js';
 import { PrometheusTelemetry } from './metrics.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { prepareHosts } from './host-wiring.js';
+import { lineLog } from './logger.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
 export interface ControlPlane {
@@ -52,13 +54,16 @@ export function hostDocker(dockerHost: string | undefined): Dockerode {
   return new Dockerode({ host: u.hostname, port: Number(u.port || 2375) });
 }
 
-/** Starts the control plane on `config` (the host engine must already answer). */
-export async function startControlPlane(config: ServerConfig, version: string, log: (line: string) => void): Promise<ControlPlane> {
+/** Starts the control plane on `config` (the host engine must already answer), logging through `logger`. */
+export async function startControlPlane(config: ServerConfig, version: string, logger: Logger): Promise<ControlPlane> {
+  // One line per event; each part's lines carry its component (the parts that know more add fields).
+  const log = lineLog(logger);
+  const logOf = (component: string) => lineLog(logger, component);
   await preparePrivateDataDir(config.dataDir, log);
   const clock: Clock = { now: () => new Date() };
   const secretKey = await loadSecretKey(config.secretKeyFile, log);
   // Metrics (CARINA_METRICS_LISTEN): every layer reports through the Telemetry port; nothing is kept when they are off.
-  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), leads: () => leadership.role === 'leader', log, hosts: async () => hostUsage(await store.hosts.list(), await store.hosts.placedNodes(), FLAVORS) });
+  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), leads: () => leadership.role === 'leader', log: logOf('metrics'), hosts: async () => hostUsage(await store.hosts.list(), await store.hosts.placedNodes(), FLAVORS) });
   const telemetry = metrics ?? NO_TELEMETRY;
   const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey, onOutage: (repository) => telemetry.storeError(repository) });
   const door = await openFrontDoor(config, secretKey, log);
@@ -86,7 +91,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       (e: unknown) => log(`node engine: ${describeCause(e)}`),
     );
   }
-  const registry = await prepareRegistry({ config, secretKey, store, userns, hostEngine: host, log });
+  const registry = await prepareRegistry({ config, secretKey, store, userns, hostEngine: host, log: logOf('registry') });
   const pki = new X509Pki();
   let images: Promise<NodeImages> | undefined;
   const loadImages = (): Promise<NodeImages> => {
@@ -139,7 +144,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     engine,
     pki,
     clock,
-    log,
+    log: logOf('reconciler'),
     dnsNames,
     ipAddresses,
     intervalMs: config.reconcileIntervalMs,
@@ -154,7 +159,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     host: config.publishAddress,
     upstreamOf: (id) => engine.managerUpstream(id),
     locate: (id) => engine.locateManager(id),
-    log,
+    log: logOf('gateway'),
     limits: config.gatewayLimits,
     telemetry,
     registryPull: registry && ((c) => registry.pullAuth({ id: c.accountId, name: c.accountName })),
@@ -189,7 +194,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     engines: { answers: (n) => engine.hostAnswers(n), retire: (n) => engine.retireHost(n), readmit: (n, keep) => engine.readmitHost(n, keep), evacuate: (id, index) => engine.evacuateNode(id, index), clear: (n, keep) => engine.clearHost(n, keep) },
     scheduler: reconciler,
     clock,
-    log,
+    log: logOf('hosts'),
     intervalMs: 2_000,
     downAfterMs: config.hostDownAfterMs,
   });
@@ -198,18 +203,18 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     scheduler: reconciler,
     usageOf: (c) => reconciler.usage(c, { withStats: false }),
     clock,
-    log,
+    log: logOf('autoscaler'),
     intervalMs: config.autoscaleIntervalMs,
     cooldownMs: config.autoscaleCooldownMs,
     telemetry,
   });
-  const retention = new AuditRetention({ store, clock, log, days: config.auditRetentionDays });
+  const retention = new AuditRetention({ store, clock, log: logOf('audit'), days: config.auditRetentionDays });
   const leadership: Leadership = new Leadership({
     leases: store.leases,
     holder: config.replicaId,
     ttlMs: config.leaseTtlMs,
     clock,
-    log,
+    log: logOf('leadership'),
     async onElected() {
       await gateway.start();
       // The registry is the leader's, as the gateways are: one process on its storage.
@@ -250,7 +255,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     registry: registry?.service,
     advertiseAddress: config.advertiseAddress,
     version,
-    log,
+    log: logOf('api'),
+    logger: logger.child({ component: 'api' }),
     limits: config.apiLimits,
     tls: door.tls,
     trustProxy: config.trustProxy,
@@ -259,7 +265,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const stopReloading = reloadOnChange(door, api, log);
   // Listening first: a second live process with this replica id fails here, before it could lead.
   const address = await api.listen({ host: config.listenHost, port: config.listenPort });
-  const metricsEndpoint = metrics && config.metrics && (await serveMetrics(metrics, config.metrics, log));
+  const metricsEndpoint = metrics && config.metrics && (await serveMetrics(metrics, config.metrics, logOf('metrics')));
   await leadership.start();
   return {
     api,

@@ -14,14 +14,17 @@ import { preparePrivateDataDir } from './data-dir.js';
 import { describeLease } from './lease-description.js';
 import { CONTROL_PLANE_LEASE } from '../reconciler/leadership.js';
 import { hostDocker, startControlPlane } from './control-plane.js';
+import { createLogger, lineLog } from './logger.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 /** `carina-server`: the control plane and its admin commands. The only place that exits the process. */
 async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
+  // On stderr (stdout is the admin commands' output), JSON or pretty (CARINA_LOG_FORMAT), secrets scrubbed.
+  const logger = createLogger(config.log, { secrets: config.metrics?.token === undefined ? [] : [config.metrics.token] });
+  const log = lineLog(logger);
   const program = new Command('carina-server').version(version).description('Carina control plane').exitOverride();
 
   const setupHost = async () => {
@@ -50,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
     .description('set up the host engine if needed and run the control plane (API + reconciler)')
     .action(async () => {
       await setupHost();
-      const plane = await startControlPlane(config, version, log);
+      const plane = await startControlPlane(config, version, logger);
       log(`Carina ${version} API listening on ${plane.url} (data: ${config.dataDir}, database: ${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')})`);
       const stop = () => {
         log('shutting down');
