@@ -3,6 +3,7 @@ import type { ClusterEngine, EngineCluster } from '../core/ports.js';
 import { actionEvent, activeEvent } from '../core/reconcile-events.js';
 import { finishedOperation, type EngineActionType } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
+import { about } from '../core/log.js';
 import type { ReconcilerIo } from './reconciler-io.js';
 
 /** Performs one planned action through the engine port (or the store), then records its event. */
@@ -23,7 +24,7 @@ export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'c
   }
   if (action.type === 'finalizeDelete') {
     await store.clusters.delete(cluster.id);
-    io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} deleted`);
+    io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} deleted`, about(cluster));
     finished(io, cluster, cluster.status, io.clock.now());
     return;
   }

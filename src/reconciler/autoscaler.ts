@@ -5,6 +5,7 @@ import { findFlavor } from '../core/flavors.js';
 import type { Clock, Store } from '../core/ports.js';
 import { NO_TELEMETRY, type Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
+import { about, type Log } from '../core/log.js';
 
 export interface AutoscalerOptions {
   /** The leader's (fenced) clusters and events, and the accounts for their quotas. */
@@ -12,7 +13,7 @@ export interface AutoscalerOptions {
   readonly scheduler: Scheduler;
   readonly usageOf: (cluster: Cluster) => Promise<ClusterUsage>;
   readonly clock: Clock;
-  readonly log: (line: string) => void;
+  readonly log: Log;
   readonly intervalMs: number;
   /** Pause after a grown cluster is active again before the next grow. */
   readonly cooldownMs: number;
@@ -61,7 +62,7 @@ export class Autoscaler {
     const clusters = (await this.#o.store.clusters.listAll()).filter((c) => c.autoscale);
     const known = new Set(clusters.map((c) => c.id));
     for (const id of this.#memory.keys()) if (!known.has(id)) this.#memory.delete(id);
-    await Promise.all(clusters.map((c) => this.#consider(c).catch((e: unknown) => this.#o.log(`autoscaler: ${c.name}: ${describeCause(e)}`))));
+    await Promise.all(clusters.map((c) => this.#consider(c).catch((e: unknown) => this.#o.log(`autoscaler: ${c.name}: ${describeCause(e)}`, { ...about(c), level: 'warn' }))));
   }
 
   async #consider(cluster: Cluster): Promise<void> {
@@ -89,7 +90,7 @@ export class Autoscaler {
       if (!outcome.ok) return;
       memory.growing = true;
       await this.#o.store.events.append(cluster.id, 'autoscale', decision.message);
-      this.#o.log(`autoscaler: ${cluster.accountName}/${cluster.name}: ${decision.message}`);
+      this.#o.log(`autoscaler: ${cluster.accountName}/${cluster.name}: ${decision.message}`, about(cluster));
       this.#o.scheduler.kick(cluster.id);
     } else if (decision.kind === 'quota' && memory.last !== 'quota') {
       await this.#o.store.events.append(cluster.id, 'autoscale', decision.message);

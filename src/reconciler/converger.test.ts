@@ -45,7 +45,7 @@ describe('Converger: observe, decide, apply (fake engine, memory store)', () => 
     await h.run('c1');
     expect(h.engine.calls).toEqual(['createNode 1 worker']);
     expect(messages(h).slice(-3)).toEqual(['repairing: node 1 is missing, re-creating it', 'node 1 (worker) started', 'cluster active with 2 Ready node(s) (rebuilding took 0.0 s)']);
-    expect(h.logs).toContain('reconciler: cluster alice/c1 repairing: node 1 is missing, re-creating it');
+    expect(h.logged).toContainEqual({ line: 'reconciler: cluster alice/c1 repairing: node 1 is missing, re-creating it', clusterId: 'c1', account: 'alice' });
   });
 
   it('a node stopped: started again', async () => {
@@ -92,6 +92,7 @@ describe('Converger: observe, decide, apply (fake engine, memory store)', () => 
     expect(h.store.get('c1')).toMatchObject({ status: 'error', statusReason: reason, failures: 0 });
     expect(h.slept).toEqual([500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
     expect(h.store.eventsOf('c1').at(-1)).toEqual({ type: 'error', message: reason });
+    expect(h.logged.at(-1)).toEqual({ line: `reconciler: cluster alice/c1 in error: ${reason}`, clusterId: 'c1', account: 'alice', level: 'warn' });
   });
 
   it('the host engine down is not the cluster failing: nothing counted, the worker pauses and ends', async () => {
@@ -144,7 +145,7 @@ describe('Converger: observe, decide, apply (fake engine, memory store)', () => 
     await h.run('c1');
     expect(h.engine.calls).toEqual(['removeNode 0', 'removeNode 1', 'removeVolume 0', 'removeVolume 1', 'removeNetwork']);
     expect(h.store.get('c1')).toBeUndefined();
-    expect(h.logs).toContain('reconciler: cluster alice/c1 deleted');
+    expect(h.logged).toContainEqual({ line: 'reconciler: cluster alice/c1 deleted', clusterId: 'c1', account: 'alice' });
   });
 
   it('leaves a cluster in error alone', async () => {

@@ -5,6 +5,7 @@ import type { EngineCluster } from '../core/ports.js';
 import { decide, progressed, startMemory, type ReconcileMemory, type ReconcileTimings } from '../core/reconcile-decision.js';
 import { buildingEvent, repairEvent, type EventLine } from '../core/reconcile-events.js';
 import { decideFailure } from '../core/reconcile-failure.js';
+import { about } from '../core/log.js';
 import type { Cluster } from '../core/types.js';
 import { applyAction } from './apply-action.js';
 import { engineTarget } from './engine-target.js';
@@ -107,7 +108,7 @@ export class Converger {
     const t = await this.#io.store.clusters.transition(cluster.id, 'repair');
     if (!t.ok) return cluster;
     await this.#event(cluster, repairEvent(why));
-    this.#io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} repairing: ${why}`);
+    this.#io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} repairing: ${why}`, about(cluster));
     return t.cluster;
   }
 
@@ -128,7 +129,7 @@ export class Converger {
     const fresh = engineAvailable ? ((await store.clusters.getById(cluster.id)) ?? cluster) : cluster;
     const next = decideFailure({ status: cluster.status, failures: fresh.failures, engineAvailable, cause: describeCause(cause) }, this.#maxFailures);
     if (next.kind === 'engineDown') {
-      log(`reconciler: ${next.log}`);
+      log(`reconciler: ${next.log}`, { ...about(cluster), level: 'warn' });
       await sleep(next.pauseMs);
       return true;
     }
@@ -145,7 +146,7 @@ export class Converger {
   async #fail(cluster: Cluster, reason: string): Promise<void> {
     const t = await this.#io.store.clusters.transition(cluster.id, 'fail', { statusReason: reason, failures: 0 });
     if (t.ok) await this.#event(cluster, { type: 'error', message: reason });
-    this.#io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} in error: ${reason}`);
+    this.#io.log(`reconciler: cluster ${cluster.accountName}/${cluster.name} in error: ${reason}`, { ...about(cluster), level: 'warn' });
   }
 
   async #recordNodes(cluster: Cluster, observed: ObservedCluster): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Log } from '../core/log.js';
 import type { Clock, ClusterEngine, ClusterRepository, EventRepository, HostRepository, KickRepository, Pki } from '../core/ports.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
@@ -19,7 +20,8 @@ export interface ReconcilerIo {
   readonly clock: Clock;
   /** Waits `ms` (back-off, polling a wait): the clock's companion, so tests can move time instead. */
   readonly sleep: (ms: number) => Promise<void>;
-  readonly log: (line: string) => void;
+  /** Lines about one cluster carry its `clusterId` and `account` as fields. */
+  readonly log: Log;
   /** Stable DNS names for a cluster's endpoint certificate. */
   readonly dnsNames: (cluster: Cluster) => string[];
   /** Addresses the endpoint is advertised on (go into the server certificate). */

@@ -128,7 +128,7 @@ export class Reconciler {
     for (const id of onEngine) {
       if (!isOrphan(id, known, this.#workers)) continue;
       await this.#io.checkLease();
-      this.#o.log(`reconciler: removing objects of unknown cluster ${id}`);
+      this.#o.log(`reconciler: removing objects of unknown cluster ${id}`, { clusterId: id });
       await this.#o.engine.purgeCluster(id);
     }
   }
@@ -139,13 +139,13 @@ export class Reconciler {
     } catch (e) {
       if (isFenced(e)) this.#standDown(e, clusterId);
       // Store or programming errors: logged, retried on the next tick.
-      else this.#o.log(`reconciler: cluster ${clusterId}: ${describeCause(e)}`);
+      else this.#o.log(`reconciler: cluster ${clusterId}: ${describeCause(e)}`, { clusterId, level: 'error' });
     }
   }
 
   /** Fenced: stop this work (nothing of it is recorded) and let leadership find out where the lease is. */
   #standDown(e: unknown, clusterId?: string): void {
-    this.#o.log(`reconciler: ${clusterId ? `cluster ${clusterId}: ` : ''}stopped: ${describeCause(e)}`);
+    this.#o.log(`reconciler: ${clusterId ? `cluster ${clusterId}: ` : ''}stopped: ${describeCause(e)}`, clusterId ? { clusterId, level: 'warn' } : { level: 'warn' });
     // Still the leader after the check (a late renewal, not a lost lease)? The next periodic pass goes on
     // with the cluster: kicking it again here could spin if the lease stayed doubtful.
     void this.#o.onFenced?.().catch((err: unknown) => this.#o.log(`reconciler: lease check failed: ${describeCause(err)}`));

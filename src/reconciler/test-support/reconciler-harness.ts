@@ -1,3 +1,4 @@
+import type { LogFields } from '../../core/log.js';
 import { Reconciler, type ReconcilerOptions } from '../reconciler.js';
 import { FakeEngine } from './fake-engine.js';
 import { fakePki, MemoryStore } from './memory-store.js';
@@ -16,13 +17,18 @@ export function reconcilerHarness(options: Partial<ReconcilerOptions> = {}) {
   const engine = new FakeEngine();
   const slept: number[] = [];
   const logs: string[] = [];
+  /** Each line with the fields it was logged with. */
+  const logged: (LogFields & { line: string })[] = [];
   const issued: string[] = [];
   const reconciler = new Reconciler({
     store,
     engine,
     pki: fakePki(issued),
     clock,
-    log: (line) => logs.push(line),
+    log: (line, fields) => {
+      logs.push(line);
+      logged.push({ line, ...fields });
+    },
     dnsNames: (c) => [`${c.name}.${c.accountName}.carina.local`],
     ipAddresses: ['127.0.0.1'],
     intervalMs: 3_600_000, // the tests drive tick() themselves
@@ -44,6 +50,7 @@ export function reconcilerHarness(options: Partial<ReconcilerOptions> = {}) {
     reconciler,
     slept,
     logs,
+    logged,
     issued,
     /** Moves the clock on by `ms`. */
     advance: (ms: number) => void (now += ms),
