@@ -122,6 +122,36 @@ describe('ClusterListener', () => {
     expect(audited.map((e) => [e.method, e.path, e.status, e.deniedCode, e.certSerial])).toEqual([['POST', '/v1.41/containers/create?name=web', 201, null, pki.clientSerial]]);
   });
 
+  it('logs one line per request with an id of its own, the cluster and the outcome', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const logging = new ClusterListener(listenerConfig(pki, { log: (line, fields) => logged.push({ line, ...fields }) }));
+    const at = (await logging.listen()).port;
+    try {
+      const a = new https.Agent({ keepAlive: true, maxSockets: 1, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey });
+      const send = (method: string, path: string, body?: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = https.request({ host: '127.0.0.1', port: at, method, path, agent: a, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+            res.resume().on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      expect(await send('GET', '/_ping')).toBe(200);
+      expect(await send('POST', '/v1.41/containers/create', '{"Image":"x","HostConfig":{"Privileged":true}}')).toBe(403);
+      a.destroy();
+    } finally {
+      await logging.close();
+    }
+    expect(logged).toEqual([
+      expect.objectContaining({ line: 'GET /_ping 200', clusterId: 'c1', account: 'alice', method: 'GET', path: '/_ping', status: 200 }),
+      expect.objectContaining({ line: 'POST /v1.41/containers/create 403 refused: CARINA-1001', status: 403, code: 'CARINA-1001' }),
+    ]);
+    const [first, second] = logged.map((l) => l.reqId);
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second).not.toBe(first); // one connection, two requests, two ids
+  });
+
   it('refuses what the policy forbids without reaching the engine', async () => {
     const before = received.length;
     const res = await request(agent(pki), 'POST', '/v1.41/containers/create', '{"Image":"x","HostConfig":{"privileged":true}}');

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls, { type TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { Log } from '../core/log.js';
 import { PolicyCode } from '../core/policy.js';
 import { NO_TELEMETRY, type Telemetry } from '../core/telemetry.js';
 import type { ClusterPki } from '../core/types.js';
@@ -35,8 +38,8 @@ export interface ListenerConfig {
   readonly audit: AuditLog;
   /** How long without connections before the TLS server is dropped (default TLS_IDLE_MS). */
   readonly tlsIdleMs?: number;
-  /** Where errors of the listening socket after it is bound go (e.g. EMFILE on accept). */
-  readonly log?: (line: string) => void;
+  /** Where each request's outcome goes (one line with its id) and errors of the listening socket after it is bound (EMFILE on accept…). */
+  readonly log?: Log;
   /**
    * A client must finish its TLS handshake this long after connecting, then start a request and
    * send its head within this long; a whole request is not bounded (logs -f, attach, events stream).
@@ -50,6 +53,11 @@ export interface ListenerConfig {
   readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
   /** Where requests and the bytes of each connection are counted (metrics; none by default). */
   readonly telemetry?: Telemetry | undefined;
+}
+
+/** The connection's caller (none: its certificate was never accepted) with an id and a start time for one request on it. */
+function forRequest(caller: Caller | undefined): Caller {
+  return { serial: caller?.serial ?? '', requestId: randomUUID(), startedAt: performance.now() };
 }
 
 /**
@@ -76,23 +84,23 @@ export class ClusterListener {
     this.#pki = config.pki;
     this.#serial = normaliseSerial(config.pki.clientSerial);
     this.#engine = new EngineLink(config.upstream);
-    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, engine: this.#engine, audit: config.audit, registryPull: config.registryPull, telemetry: config.telemetry ?? NO_TELEMETRY };
+    this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, engine: this.#engine, audit: config.audit, registryPull: config.registryPull, telemetry: config.telemetry ?? NO_TELEMETRY, log: config.log };
     // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
     // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
     const timeouts = { requestTimeout: 0, ...headTimeoutOptions(config.headersTimeoutMs) };
     this.#http = http.createServer({ ...timeouts, noDelay: true, highWaterMark: STREAM_BUFFER }, (req, res) => {
-      const caller = this.#callers.get(req.socket as TLSSocket);
-      if (!caller || caller.serial !== this.#serial) {
-        audit(this.#endpoint, caller ?? { serial: '' }, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
+      const caller = forRequest(this.#callers.get(req.socket as TLSSocket));
+      if (caller.serial !== this.#serial) {
+        audit(this.#endpoint, caller, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
         sendError(res, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage(), true);
         return;
       }
       handleRequest(this.#endpoint, caller, req, res);
     });
     this.#http.on('upgrade', (req: http.IncomingMessage, socket: TLSSocket, head: Buffer) => {
-      const caller = this.#callers.get(socket);
-      if (!caller || caller.serial !== this.#serial) {
-        audit(this.#endpoint, caller ?? { serial: '' }, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
+      const caller = forRequest(this.#callers.get(socket));
+      if (caller.serial !== this.#serial) {
+        audit(this.#endpoint, caller, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
         sendRawError(socket, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage());
         return;
       }

@@ -1,5 +1,6 @@
 import { describeCause } from '../core/errors.js';
 import type { EndpointNotifier, Store } from '../core/ports.js';
+import type { Log } from '../core/log.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
@@ -16,7 +17,7 @@ export interface GatewayOptions {
   readonly upstreamOf: (clusterId: string) => Upstream | undefined;
   /** Finds out where a cluster's manager engine answers (before its listener opens), so upstreamOf knows it. */
   readonly locate?: ((clusterId: string) => Promise<void>) | undefined;
-  readonly log: (line: string) => void;
+  readonly log: Log;
   /** How often listeners are reconciled with the store (creations and deletions by other processes). */
   readonly syncIntervalMs?: number;
   readonly limits: GatewayLimits;

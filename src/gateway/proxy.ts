@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Log } from '../core/log.js';
 import { pulledImage, pullAuthToInject } from '../core/registry-pull.js';
 import { evaluatePolicy, networkReferences, policyNeeds, PolicyCode, violationStatus, type PolicyRequest } from '../core/policy.js';
 import type { Telemetry } from '../core/telemetry.js';
@@ -23,6 +25,8 @@ export interface Endpoint {
   readonly registryPull?: { readonly address: string; readonly header: string } | undefined;
   /** Where each request's outcome is counted (metrics). */
   readonly telemetry: Telemetry;
+  /** Where each request's outcome is logged, one line with its id; nowhere when undefined. */
+  readonly log?: Log | undefined;
 }
 
 /** The account's pull credential when this request pulls from Carina's registry without credentials of its own. */
@@ -32,16 +36,32 @@ function injectedAuth(ep: Endpoint, req: IncomingMessage, method: string, target
   return pullAuthToInject(image, ep.registryPull.address, headerValue(req.rawHeaders, 'x-registry-auth'), ep.registryPull.header);
 }
 
-/** Who sent a request: the serial of the client certificate it presented. */
+/** Who sent a request: the serial of the client certificate it presented; per request, its id and start. */
 export interface Caller {
   readonly serial: string;
+  /** This request's id in the log lines about it. */
+  readonly requestId?: string;
+  /** performance.now() when the request arrived. */
+  readonly startedAt?: number;
 }
 
-/** Records the outcome of one request: counted, and audited if it was mutating or refused. */
+/** Records the outcome of one request: counted, logged, and audited if it was mutating or refused. */
 export function audit(ep: Endpoint, caller: Caller, method: string, target: RequestTarget, status: number, deniedCode: string | null): void {
   ep.telemetry.gatewayRequest(deniedCode);
+  const logged = ep.log !== undefined;
+  if (!logged && !MUTATING.has(method) && deniedCode === null) return;
+  // Secrets in the query (registry credentials…) are redacted here as in the audit log.
+  const path = redactTarget(target);
+  if (logged) logOutcome(ep, caller, method, path, status, deniedCode);
   if (!MUTATING.has(method) && deniedCode === null) return;
-  ep.audit.record({ clusterId: ep.clusterId, account: ep.account, method, path: redactTarget(target), status, certSerial: caller.serial, deniedCode });
+  ep.audit.record({ clusterId: ep.clusterId, account: ep.account, method, path, status, certSerial: caller.serial, deniedCode });
+}
+
+/** One line per request, when its answer starts (a stream's may last long after): by id, cluster and outcome. */
+function logOutcome(ep: Endpoint, caller: Caller, method: string, path: string, status: number, code: string | null): void {
+  const ms = caller.startedAt === undefined ? undefined : Math.round((performance.now() - caller.startedAt) * 10) / 10;
+  const fields = { reqId: caller.requestId, clusterId: ep.clusterId, account: ep.account, method, path, status, ...(code === null ? {} : { code }), ...(ms === undefined ? {} : { ms }) };
+  ep.log?.(`${method} ${path} ${status}${code === null ? '' : ` refused: ${code}`}`, status >= 500 ? { ...fields, level: 'warn' } : fields);
 }
 
 function deny(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse, target: RequestTarget, code: PolicyCode, message: string, status = violationStatus(code)): void {
@@ -110,6 +130,7 @@ export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage
     // What the policy read, re-serialised: never the client's own bytes.
     forward(ep, caller, req, res, target, { kind: 'checked', bytes: body.forward }, injectedAuth(ep, req, method, target, body.value));
   })().catch((e: unknown) => {
+    ep.log?.(`gateway failure on ${method} ${redactTarget(target)}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, { reqId: caller.requestId, clusterId: ep.clusterId, account: ep.account, level: 'error' });
     if (!res.headersSent) sendError(res, 502, PolicyCode.ENGINE_UNREACHABLE, `gateway failure: ${e instanceof Error ? e.message : String(e)}`, true);
     else res.destroy();
   });
