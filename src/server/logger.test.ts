@@ -1,12 +1,25 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger, lineLog } from './logger.js';
 import { scrubSecrets } from './log-redaction.js';
 
+/** A stream that keeps what is written to it. */
+function memory(): { stream: Writable; raw: string[] } {
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      raw.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, raw };
+}
+
 /** A logger at `level` writing into an array, one parsed JSON object per line. */
 function captured(level: 'debug' | 'info' = 'info', secrets: string[] = []) {
-  const raw: string[] = [];
-  const logger = createLogger({ format: 'json', level }, { destination: { write: (s: string) => void raw.push(s) }, secrets });
+  const { stream, raw } = memory();
+  const logger = createLogger({ format: 'json', level }, { destination: stream, secrets });
   return { logger, raw, lines: () => raw.map((s) => JSON.parse(s) as Record<string, unknown>) };
 }
 
@@ -66,6 +79,18 @@ describe('structured logs', () => {
     expect(parsed[4]?.msg).toBe('cut short: [REDACTED]');
     expect(parsed[6]).toMatchObject({ level: 'error', msg: 'failed', err: { message: 'could not parse [REDACTED]\n' } });
     expect(parsed[7]?.msg).toBe('registry token [REDACTED] issued');
+  });
+
+  it('writes one readable line per event in the pretty format, scrubbed as well', async () => {
+    const { stream, raw } = memory();
+    const logger = createLogger({ format: 'pretty', level: 'info' }, { destination: stream });
+    lineLog(logger)('reconciler: cluster alice/web in error: boom', { clusterId: 'c1', account: 'alice', level: 'warn' });
+    lineLog(logger, 'api')(`refused ${API_KEY}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = raw.join('');
+    expect(text).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN.*: reconciler: cluster alice\/web in error: boom .*"clusterId":"c1","account":"alice"/m);
+    expect(text).toMatch(/INFO.*: api: refused carina_0123456789abcdef0123_\[REDACTED\]/);
+    expect(text.trimEnd().split('\n')).toHaveLength(2);
   });
 
   it('leaves prose about authentication as it was written', () => {

@@ -10,13 +10,12 @@ import { REDACTED, REDACT_PATHS, scrubSecrets } from './log-redaction.js';
  * by pino's `redact`, and every serialised line is scrubbed of private keys, tokens and API keys
  * (./log-redaction.ts) whatever field or message carried them. `secrets`: literal ones known at start.
  */
-export function createLogger(config: LogConfig, options: { destination?: DestinationStream; secrets?: readonly string[] } = {}): Logger {
+export function createLogger(config: LogConfig, options: { destination?: DestinationStream & NodeJS.WritableStream; secrets?: readonly string[] } = {}): Logger {
   const secrets = options.secrets ?? [];
   const stream =
-    options.destination ??
-    (config.format === 'pretty'
-      ? pretty({ destination: 2, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,component', messageFormat: '{if component}{component}: {end}{msg}' })
-      : pino.destination({ fd: 2, sync: true }));
+    config.format === 'pretty'
+      ? pretty({ destination: options.destination ?? 2, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,component', messageFormat: '{if component}{component}: {end}{msg}' })
+      : (options.destination ?? pino.destination({ fd: 2, sync: true }));
   return pino(
     {
       level: config.level,
