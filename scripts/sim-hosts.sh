@@ -23,7 +23,15 @@
 #   CARINA_SIM_SUBNET  the hosts' network, an IPv4 /24; host i is at .(10+i) (default 10.214.0.0/24)
 #   CARINA_SIM_IMAGE   node image to run (default: the newest carina/node:* on the engine)
 #   CARINA_SIM_WAIT_S  how long `up`/`start` wait for an engine to answer (default 60)
+#   CARINA_SIM_USERNS  1 (default): the host's dockerd runs with --userns-remap=default, as Carina wants
+#                      of a registered host (root in a node is then an unprivileged host user); 0: not,
+#                      for testing what happens to a host without it. Read when a host is created.
 # Every object carries the labels carina.sim=1 and carina.sim.prefix=PREFIX.
+#
+# A host whose dockerd remaps users gets two more privileges than a node (measured on these machines):
+# CAP_SYS_PTRACE (runc opens the namespaces of a container's first process, owned by the remapped
+# root) and an unmasked /proc (a fresh proc mount in a user namespace is refused while parts of the
+# visible one are masked) — what a real machine's dockerd has anyway.
 #
 # The hosts run on the host engine (/var/run/docker.sock), not on Carina's node engine: that one
 # lives in a network namespace and a user namespace of its own, so its containers' addresses are not
@@ -37,6 +45,9 @@ readonly STATE_ROOT=${CARINA_SIM_DIR:-/tmp/carina-sim-hosts}
 readonly FLEET=$STATE_ROOT/$PREFIX
 readonly SUBNET=${CARINA_SIM_SUBNET:-10.214.0.0/24}
 readonly WAIT_S=${CARINA_SIM_WAIT_S:-60}
+USERNS=${CARINA_SIM_USERNS:-1}
+[[ $USERNS == 1 ]] || USERNS=
+readonly USERNS
 readonly ENGINE=unix:///var/run/docker.sock
 readonly PORT=2376
 readonly TLS_IN_HOST=/etc/carina-sim/tls
@@ -164,11 +175,12 @@ create_host() {
   mapfile -t flags <<<"$3"
   engine volume create "${LABELS[@]}" --label "carina.sim.host=$name" "$name-docker" >/dev/null
   engine container create --name "$name" --hostname "$name" "${LABELS[@]}" --label "carina.sim.host=$name" \
-    --network "$PREFIX" --ip "$ip" "${flags[@]}" \
+    --network "$PREFIX" --ip "$ip" "${flags[@]}" ${USERNS:+--cap-add SYS_PTRACE --security-opt systempaths=unconfined} \
     -v "$name-docker:/var/lib/docker" -v "$FLEET/$name/server:$TLS_IN_HOST:ro" \
     "$image" \
     --host "tcp://0.0.0.0:$PORT" --tlsverify \
-    --tlscacert "$TLS_IN_HOST/ca.pem" --tlscert "$TLS_IN_HOST/cert.pem" --tlskey "$TLS_IN_HOST/key.pem" >/dev/null
+    --tlscacert "$TLS_IN_HOST/ca.pem" --tlscert "$TLS_IN_HOST/cert.pem" --tlskey "$TLS_IN_HOST/key.pem" \
+    ${USERNS:+--userns-remap=default} >/dev/null
 }
 
 # Waits until the host's engine answers `docker version` over mutual TLS.

@@ -83,7 +83,8 @@ describe('carina-server hosts', () => {
   it('adds the host with the CPUs and memory its engine reports, and lists them', async () => {
     info = JSON.parse(await fleet.docker(host, ['info', '--format', '{{json .}}'])) as typeof info;
     const added = await add('h1', host.dockerHost, host.tlsDir);
-    expect(added.stdout).toBe(`Added host h1 at ${host.dockerHost}: ${info.NCPU} CPUs and ${Number((info.MemTotal / GiB).toFixed(2))} GiB allocatable, Docker ${info.ServerVersion}, ready for nodes.\n`);
+    // The simulated host's dockerd remaps users (scripts/sim-hosts.sh): root in a node is host uid 100000, not root.
+    expect(added.stdout).toBe(`Added host h1 at ${host.dockerHost}: ${info.NCPU} CPUs and ${Number((info.MemTotal / GiB).toFixed(2))} GiB allocatable, Docker ${info.ServerVersion}, root in its nodes is host uid 100000, ready for nodes.\n`);
     expect(await listJson()).toEqual([
       expect.objectContaining({ name: 'h1', docker_host: host.dockerHost, tls_dir: host.tlsDir, state: 'ready', nodes: 0, allocatable_nano_cpus: info.NCPU * 1e9, allocatable_memory_bytes: info.MemTotal }),
     ]);
@@ -91,6 +92,20 @@ describe('carina-server hosts', () => {
     expect([header, rest]).toEqual(['NAME\tADDRESS\tSTATE\tNODES\tCPU\tMEMORY\tLAST-SEEN', []]);
     expect(row?.split('\t').slice(0, 6)).toEqual(['h1', host.dockerHost, 'ready', '0', `0 / ${info.NCPU}`, `0 / ${Number((info.MemTotal / GiB).toFixed(2))} GiB`]);
     expect(Date.now() - Date.parse(row?.split('\t')[6] ?? '')).toBeLessThan(60_000); // seen by the probe
+  });
+
+  it('refuses an engine without --userns-remap (root in a node would be root on it) unless told to accept that', async () => {
+    // A second host whose dockerd does not remap users.
+    const [, plain] = parseHosts(await fleet.sim('up', '2', { CARINA_SIM_USERNS: '0' })) as [SimHost, SimHost];
+    const refused = await add('plain', plain.dockerHost, plain.tlsDir);
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toBe(
+      `carina-server: the engine at ${plain.dockerHost} does not run with --userns-remap, so root in a node there would be root on that host: start its dockerd with --userns-remap=default (docs/multi-host.md), or pass --allow-root-nodes to accept that; nothing was registered (CARINA_ERR_VALIDATION)\n`,
+    );
+    expect((await listJson()).map((h) => h.name)).toEqual(['h1']);
+    const accepted = await add('plain', plain.dockerHost, plain.tlsDir, '--allow-root-nodes');
+    expect(accepted.stdout).toMatch(/, WARNING: root in its nodes is root on the host \(no --userns-remap\), ready for nodes\.\n$/);
+    expect((await admin('hosts', 'remove', 'plain')).code).toBe(0);
   });
 
   it('refuses a name taken and the same engine under another name', async () => {

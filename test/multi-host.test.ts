@@ -109,6 +109,19 @@ describe('clusters over several Docker hosts', () => {
     expect(await members()).toEqual(THREE_MANAGERS);
   });
 
+  it("runs each node as an unprivileged host user (the hosts' engines remap users): root in a node is not root on its host", async () => {
+    for (const [i, h] of hosts.entries()) {
+      const node = `carina-${id}-n${i}`;
+      // Seen from the host: the node's root is host uid 100000 (the remapped root of scripts/sim-hosts.sh's hosts).
+      expect(await fleet.docker(h, ['exec', node, 'cat', '/proc/self/uid_map'])).toMatch(/^0\s+100000\s+65536$/);
+      // As root in the node: a fresh /proc of its own, but the host's kernel settings stay out of reach.
+      const tried = await fleet.docker(h, ['exec', node, 'sh', '-c', 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && { echo core > /tmp/p/sys/kernel/core_pattern 2>/dev/null && echo wrote || echo refused; }']);
+      expect(tried).toBe('refused');
+      // Its cgroups were handed to that user, or no container could start in it (the service below runs one on every node).
+      expect(await fleet.docker(h, ['inspect', '--format', '{{.HostConfig.UsernsMode}} {{.HostConfig.PidMode}} {{.HostConfig.CapAdd}}', 'carina-host-cgroups'])).toBe('host host [CHOWN]');
+    }
+  });
+
   it('runs a service whose replicas on different hosts answer each other over a tenant overlay network', async () => {
     await dockerWithBundle(bundle, ['network', 'create', '--driver', 'overlay', '--attachable', 'app']);
     // A payload larger than 1,400 bytes: an overlay inside the hosts' overlay must not drop big packets.

@@ -361,13 +361,17 @@ export class DockerEngine implements ClusterEngine {
         throw e;
       }
     });
-    if (!site.host) await guard(operation, () => this.#delegate(container.id));
+    await guard(operation, () => this.#delegate(site.host?.name, container.id));
     await this.#engineAnswers(c, index, operation);
   }
 
-  /** In userns mode, hands a started node its cgroups (its nested containers cannot start before). */
-  async #delegate(containerId: string): Promise<void> {
-    await this.#o.delegation?.delegate(containerId);
+  /**
+   * Hands a started node its cgroups (its nested containers cannot start before) where root in it is
+   * not the host's root: local nodes in userns mode, nodes on a host whose engine remaps users.
+   */
+  async #delegate(hostName: string | undefined, containerId: string): Promise<void> {
+    if (hostName === undefined) await this.#o.delegation?.delegate(containerId);
+    else await this.#fleet().delegate(hostName, containerId, (await this.#o.images()).nodeImage);
   }
 
   /** Waits until node `index`'s inner engine answers; an EngineError naming `operation` after ENGINE_START_TIMEOUT_MS. */
@@ -390,7 +394,7 @@ export class DockerEngine implements ClusterEngine {
     await guard(operation, async () => {
       const container = site.docker.getContainer(names.container(c.id, index));
       await container.restart({ t: 10 });
-      if (!site.host) await this.#delegate(container.id);
+      await this.#delegate(site.host?.name, container.id);
     });
     const inner = await this.#engineAnswers(c, index, operation);
     // Restarting again would not help a node whose /proc still doesn't answer: fail, so the cluster says why.

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
 import { hostEngineClient, parseTcpHost, type TlsEngineTarget } from './host-client.js';
+import { HostCgroups } from './host-cgroups.js';
 import { HostGuard } from './host-guard.js';
 import { copyImage, imageExists } from './node-image.js';
 
@@ -69,9 +70,11 @@ export class HostFleet {
   #lastManager: string | undefined;
 
   readonly #guard: HostGuard;
+  readonly #cgroups: HostCgroups;
 
   constructor(options: HostFleetOptions) {
     this.#o = Object.freeze({ ...options });
+    this.#cgroups = new HostCgroups(options.log);
     this.#guard = new HostGuard({ list: options.list, engines: () => this.all(), overlaySubnets: [options.nodeSubnetPool, HOST_SWARM_ADDRESS_POOL], log: options.log });
   }
 
@@ -178,6 +181,19 @@ export class HostFleet {
       this.#images.set(key, done);
     }
     return done;
+  }
+
+  /**
+   * Hands a node just started on the named host its cgroups when the host's engine remaps users (else
+   * nothing to do); `image` is the node image, already on the host, which runs the helper (host-cgroups.ts).
+   */
+  async delegate(name: string, containerId: string, image: string): Promise<void> {
+    await this.#cgroups.delegate(await this.host(name), containerId, image);
+  }
+
+  /** Whether the named host's engine runs with --userns-remap (root in its nodes is then not the host's root). */
+  async remapsUsers(name: string): Promise<boolean> {
+    return (await this.#cgroups.root(await this.host(name))) !== undefined;
   }
 
   /**

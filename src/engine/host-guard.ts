@@ -5,6 +5,7 @@ import { parseTcpHost } from './host-client.js';
 import type { HostEngine } from './host-fleet.js';
 import { GUARD_CHAINS, GUARD_HOOKS, hostGuardRules, type GuardRule, type HostGuardFacts } from './host-guard-rules.js';
 import { LABEL } from './labels.js';
+import { demux } from './docker-stream.js';
 
 /** The guard's container on each host (one per host, whatever the clusters). */
 export const GUARD_NAME = 'carina-host-guard';
@@ -106,6 +107,8 @@ export class HostGuard {
         HostConfig: {
           // The host's own network namespace, whose filter table it changes; nothing else of the host.
           NetworkMode: 'host',
+          // On an engine that remaps users, the host's network namespace comes only with the host's user namespace.
+          UsernsMode: 'host',
           CapDrop: ['ALL'],
           CapAdd: ['NET_ADMIN'],
           ReadonlyRootfs: true,
@@ -134,15 +137,4 @@ async function waitReady(docker: Dockerode, id: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** The text of a container's log without a TTY: frames of an 8-byte header (stream, size) and their bytes. */
-function demux(raw: Buffer): string {
-  let text = '';
-  for (let at = 0; at + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(at + 4);
-    text += raw.subarray(at + 8, at + 8 + size).toString('utf8');
-    at += 8 + size;
-  }
-  return text;
 }

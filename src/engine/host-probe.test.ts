@@ -32,7 +32,12 @@ describe('probeHost', () => {
 
   it('reads CPUs, memory and version from info', async () => {
     const docker = fake({ info: () => Promise.resolve({ NCPU: 4, MemTotal: 8e9, ServerVersion: '26.1.5' }) });
-    expect(await probeHost(docker)).toEqual({ ok: true, facts: { cpus: 4, memoryBytes: 8e9, version: '26.1.5' } });
+    expect(await probeHost(docker)).toEqual({ ok: true, facts: { cpus: 4, memoryBytes: 8e9, version: '26.1.5', remappedRoot: undefined } });
+  });
+
+  it("reads the host user an engine with --userns-remap maps containers' root to", async () => {
+    const info = { NCPU: 2, MemTotal: 4e9, ServerVersion: '20.10.24', SecurityOptions: ['name=seccomp,profile=default', 'name=userns'], DockerRootDir: '/var/lib/docker/100000.100000' };
+    expect(await probeHost(fake({ info: () => Promise.resolve(info) }))).toMatchObject({ ok: true, facts: { remappedRoot: { uid: 100000, gid: 100000 } } });
   });
 
   it('says why the ping failed', async () => {

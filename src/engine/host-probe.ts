@@ -1,11 +1,14 @@
 import type Dockerode from 'dockerode';
 import { describeCause } from '../core/errors.js';
+import { remappedRoot, type RemappedRoot } from './cgroup-delegation.js';
 
 /** What a host engine says of itself, as `carina-server hosts add` stores and prints it. */
 export interface HostEngineFacts {
   readonly cpus: number;
   readonly memoryBytes: number;
   readonly version: string;
+  /** The host user root in a container is, when the engine runs with --userns-remap; undefined when root in a node would be the host's root. */
+  readonly remappedRoot: RemappedRoot | undefined;
 }
 
 /** The engine's facts, or why it could not be asked (in words: `connection refused`, `TLS verification failed: …`). */
@@ -32,11 +35,11 @@ export async function probeHost(docker: Dockerode, timeoutMs = PROBE_TIMEOUT_MS)
   });
   const ask = async (): Promise<HostEngineFacts> => {
     await docker.ping();
-    const info = (await docker.info()) as { NCPU?: unknown; MemTotal?: unknown; ServerVersion?: unknown };
+    const info = (await docker.info()) as { NCPU?: unknown; MemTotal?: unknown; ServerVersion?: unknown; SecurityOptions?: string[]; DockerRootDir?: string };
     const cpus = Number(info.NCPU);
     const memoryBytes = Number(info.MemTotal);
     if (!(cpus > 0) || !(memoryBytes > 0)) throw new Error(`the engine reports no CPUs or memory (NCPU ${String(info.NCPU)}, MemTotal ${String(info.MemTotal)})`);
-    return { cpus, memoryBytes, version: typeof info.ServerVersion === 'string' ? info.ServerVersion : 'unknown' };
+    return { cpus, memoryBytes, version: typeof info.ServerVersion === 'string' ? info.ServerVersion : 'unknown', remappedRoot: remappedRoot(info) };
   };
   try {
     return { ok: true, facts: await Promise.race([ask(), deadline]) };

@@ -84,6 +84,7 @@ interface AddOptions {
   readonly tlsDir: string;
   readonly cpus?: number;
   readonly memoryGib?: number;
+  readonly allowRootNodes?: boolean;
 }
 
 /** `hosts add`: check the arguments and the store, probe the engine over mutual TLS, then store it. */
@@ -99,6 +100,13 @@ async function addHost(store: Store, name: string, opts: AddOptions, out: Out): 
   const probe = await probeHost(await hostEngineClient({ dockerHost, tlsDir }, PROBE_TIMEOUT_MS + 1_000));
   if (!probe.ok) throw new CarinaError(ErrorCode.ENGINE, `the engine at ${dockerHost} does not answer over mutual TLS with ${tlsDir}: ${probe.cause}; nothing was registered`);
   const { facts } = probe;
+  // Root in a node is root on the host unless its engine remaps users: that host is a tenant's for the taking (docs/multi-host.md).
+  if (facts.remappedRoot === undefined && opts.allowRootNodes !== true) {
+    throw new CarinaError(
+      ErrorCode.VALIDATION,
+      `the engine at ${dockerHost} does not run with --userns-remap, so root in a node there would be root on that host: start its dockerd with --userns-remap=default (docs/multi-host.md), or pass --allow-root-nodes to accept that; nothing was registered`,
+    );
+  }
   const capacity = allocatableCapacity(facts, { cpus: opts.cpus, memoryBytes: opts.memoryGib === undefined ? undefined : Math.round(opts.memoryGib * GiB) });
   if (!capacity.ok) throw new CarinaError(ErrorCode.VALIDATION, capacity.problem);
 
@@ -107,7 +115,8 @@ async function addHost(store: Store, name: string, opts: AddOptions, out: Out): 
   await store.hosts.markSeen(name);
   const limited = capacity.nanoCpus < facts.cpus * 1e9 || capacity.memoryBytes < facts.memoryBytes;
   const engine = limited ? ` (the engine has ${facts.cpus} CPUs, ${memoryGib(facts.memoryBytes)})` : '';
-  out(`Added host ${name} at ${dockerHost}: ${cpuCount(capacity.nanoCpus)} CPUs and ${memoryGib(capacity.memoryBytes)} allocatable${engine}, Docker ${facts.version}, ready for nodes.`);
+  const root = facts.remappedRoot === undefined ? 'WARNING: root in its nodes is root on the host (no --userns-remap)' : `root in its nodes is host uid ${facts.remappedRoot.uid}`;
+  out(`Added host ${name} at ${dockerHost}: ${cpuCount(capacity.nanoCpus)} CPUs and ${memoryGib(capacity.memoryBytes)} allocatable${engine}, Docker ${facts.version}, ${root}, ready for nodes.`);
 }
 
 /** `carina-server hosts …`: the Docker hosts nodes are placed on (issue 13), straight on the store. */
@@ -121,6 +130,7 @@ export function registerHostCommands(program: Command, withStore: WithStore, out
     .requiredOption('--tls-dir <dir>', 'directory of ca.pem, cert.pem and key.pem of a client of that engine')
     .option('--cpus <n>', 'CPUs to give nodes (default: all the engine has)', positiveNumber('--cpus'))
     .option('--memory-gib <n>', 'memory to give nodes, in GiB (default: all the engine has)', positiveNumber('--memory-gib'))
+    .option('--allow-root-nodes', 'register an engine that does not run with --userns-remap (root in its nodes is root on the host)')
     .action((name: string, opts: AddOptions) => withStore((store) => addHost(store, name, opts, out)));
 
   hosts

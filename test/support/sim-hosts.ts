@@ -40,13 +40,16 @@ export class SimFleet {
     this.env = { CARINA_SIM_WAIT_S: '150', ...process.env, CARINA_SIM_PREFIX: this.prefix, CARINA_SIM_DIR: this.dir, CARINA_SIM_SUBNET: this.subnet };
   }
 
-  /** Runs `scripts/sim-hosts.sh ARGS`; rejects with its stderr when it fails. */
-  async sim(...args: string[]): Promise<string> {
+  /** Runs `scripts/sim-hosts.sh ARGS` (an object last: more environment for it); rejects with its stderr when it fails. */
+  async sim(...args: (string | Record<string, string>)[]): Promise<string> {
+    const last = args.at(-1);
+    const env = typeof last === 'object' ? { ...this.env, ...last } : this.env;
+    const words = args.filter((a): a is string => typeof a === 'string');
     try {
-      return (await run('bash', [SCRIPT, ...args], { env: this.env, timeout: 200_000 })).stdout;
+      return (await run('bash', [SCRIPT, ...words], { env, timeout: 200_000 })).stdout;
     } catch (e) {
       const { stderr = '', message } = e as { stderr?: string; message: string };
-      throw new Error(`sim-hosts.sh ${args.join(' ')} failed: ${stderr.trim() || message}`);
+      throw new Error(`sim-hosts.sh ${words.join(' ')} failed: ${stderr.trim() || message}`);
     }
   }
 
