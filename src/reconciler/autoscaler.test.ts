@@ -51,3 +51,24 @@ describe('Autoscaler telemetry', () => {
     expect(h.telemetry.lines).toEqual(['autoscale grow', 'autoscale cooldown', 'autoscale quota', 'autoscale none']);
   });
 });
+
+describe('Autoscaler passes', () => {
+  it('a pass whose store fails is logged, and the next pass runs (the process does not end)', async () => {
+    const logged: string[] = [];
+    let calls = 0;
+    const store = {
+      clusters: {
+        listAll: () => {
+          calls += 1;
+          return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+        },
+      },
+    } as unknown as Pick<Store, 'clusters' | 'events' | 'accounts'>;
+    const autoscaler = new Autoscaler({ store, scheduler: { kick: () => undefined }, usageOf: () => Promise.resolve({ nodes: [] }), clock: { now: () => new Date(T0) }, log: (line) => logged.push(line), intervalMs: 5, cooldownMs: 60_000 });
+    autoscaler.start();
+    for (let i = 0; i < 200 && calls < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    await autoscaler.stop();
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(logged[0]).toBe('autoscaler: pass failed: connect ECONNREFUSED 127.0.0.1:5432');
+  });
+});

@@ -47,7 +47,10 @@ export class Autoscaler {
 
   start(): void {
     this.#timer = setInterval(() => {
-      this.#running ??= this.tick().finally(() => (this.#running = undefined));
+      // A pass that fails (the store out before leadership suspends us) is logged: unhandled, it ended the process.
+      this.#running ??= this.tick()
+        .catch((e: unknown) => this.#o.log(`autoscaler: pass failed: ${describeCause(e)}`, { level: 'warn' }))
+        .finally(() => (this.#running = undefined));
     }, this.#o.intervalMs);
     this.#timer.unref();
   }
