@@ -7,7 +7,7 @@ import { TestServer } from './support/server.js';
 
 // Issue 17's logs: a short real session (a wrong key and a right one, a 1-node cluster, its
 // credentials bundle, a docker command through its gateway, the delete), then the server's whole
-// log (stdout and stderr) is searched for the secrets that went by. Every line is JSON, API and
+// log (stdout and stderr) is searched for the secrets that went by. Every line is JSON with its component, API and
 // gateway lines carry request ids, reconciler lines the cluster and its account.
 describe('structured logs without secrets (real server, real cluster)', () => {
   // At debug, so that every line the server can write is searched.
@@ -79,7 +79,7 @@ describe('structured logs without secrets (real server, real cluster)', () => {
     expect(notJson, 'every line is one JSON object').toEqual([]);
     const lines = raw.map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const line of lines) {
-      expect(typeof line.level === 'string' && typeof line.time === 'string' && typeof line.msg === 'string', JSON.stringify(line)).toBe(true);
+      expect(typeof line.level === 'string' && typeof line.time === 'string' && typeof line.msg === 'string' && typeof line.component === 'string', JSON.stringify(line)).toBe(true);
     }
 
     // API: one line per answer, each with its id; the refused one and the one whose id the client chose.

@@ -57,7 +57,7 @@ export function hostDocker(dockerHost: string | undefined): Dockerode {
 /** Starts the control plane on `config` (the host engine must already answer), logging through `logger`. */
 export async function startControlPlane(config: ServerConfig, version: string, logger: Logger): Promise<ControlPlane> {
   // One line per event; each part's lines carry its component (the parts that know more add fields).
-  const log = lineLog(logger);
+  const log = lineLog(logger, 'server');
   const logOf = (component: string) => lineLog(logger, component);
   await preparePrivateDataDir(config.dataDir, log);
   const clock: Clock = { now: () => new Date() };
@@ -87,8 +87,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const delegation = userns ? new CgroupDelegation(docker) : undefined;
   if (delegation) {
     delegation.root().then(
-      ({ uid }) => log(`nodes run in a user namespace on the node engine at ${config.nodeEngineHost} (root in a node is host uid ${uid})`),
-      (e: unknown) => log(`node engine: ${describeCause(e)}`),
+      ({ uid }) => logOf('engine')(`nodes run in a user namespace on the node engine at ${config.nodeEngineHost} (root in a node is host uid ${uid})`),
+      (e: unknown) => logOf('engine')(`node engine: ${describeCause(e)}`, { level: 'warn' }),
     );
   }
   const registry = await prepareRegistry({ config, secretKey, store, userns, hostEngine: host, log: logOf('registry') });
@@ -99,7 +99,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       cacheDir: join(config.dataDir, 'images'),
       mirror: config.debianMirror ?? debianMirror(),
       run: childProcessRunner().run,
-      log,
+      log: logOf('engine'),
       // The host engine may have the node image already (a minute's build): copied rather than built again.
       source: userns ? host : undefined,
     }).catch((e: unknown) => {
@@ -109,11 +109,11 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     return images;
   };
   const lxcfs = config.lxcfsDir
-    ? lxcfsKeeper({ dir: config.lxcfsDir, logFile: join(config.dataDir, 'lxcfs.log'), run: childProcessRunner(), log })
+    ? lxcfsKeeper({ dir: config.lxcfsDir, logFile: join(config.dataDir, 'lxcfs.log'), run: childProcessRunner(), log: logOf('lxcfs') })
     : undefined;
   await lxcfs?.(); // started now rather than at the first node, so the log says at once whether it works
   const stillLeads = () => leadership.stillLeads(clock.now());
-  const hosts = await prepareHosts({ dataDir: config.dataDir, secretKey, store, source: docker, log, wrap: (d) => fenceDocker(d, stillLeads), nodeSubnetPool: config.nodeSubnetPool });
+  const hosts = await prepareHosts({ dataDir: config.dataDir, secretKey, store, source: docker, log: logOf('hosts'), wrap: (d) => fenceDocker(d, stillLeads), nodeSubnetPool: config.nodeSubnetPool });
   const engine = new DockerEngine({
     ...hosts,
     lxcfs,
@@ -121,7 +121,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     // (a leader resumed after a pause); the image builder and the cgroup set-up use the other one.
     docker: fenceDocker(userns ? hostDocker(config.nodeEngineHost) : hostDocker(config.dockerHost), stillLeads),
     delegation,
-    log,
+    log: logOf('engine'),
     dataDir: config.dataDir,
     instance: config.instance,
     nodeSubnetPool: config.nodeSubnetPool,
@@ -220,7 +220,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       // The registry is the leader's, as the gateways are: one process on its storage.
       await registry?.lead(api).catch((e: unknown) => log(`registry: could not start (${describeCause(e)}); pushes and pulls fail until the next start`));
       // Build the images now so the first create doesn't wait for them (about a minute, once).
-      loadImages().catch((e: unknown) => log(`node image: ${describeCause(e)}`));
+      loadImages().catch((e: unknown) => logOf('engine')(`node image: ${describeCause(e)}`, { level: 'warn' }));
       reconciler.start();
       autoscaler.start();
       hostMonitor.start();

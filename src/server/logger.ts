@@ -29,7 +29,7 @@ export function createLogger(config: LogConfig, options: { destination?: Destina
 }
 
 /** Names a line may start with (`gateway: sync failed…`): the component it is from. */
-const COMPONENT = /^(api|gateway|reconciler|hosts|leadership|registry|autoscaler|audit|metrics|node image|node engine|lxcfs): /;
+const COMPONENT = /^(api|gateway|reconciler|hosts|leadership|registry|autoscaler|audit|metrics|engine|lxcfs|server): /;
 
 /**
  * A `Log` onto `logger` for the many call sites that only have a line: a known `component: ` prefix

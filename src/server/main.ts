@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   // On stderr (stdout is the admin commands' output), JSON or pretty (CARINA_LOG_FORMAT), secrets scrubbed.
   const logger = createLogger(config.log, { secrets: config.metrics?.token === undefined ? [] : [config.metrics.token] });
-  const log = lineLog(logger);
+  const log = lineLog(logger, 'server');
   const program = new Command('carina-server').version(version).description('Carina control plane').exitOverride();
 
   const setupHost = async () => {
