@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.js';
+import { CliSandbox } from './support/cli.js';
 import { dockerWithBundle, extractBundle } from './support/docker-cli.js';
 import { outcomes, probeScript, type Target } from './support/reach-probes.js';
 import { TestServer } from './support/server.js';
@@ -30,6 +31,8 @@ describe('clusters over several Docker hosts', () => {
   let bundle = '';
   let id = '';
   let bobId = '';
+  let registry = '';
+  let hanaKey = '';
   /** A listener of this machine on the hosts' network: what stands for the world outside. */
   let outside: Server | undefined;
 
@@ -39,10 +42,13 @@ describe('clusters over several Docker hosts', () => {
 
   beforeAll(async () => {
     hosts = parseHosts(await fleet.sim('up', '3'));
-    await server.start();
+    // The platform registry where the hosts' nodes reach it: this machine's address on the hosts' network.
+    registry = `${fleet.subnet.replace(/\.0\/24$/, '.1')}:${server.env.CARINA_REGISTRY_PORT ?? ''}`;
+    await server.start({ CARINA_REGISTRY: 'on', CARINA_REGISTRY_ADDRESS: registry });
     // As an operator would: each engine probed over mutual TLS and stored with what it has.
     for (const h of hosts) expect(await server.admin('hosts', 'add', h.name, '--docker-host', h.dockerHost, '--tls-dir', h.tlsDir)).toMatch(/^Added host /);
-    api = new ApiClient(server.url, await server.createAccount('hana'));
+    hanaKey = await server.createAccount('hana');
+    api = new ApiClient(server.url, hanaKey);
     const bob = new ApiClient(server.url, await server.createAccount('bob'));
     id = (await api.request('POST', '/v1/clusters', { name: 'spread', nodes: 3 })).body.id;
     bobId = (await bob.request('POST', '/v1/clusters', { name: 'b', nodes: 2 })).body.id;
@@ -53,6 +59,7 @@ describe('clusters over several Docker hosts', () => {
   }, 480_000);
   afterAll(async () => {
     outside?.close();
+    await hana?.cleanup();
     await server.cleanup();
     await fleet.sim('down');
   });
@@ -132,6 +139,24 @@ describe('clusters over several Docker hosts', () => {
     ]);
     expect(await runningOn(3)).toEqual(['spread-0', 'spread-1', 'spread-2']);
     expect(await pages()).toEqual([60_000, 60_000, 60_000]);
+  });
+
+  let hana: CliSandbox | undefined;
+  it("runs an image pushed to the platform's registry on the nodes of every host", async () => {
+    hana = new CliSandbox('multi-hana', { CARINA_ENDPOINT: server.url, CARINA_USERNAME: 'hana', CARINA_APIKEY: hanaKey, CI: 'true' });
+    const push = await hana.shell('bash', `carina registry login >/dev/null
+docker tag carina/busybox:latest ${registry}/hana/tool:1
+docker push -q ${registry}/hana/tool:1`, {}, 120_000);
+    expect(push.code, `${push.stdout}\n${push.stderr}`).toBe(0);
+    // Pulled by each node's own engine, which trusts the registry's CA (put into nodes on hosts before their first start).
+    await dockerWithBundle(bundle, ['service', 'create', '--detach', '--name', 'tool', '--replicas', '3', '--replicas-max-per-node', '1', `${registry}/hana/tool:1`, 'sleep', '600']);
+    let running: string[] = [];
+    for (let i = 0; i < 300 && running.length < 3; i++) {
+      running = (await dockerWithBundle(bundle, ['service', 'ps', 'tool', '--filter', 'desired-state=running', '--format', '{{.Node}} {{.CurrentState}} {{.Error}}'])).trim().split('\n').filter((l) => l.includes('Running'));
+      if (running.length < 3) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(running.map((l) => l.split(' ')[0]).sort()).toEqual(['spread-0', 'spread-1', 'spread-2']);
+    await dockerWithBundle(bundle, ['service', 'rm', 'tool']);
   });
 
   it("closes the other tenant's nodes, the hosts' engine and swarm ports and every published node engine to a tenant's containers, and keeps its own nodes and the outside open", async () => {

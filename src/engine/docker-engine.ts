@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
@@ -11,7 +11,7 @@ import { LABEL, names, nodeHostname } from './labels.js';
 import { NodeClients, pingQuick, waitForEngine } from './node-client.js';
 import type { HostEngine, HostFleet } from './host-fleet.js';
 import type { TlsMaterial } from './host-client.js';
-import { nodeTlsArchive, NODE_ENGINE_PORT, NODE_TLS_ARGS, publishedEnginePort } from './remote-node.js';
+import { nodeTlsArchive, NODE_ENGINE_PORT, NODE_TLS_ARGS, publishedEnginePort, type TrustedRegistry } from './remote-node.js';
 import { clusterSubnet, MAX_NODES_ON_OVERLAY } from './subnets.js';
 import { nodeKey, NodeWhereabouts, type RemoteAt } from './node-whereabouts.js';
 import { watchNodes } from './node-events.js';
@@ -331,10 +331,22 @@ export class DockerEngine implements ClusterEngine {
       if (site.host && !(await container.inspect()).State.Running) {
         // The engine's TLS files, put into the container before its first start (written again on a retry).
         const tls = await this.#tls().issueServer(site.host.address);
-        await container.putArchive(nodeTlsArchive({ ca: this.#tls().client.ca, cert: tls.cert, key: tls.key }), { path: '/' });
+        await container.putArchive(nodeTlsArchive({ ca: this.#tls().client.ca, cert: tls.cert, key: tls.key }, await this.#trustedRegistries()), { path: '/' });
       }
     });
     await this.startNode(c, index);
+  }
+
+  /** The registries nodes trust (the platform's), from the directory local nodes get bound: ADDRESS/ca.crt each. */
+  async #trustedRegistries(): Promise<TrustedRegistry[]> {
+    const dir = this.#o.registryCerts;
+    if (dir === undefined) return [];
+    const found: TrustedRegistry[] = [];
+    for (const address of await readdir(dir).catch(() => [])) {
+      const caPem = await readFile(join(dir, address, 'ca.crt'), 'utf8').catch(() => undefined);
+      if (caPem !== undefined) found.push({ address, caPem });
+    }
+    return found;
   }
 
   async startNode(c: EngineCluster, index: number): Promise<void> {

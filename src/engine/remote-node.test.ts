@@ -12,7 +12,8 @@ describe('node engines on registered hosts', () => {
     expect(publishedEnginePort(undefined)).toBeUndefined();
   });
 
-  it('packs the TLS files root-owned, the key readable by root only, and the socket directory', async () => {
+  /** Each entry of a tar as `TYPE NAME MODE UID:GID`, and each file's contents. */
+  const unpack = async (archive: NodeJS.ReadableStream) => {
     const entries: string[] = [];
     const contents = new Map<string, string>();
     await new Promise<void>((done, fail) => {
@@ -28,8 +29,13 @@ describe('node engines on registered hosts', () => {
       });
       tar.on('finish', done);
       tar.on('error', fail);
-      nodeTlsArchive({ ca: 'CA', cert: 'CERT', key: 'KEY' }).pipe(tar);
+      archive.pipe(tar);
     });
+    return { entries, contents };
+  };
+
+  it('packs the TLS files root-owned, the key readable by root only, and the socket directory', async () => {
+    const { entries, contents } = await unpack(nodeTlsArchive({ ca: 'CA', cert: 'CERT', key: 'KEY' }));
     expect(entries).toEqual([
       'directory etc/carina 755 0:0',
       'directory etc/carina/tls 700 0:0',
@@ -39,5 +45,18 @@ describe('node engines on registered hosts', () => {
       'directory run/carina 700 0:0',
     ]);
     expect(contents.get('etc/carina/tls/key.pem')).toBe('KEY');
+  });
+
+  it("adds the platform registry's CA where the node's engine looks for it, readable by all", async () => {
+    const { entries, contents } = await unpack(nodeTlsArchive({ ca: 'CA', cert: 'CERT', key: 'KEY' }, [{ address: '10.214.7.1:5000', caPem: 'REGISTRY CA' }]));
+    expect(entries.filter((e) => e.includes('docker'))).toEqual([
+      'directory etc/docker 755 0:0',
+      'directory etc/docker/certs.d 755 0:0',
+      'directory etc/docker/certs.d/10.214.7.1:5000 755 0:0',
+      'file etc/docker/certs.d/10.214.7.1:5000/ca.crt 644 0:0',
+    ]);
+    expect(contents.get('etc/docker/certs.d/10.214.7.1:5000/ca.crt')).toBe('REGISTRY CA');
+    // A name that would climb out of certs.d is refused, not packed.
+    expect(() => nodeTlsArchive({ ca: 'CA', cert: 'CERT', key: 'KEY' }, [{ address: '../../etc', caPem: 'x' }])).toThrow(/not a registry address/);
   });
 });

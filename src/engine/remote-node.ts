@@ -23,13 +23,31 @@ export const NODE_TLS_ARGS: readonly string[] = Object.freeze([
   `/${TLS_DIR}/key.pem`,
 ]);
 
+/** A registry the node's engine trusts: /etc/docker/certs.d/ADDRESS/ca.crt, as every docker daemon reads it. */
+export interface TrustedRegistry {
+  /** HOST:PORT, as image references name it. */
+  readonly address: string;
+  readonly caPem: string;
+}
+
 /**
- * A tar to unpack at `/` of a node's container: the engine's TLS files (the key readable by root only)
- * and /run/carina, where the entrypoint's dockerd makes its unix socket (a bind mount on the local engine).
+ * A tar to unpack at `/` of a node's container: the engine's TLS files (the key readable by root only),
+ * /run/carina, where the entrypoint's dockerd makes its unix socket (a bind mount on the local engine),
+ * and the CAs of the registries it trusts (a read-only bind of the control plane's directory on the
+ * local engine; a host has no such directory).
  */
-export function nodeTlsArchive(files: { readonly ca: string; readonly cert: string; readonly key: string }): Readable {
+export function nodeTlsArchive(files: { readonly ca: string; readonly cert: string; readonly key: string }, registries: readonly TrustedRegistry[] = []): Readable {
   const tar = pack();
   const owner = { uid: 0, gid: 0 };
+  if (registries.length > 0) {
+    tar.entry({ name: 'etc/docker', type: 'directory', mode: 0o755, ...owner });
+    tar.entry({ name: 'etc/docker/certs.d', type: 'directory', mode: 0o755, ...owner });
+  }
+  for (const r of registries) {
+    if (!/^[\w-][\w.-]*(:\d+)?$/.test(r.address)) throw new Error(`not a registry address: ${r.address}`);
+    tar.entry({ name: `etc/docker/certs.d/${r.address}`, type: 'directory', mode: 0o755, ...owner });
+    tar.entry({ name: `etc/docker/certs.d/${r.address}/ca.crt`, mode: 0o644, ...owner }, r.caPem);
+  }
   tar.entry({ name: 'etc/carina', type: 'directory', mode: 0o755, ...owner });
   tar.entry({ name: TLS_DIR, type: 'directory', mode: 0o700, ...owner });
   tar.entry({ name: `${TLS_DIR}/ca.pem`, mode: 0o644, ...owner }, files.ca);
