@@ -13,12 +13,14 @@ import type { HostEngine, HostFleet } from './host-fleet.js';
 import type { TlsMaterial } from './host-client.js';
 import { nodeTlsArchive, NODE_ENGINE_PORT, NODE_TLS_ARGS, publishedEnginePort, type TrustedRegistry } from './remote-node.js';
 import { clusterSubnet, MAX_NODES_ON_OVERLAY } from './subnets.js';
-import { nodeKey, NodeWhereabouts, type RemoteAt } from './node-whereabouts.js';
+import { NodeWhereabouts, type RemoteAt } from './node-whereabouts.js';
 import { watchNodes } from './node-events.js';
 import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
+import { guard, ignore404, statusOf, updateMember } from './engine-calls.js';
+import { HostOperations, type NodesOf } from './host-operations.js';
 import { joinSwarm } from './swarm-join.js';
 import { NODE_SECURITY } from './node-security.js';
 import type { CgroupDelegation } from './cgroup-delegation.js';
@@ -69,8 +71,6 @@ export type ManagerUpstream =
   | { readonly kind: 'unix'; readonly socketPath: string }
   | { readonly kind: 'tls'; readonly host: string; readonly port: number; readonly ca: string; readonly cert: string; readonly key: string };
 
-/** What finding a cluster's nodes takes: its id and where they are placed. */
-type NodesOf = Pick<EngineCluster, 'id' | 'hosts'>;
 
 const SWARM_PORT = 2377;
 /** The tag the workload image carries inside every node (what users `docker run`). */
@@ -84,8 +84,20 @@ export class DockerEngine implements ClusterEngine {
   /** Where remote nodes' engines were last found; a re-created or restarted node is looked up again. */
   readonly #where = new NodeWhereabouts();
 
+  /** What the host monitor does to registered hosts that go, come back or drain. */
+  readonly hosts: HostOperations;
+
   constructor(options: DockerEngineOptions) {
     this.#o = Object.freeze({ ...options });
+    this.hosts = new HostOperations({
+      fleet: () => this.#fleet(),
+      where: this.#where,
+      instance: options.instance,
+      placementsOf: options.placementsOf,
+      siteOf: async (c, index) => (await this.#site(c, index)).docker,
+      inner: (c, index, quick) => this.#inner(c, index, quick),
+      removeVolume: (c, index) => this.removeVolume(c, index),
+    });
   }
 
   async prepare(): Promise<void> {
@@ -506,86 +518,8 @@ export class DockerEngine implements ClusterEngine {
 
   async available(c?: EngineCluster): Promise<boolean> {
     const hosts = c ? this.#hostsOf(c) : [];
-    const answers = await Promise.all([pingQuick(this.#o.docker), ...hosts.map((h) => this.hostAnswers(h))]);
+    const answers = await Promise.all([pingQuick(this.#o.docker), ...hosts.map(async (h) => (await this.#o.fleet?.answers(h)) ?? false)]);
     return answers.every(Boolean);
-  }
-
-  /** Whether a registered host's engine answers within a few seconds. */
-  async hostAnswers(name: string): Promise<boolean> {
-    return (await this.#o.fleet?.answers(name)) ?? false;
-  }
-
-  /** Takes a silent host out of the hosts' swarm (see HostEngines.retire). */
-  async retireHost(name: string): Promise<void> {
-    await this.#fleet().retire(name);
-    this.#where.forgetHost(name);
-  }
-
-  /**
-   * One step of taking node `index` of a cluster off its host gently, for a draining host: drained in
-   * the cluster's swarm (its tasks move to other nodes), then — once no task runs there — out of the
-   * swarm, its container and volume removed. `waiting` until the tasks have moved; `done` when the node
-   * is gone from its host (then it can be placed elsewhere). Each step is idempotent.
-   */
-  async evacuateNode(clusterId: string, index: number): Promise<'done' | 'waiting'> {
-    const c: NodesOf = { id: clusterId, hosts: (await this.#o.placementsOf?.(clusterId)) ?? new Map<number, string>() };
-    const { docker } = await this.#site(c, index);
-    const operation = `move node ${index} off its host`;
-    const info = await guard(operation, () => docker.getContainer(names.container(clusterId, index)).inspect()).catch((e: unknown) => {
-      if (e instanceof EngineError && statusOf(e.cause) === 404) return undefined;
-      throw e;
-    });
-    if (info === undefined) {
-      await this.removeVolume(c, index);
-      return 'done';
-    }
-    const inner = info.State.Running ? await this.#inner(c, index, true).catch(() => undefined) : undefined;
-    const swarm = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm : undefined;
-    if (inner && swarm?.NodeID) {
-      // Through another manager than the node itself (it is demoted below when it manages).
-      const last = this.#where.manager(clusterId);
-      const via = [last, 0, 1, 2].find((i) => i !== index && c.hosts?.has(i)) ?? 0;
-      const manager = await this.#inner(c, via);
-      const member = (await manager.getNode(swarm.NodeID).inspect().catch(() => undefined)) as
-        | { Version: { Index: number }; Spec: Record<string, unknown> & { Availability?: string; Role?: string } }
-        | undefined;
-      if (member && member.Spec.Availability !== 'drain') {
-        await guard(operation, () => updateMember(manager, swarm.NodeID as string, { Availability: 'drain' }));
-        return 'waiting';
-      }
-      if (member) {
-        const tasks = (await guard(operation, () => manager.listTasks({ filters: { node: [swarm.NodeID as string], 'desired-state': ['running'] } }))) as { Status?: { State?: string } }[];
-        if (tasks.some((t) => t.Status?.State === 'running')) return 'waiting';
-      }
-      // A manager seat (of a cluster with 3) is demoted through another manager, then leaves at once:
-      // the other two keep the quorum, and its replacement joins into the seat on its new host.
-      const manages = member?.Spec.Role === 'manager';
-      if (manages) await guard(operation, () => updateMember(manager, swarm.NodeID as string, { Role: 'worker' }));
-      await inner.swarmLeave({ force: manages }).catch(() => undefined); // not a member any more: fine
-      await ignore404(() => manager.getNode(swarm.NodeID as string).remove({ force: true }));
-    }
-    // The container stays until the node is placed elsewhere (clearHost): removed before, a pass of the
-    // reconciler would see the node missing from the host it is still placed on and create it there again.
-    return 'done';
-  }
-
-  /** Clears a returning host of this control plane's nodes and volumes, then joins it to the hosts' swarm again (see HostEngines.readmit). */
-  async readmitHost(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void> {
-    await this.clearHost(name, keep);
-    await this.#fleet().rejoin(name);
-  }
-
-  /** Removes this control plane's node containers and volumes from a host, but those of `keep` (see HostEngines.clear). */
-  async clearHost(name: string, keep: readonly { readonly clusterId: string; readonly index: number }[]): Promise<void> {
-    const { docker } = await this.#fleet().host(name);
-    const filters = { label: [`${LABEL.instance}=${this.#o.instance}`] };
-    const kept = new Set(keep.map((k) => nodeKey(k.clusterId, k.index)));
-    const stale = (labels: Record<string, string> | undefined) => !kept.has(nodeKey(labels?.[LABEL.clusterId] ?? '', Number(labels?.[LABEL.nodeIndex])));
-    await guard(`clear host ${name}`, async () => {
-      for (const c of await docker.listContainers({ all: true, filters })) if (stale(c.Labels)) await ignore404(() => docker.getContainer(c.Id).remove({ force: true, v: true }));
-      for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) if (stale(v.Labels)) await ignore404(() => docker.getVolume(v.Name).remove());
-    });
-    this.#where.forgetHost(name, kept);
   }
 
   async listClusterIds(): Promise<string[]> {
@@ -646,37 +580,6 @@ export class DockerEngine implements ClusterEngine {
     await this.#removeDir(this.#clusterDir(clusterId));
     this.#where.forget(clusterId);
   }
-}
-
-/** The HTTP status of a dockerode error, if any. */
-export function statusOf(e: unknown): number | undefined {
-  const code = (e as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-async function ignore404(fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (statusOf(e) !== 404) throw e;
-  }
-}
-
-/** Runs an engine call, wrapping failures in an EngineError naming the operation. */
-async function guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof EngineError) throw e;
-    throw new EngineError(operation, e);
-  }
-}
-
-/** Changes fields of a swarm member's spec at its current version (when `only` holds of its spec). */
-async function updateMember(manager: Dockerode, memberId: string, change: Record<string, unknown>, only: (spec: Record<string, unknown>) => boolean = () => true): Promise<void> {
-  const node = manager.getNode(memberId);
-  const info = (await node.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
-  if (only(info.Spec)) await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, ...change } });
 }
 
 function drain(stream: NodeJS.ReadableStream): Promise<void> {

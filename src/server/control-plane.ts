@@ -191,7 +191,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const hostMonitor = new HostMonitor({
     hosts: store.hosts,
     events: leaderStore.events,
-    engines: { answers: (n) => engine.hostAnswers(n), retire: (n) => engine.retireHost(n), readmit: (n, keep) => engine.readmitHost(n, keep), evacuate: (id, index) => engine.evacuateNode(id, index), clear: (n, keep) => engine.clearHost(n, keep) },
+    engines: engine.hosts,
     scheduler: reconciler,
     clock,
     log: logOf('hosts'),
