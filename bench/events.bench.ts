@@ -5,8 +5,10 @@
  * leader would, and the server's one poller reads them. Goals: RSS growth ≤ 50 MiB for the 1,000
  * streams, each event delivered to all of them within 100 ms p99. Measured for each event: from its
  * append's commit to each client's receipt (end to end, poll interval included), and the spread from
- * the first client's receipt to the last (the fan-out itself). Run with `npm run bench:events`;
- * results go to bench/results/events-*.json.
+ * the first client's receipt to the last (the fan-out itself). Two writers: `other` (this process,
+ * as another replica would: the server learns of the events by polling) and `same` (the server's own
+ * process appends them, as its leader's reconciler does: the store's commit signal wakes its poller).
+ * Run with `npm run bench:events`; results go to bench/results/events-*.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ const CLIENTS = Number(process.env.BENCH_EVENT_CLIENTS ?? 1000);
 const EVENTS = 30;
 const EVENT_GAP_MS = 400;
 const POLLS = (process.env.BENCH_EVENT_POLL_MS ?? '250,50').split(',').map(Number);
+const WRITERS = (process.env.BENCH_EVENT_WRITERS ?? 'other,same').split(',') as Array<'other' | 'same'>;
 const RESULTS = new URL('results', import.meta.url).pathname;
 const ACCOUNT = 'b0b1b2b3b4b5b6b7';
 const log = (line: string) => console.log(`[events ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -38,6 +41,12 @@ async function serve(url: string, pollMs: number): Promise<void> {
   const limits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
   const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'bench', log: (l) => console.error(l), limits, eventStreams: { pollMs, heartbeatMs: 15_000 } });
   console.log(await app.listen({ host: '127.0.0.1', port: 0 }));
+  // `append CLUSTER N` on stdin: the server's own process appends an event, and says its id and commit time.
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const [verb, clusterId = '', n = ''] = line.split(' ');
+    if (verb !== 'append') return;
+    void store.events.append(clusterId, 'bench', `event ${n}`).then((e) => console.log(`appended ${e.id} ${performance.timeOrigin + performance.now()}`));
+  });
 }
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -73,7 +82,7 @@ function connect(base: string, key: string, path: string, after: number): Promis
   });
 }
 
-async function run(pollMs: number): Promise<Record<string, unknown>> {
+async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'sse-bench-'));
   const url = `sqlite:${join(dir, 'carina.db')}`;
   const store = await openStore({ url });
@@ -86,19 +95,34 @@ async function run(pollMs: number): Promise<Record<string, unknown>> {
   let child: ChildProcess | undefined;
   const clients: Client[] = [];
   try {
-    child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', url, String(pollMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', url, String(pollMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const pid = child.pid ?? 0;
     child.on('exit', (code, signal) => log(`server exited: ${code ?? signal}`));
+    const lines = createInterface({ input: child.stdout! });
     const base = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child!.stdout! }).once('line', resolve);
+      lines.once('line', resolve);
       child!.once('exit', (code) => reject(new Error(`server exited ${code}`)));
     });
+    // The server's own appends, as it reports them: id → commit time.
+    const ownAppends = new Map<number, number>();
+    let ownAppended: () => void = () => undefined;
+    lines.on('line', (line) => {
+      const [word, id, at] = line.split(' ');
+      if (word !== 'appended') return;
+      ownAppends.set(Number(id), Number(at));
+      ownAppended();
+    });
+    const appendInServer = (n: number) =>
+      new Promise<void>((resolve) => {
+        ownAppended = resolve;
+        child!.stdin!.write(`append ${cluster.id} ${n}\n`);
+      });
     await sleep(1000);
     const idle: number[] = [];
     for (let i = 0; i < 5; i++, await sleep(100)) idle.push(rssMiB(pid));
     const before = Math.max(...idle);
     const after = await store.events.lastId();
-    log(`poll ${pollMs} ms: server ${pid} at ${base}, RSS ${before.toFixed(1)} MiB idle; connecting ${CLIENTS} clients`);
+    log(`poll ${pollMs} ms, ${writer} writer: server ${pid} at ${base}, RSS ${before.toFixed(1)} MiB idle; connecting ${CLIENTS} clients`);
     // Half follow the cluster, half the account's stream: two presentations, one poller.
     for (let i = 0; i < CLIENTS; i += 50) {
       const batch = Array.from({ length: Math.min(50, CLIENTS - i) }, (_, j) => connect(base, key, (i + j) % 2 === 0 ? '/v1/clusters/ssebench/events' : '/v1/events', after));
@@ -107,10 +131,13 @@ async function run(pollMs: number): Promise<Record<string, unknown>> {
     await sleep(1000);
     const connected = rssMiB(pid);
     log(`${clients.length} streams open: RSS ${connected.toFixed(1)} MiB (+${(connected - before).toFixed(1)})`);
-    const appended = new Map<number, number>();
+    const appended = writer === 'same' ? ownAppends : new Map<number, number>();
     for (let n = 0; n < EVENTS; n++) {
-      const e = await store.events.append(cluster.id, 'bench', `event ${n}`);
-      appended.set(e.id, performance.timeOrigin + performance.now());
+      if (writer === 'same') await appendInServer(n);
+      else {
+        const e = await store.events.append(cluster.id, 'bench', `event ${n}`);
+        appended.set(e.id, performance.timeOrigin + performance.now());
+      }
       await sleep(EVENT_GAP_MS);
     }
     await sleep(1000);
@@ -126,6 +153,7 @@ async function run(pollMs: number): Promise<Record<string, unknown>> {
     }
     const result = {
       pollMs,
+      writer,
       clients: clients.length,
       events: EVENTS,
       missing,
@@ -150,7 +178,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--serve') return serve(process.argv[3] ?? '', Number(process.argv[4]));
   const started = new Date();
   const runs = [];
-  for (const pollMs of POLLS) runs.push(await run(pollMs));
+  for (const pollMs of POLLS) for (const writer of WRITERS) runs.push(await run(pollMs, writer));
   const id = `events-${started.toISOString().replace(/[:.]/g, '-')}`;
   const out = { id, started: started.toISOString(), machine: { cpus: cpus().length, loadavg: loadavg() }, runs };
   mkdirSync(RESULTS, { recursive: true });

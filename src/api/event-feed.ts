@@ -45,10 +45,16 @@ export class EventFeed {
   #ticks = 0;
   #closed = false;
   #failing = false;
+  /** The run whose read of the store is under way (0: none); `#wakeAgain`: events were committed meanwhile, read again at once after it. */
+  #ticking = 0;
+  #wakeAgain = false;
+  readonly #unwatch: () => void;
 
   constructor(events: EventRepository, options: EventFeedOptions) {
     this.#events = events;
     this.#o = options;
+    // This process's own events (the leader's steps, the API's creates) reach its streams without waiting for a poll.
+    this.#unwatch = events.onCommit(() => this.#wake());
   }
 
   /**
@@ -80,6 +86,7 @@ export class EventFeed {
   /** Stops polling and ends every open stream (the server is closing: clients reconnect elsewhere). */
   close(): void {
     this.#closed = true;
+    this.#unwatch();
     for (const stream of [...this.#streams]) stream.end();
     this.#stop();
     this.#readyNow(); // nobody waits for a start that will not come
@@ -105,6 +112,17 @@ export class EventFeed {
     this.#run += 1;
   }
 
+  /** Reads the store now rather than at the next tick (when polling, and once it knows where it starts). */
+  #wake(): void {
+    if (this.#timer === undefined || this.#last < 0 || this.#closed) return;
+    if (this.#ticking === this.#run) {
+      this.#wakeAgain = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#schedule(0);
+  }
+
   #schedule(ms: number): void {
     const run = this.#run;
     this.#timer = setTimeout(() => void this.#tick(run), ms);
@@ -112,17 +130,32 @@ export class EventFeed {
   }
 
   async #tick(run: number): Promise<void> {
+    this.#ticking = run;
+    this.#wakeAgain = false;
+    let again: number | undefined;
+    try {
+      again = await this.#read(run);
+    } finally {
+      if (this.#ticking === run) this.#ticking = 0;
+    }
+    if (again === undefined) return; // that run ended while the store answered
+    if (this.#wakeAgain && !this.#failing) again = 0;
+    if (run === this.#run && this.#timer !== undefined && !this.#closed) this.#schedule(again);
+  }
+
+  /** One read of the store for run `run`: how long until the next, or undefined when the run ended meanwhile. */
+  async #read(run: number): Promise<number | undefined> {
     let again = this.#o.pollMs;
     try {
       // Started from the last id there is: streams catch up on older ones from the store themselves.
       if (this.#last < 0) {
         const last = await this.#events.lastId();
-        if (run !== this.#run) return;
+        if (run !== this.#run) return undefined;
         this.#last = last;
         this.#readyNow();
       } else {
         const events = await this.#events.since(this.#last, PAGE);
-        if (run !== this.#run) return;
+        if (run !== this.#run) return undefined;
         const last = events.at(-1);
         if (last) {
           this.#last = last.id;
@@ -134,7 +167,7 @@ export class EventFeed {
         const asked = this.hub.clusterIds();
         if (asked.length > 0) {
           const existing = await this.#events.existing(asked);
-          if (run !== this.#run) return;
+          if (run !== this.#run) return undefined;
           // Their last events were published above: a deletion commits the cluster's events away with it.
           this.hub.clustersGone(asked, existing);
         }
@@ -146,6 +179,6 @@ export class EventFeed {
       this.#failing = true;
       again = Math.max(this.#o.pollMs, 1000);
     }
-    if (run === this.#run && this.#timer !== undefined && !this.#closed) this.#schedule(again);
+    return again;
   }
 }

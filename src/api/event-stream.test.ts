@@ -20,9 +20,9 @@ const ACCOUNT = 'a1b2c3d4e5f60718';
 const limits = { headersTimeoutMs: 5_000, requestTimeoutMs: 5_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
 
 /** A replica: the API on its own connection to the shared store. */
-async function replica(store: Store, ids: { n: number }, requestTimeoutMs = limits.requestTimeoutMs): Promise<{ app: FastifyInstance; url: string }> {
+async function replica(store: Store, ids: { n: number }, requestTimeoutMs = limits.requestTimeoutMs, pollMs = 20): Promise<{ app: FastifyInstance; url: string }> {
   const clusters = stubClusterService(store, { ports: { from: 40100, to: 40199 }, ids });
-  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits: { ...limits, requestTimeoutMs, headersTimeoutMs: Math.min(limits.headersTimeoutMs, requestTimeoutMs) }, eventStreams: { pollMs: 20, heartbeatMs: 100 } });
+  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'test', log: () => undefined, limits: { ...limits, requestTimeoutMs, headersTimeoutMs: Math.min(limits.headersTimeoutMs, requestTimeoutMs) }, eventStreams: { pollMs, heartbeatMs: 100 } });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
 }
@@ -91,9 +91,9 @@ describeStoreContract('API: event streams on the store', (h) => {
     }
   });
 
-  const start = async (own = false, requestTimeoutMs?: number) => {
+  const start = async (own = false, requestTimeoutMs?: number, pollMs?: number) => {
     const store = own ? await openStore({ url: h.url }) : h.store;
-    const r = await replica(store, counter, requestTimeoutMs);
+    const r = await replica(store, counter, requestTimeoutMs, pollMs);
     replicas.push({ app: r.app, ...(own && { store }) });
     return r.url;
   };
@@ -162,6 +162,22 @@ describeStoreContract('API: event streams on the store', (h) => {
     expect(ids(resumed.messages)).toEqual([e2.id]);
     const json = (await (await get(base, `/v1/events?after=${e1.id}`)).json()) as { events: unknown[] };
     expect(json.events).toEqual([{ id: e2.id, cluster: 'sseb', time: ANY_STRING, type: 'node', message: 'b1' }]);
+  });
+
+  it('hands this process’s own events to its streams at once, not at the next poll', async () => {
+    // Polling once a minute: only the commit signal can bring these within the test's seconds.
+    const base = await start(false, undefined, 60_000);
+    const { id } = await create(base, 'ssewake');
+    const s = await stream(base, '/v1/clusters/ssewake/events');
+    await s.until((m) => ids(m).length === 1); // the created event, from the stream's catch-up
+    const appended: number[] = [];
+    const started = Date.now();
+    for (const step of ['one', 'two', 'three']) {
+      appended.push((await h.store.events.append(id, 'step', step)).id); // as the leader's reconciler in this process does
+      await s.until((m) => ids(m).at(-1) === appended.at(-1), 3_000);
+    }
+    expect(ids(s.messages).slice(1)).toEqual(appended);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('sends heartbeats, and ends a deleted cluster’s stream with a gone message', async () => {

@@ -140,6 +140,12 @@ export interface EventRepository {
   lastId(): Promise<number>;
   /** Which of `clusterIds` still exist (a deleted cluster's log goes with it). */
   existing(clusterIds: readonly string[]): Promise<string[]>;
+  /**
+   * Calls `listener` (synchronously) after this process commits events through any view of this store
+   * — an append, a cluster created with its first event — so its live streams read them at once; other
+   * processes' events are found by polling. Returns how to stop.
+   */
+  onCommit(listener: () => void): () => void;
 }
 
 /** An event with the cluster and account it belongs to. */

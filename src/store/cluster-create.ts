@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { NewCluster } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
-import { nowIso, type Database, type StoreContext } from './database.js';
+import { eventsCommitted, nowIso, type Database, type StoreContext } from './database.js';
 import { lockEventOrder } from './event-order.js';
 import { lockAccount } from './row-locks.js';
 import { pkiColumns, selectClusters, toCluster } from './row-mapping.js';
@@ -125,7 +125,9 @@ export async function createWithinQuota(ctx: StoreContext, input: NewCluster, ra
   }
   for (let tries = 1; ; tries += 1) {
     try {
-      return await attempt(ctx, input, range);
+      const created = await attempt(ctx, input, range);
+      if (input.createdEvent !== undefined) eventsCommitted(ctx);
+      return created;
     } catch (err) {
       const rule = uniqueViolation(err);
       if (rule === 'cluster-name') throw clusterExists(input.name, err);

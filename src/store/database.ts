@@ -155,6 +155,13 @@ export interface StoreContext {
   readonly sealer: KeySealer;
   /** Set in a leader's view of the store (`Store.fenced`): its writes check this fence first (fencing.ts). */
   readonly fence?: () => Fence | undefined;
+  /** Told after this process commits events (EventRepository.onCommit); every view of one store shares it. */
+  readonly eventCommits?: Set<() => void>;
+}
+
+/** Tells the listeners of `ctx` that this process has just committed events. */
+export function eventsCommitted(ctx: StoreContext): void {
+  for (const listener of [...(ctx.eventCommits ?? [])]) listener();
 }
 
 /** The current time as stored in timestamp columns. */

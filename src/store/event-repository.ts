@@ -1,6 +1,6 @@
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { EventRepository } from '../core/ports.js';
-import { nowIso, type StoreContext } from './database.js';
+import { eventsCommitted, nowIso, type StoreContext } from './database.js';
 import { lockEventOrder } from './event-order.js';
 import { checkFence } from './fencing.js';
 import { toEvent } from './row-mapping.js';
@@ -25,6 +25,7 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
                 return trx.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
               })
             : await db.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
+        eventsCommitted(ctx);
         return toEvent({ id, cluster_id: clusterId, at, type, message });
       } catch (err) {
         if (isForeignKeyViolation(err)) {
@@ -35,6 +36,13 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
         }
         throw err;
       }
+    },
+
+    onCommit(listener) {
+      const listeners = ctx.eventCommits;
+      if (!listeners) return () => undefined;
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     async list(clusterId, options = {}) {

@@ -145,7 +145,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const location = parseStoreUrl(options.url);
   const dialect: DialectKind = location.dialect;
   const db = new Kysely<Database>({ dialect: await createDialect(location) });
-  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT };
+  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT, eventCommits: new Set() };
   try {
     await migrateToLatest(db, dialect);
     if (options.secretKey) await sealPlaintextKeys(ctx);

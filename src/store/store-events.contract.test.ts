@@ -30,6 +30,24 @@ describeStoreContract('Store contract: the event log as streams read it', (h) =>
     expect((await h.store.events.since(0, 10)).map((e) => e.id)).toEqual([e2.id]);
   });
 
+  it('tells its listeners after each commit of events through any view of it, and only then', async () => {
+    const a = await h.account('a');
+    let told = 0;
+    const stop = h.store.events.onCommit(() => (told += 1));
+    const web = await h.cluster(a.id, 'web'); // no first event given: nothing committed to the log
+    expect(told).toBe(0);
+    await h.store.events.append(web.id, 'node', 'one');
+    expect(told).toBe(1);
+    await h.store.clusters.createWithinQuota({ ...h.input(a.id, 'api'), createdEvent: 'cluster requested' }, { from: 41000, to: 41099 });
+    expect(told).toBe(2);
+    // A leader's view that may not write: refused, so nothing to tell.
+    await expect(h.store.fenced(() => undefined).events.append(web.id, 'node', 'two')).rejects.toThrow();
+    expect(told).toBe(2);
+    stop();
+    await h.store.events.append(web.id, 'node', 'three');
+    expect(told).toBe(2);
+  });
+
   it('never shows an event after one with a higher id, with writers on two connections racing a reader', async () => {
     const a = await h.account('a');
     const clusters = await Promise.all(['c0', 'c1', 'c2', 'c3'].map((n) => h.cluster(a.id, n)));
