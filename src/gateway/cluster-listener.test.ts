@@ -128,9 +128,11 @@ describe('ClusterListener', () => {
     const at = (await logging.listen()).port;
     try {
       const a = new https.Agent({ keepAlive: true, maxSockets: 1, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey });
+      const answeredIds: unknown[] = [];
       const send = (method: string, path: string, body?: string) =>
         new Promise<number>((resolve, reject) => {
           const req = https.request({ host: '127.0.0.1', port: at, method, path, agent: a, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+            answeredIds.push(res.headers['x-request-id']);
             res.resume().on('end', () => resolve(res.statusCode ?? 0));
           });
           req.on('error', reject);
@@ -139,6 +141,8 @@ describe('ClusterListener', () => {
       expect(await send('GET', '/_ping')).toBe(200);
       expect(await send('POST', '/v1.41/containers/create', '{"Image":"x","HostConfig":{"Privileged":true}}')).toBe(403);
       a.destroy();
+      // The client sees each request's id too, forwarded or refused: what to quote to an operator.
+      expect(answeredIds).toEqual(logged.map((l) => l.reqId));
     } finally {
       await logging.close();
     }

@@ -92,6 +92,8 @@ function admit(req: IncomingMessage, res: ServerResponse): boolean {
 
 /** Policy, then forwarding. Requests whose decision needs no body or lookup take a synchronous fast path. */
 export function handleRequest(ep: Endpoint, caller: Caller, req: IncomingMessage, res: ServerResponse): void {
+  // The id of this request's log line, on its answer too (merged into the engine's headers or the refusal's).
+  if (caller.requestId !== undefined) res.setHeader('X-Request-Id', caller.requestId);
   const method = (req.method ?? 'GET').toUpperCase();
   const target = parseTarget(req.url ?? '/');
   const refuse = (code: PolicyCode, message: string) => deny(ep, caller, req, res, target, code, message);
