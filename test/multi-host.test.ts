@@ -277,6 +277,32 @@ docker push -q ${registry}/hana/tool:1`, {}, 120_000);
     expect(await members()).toEqual(THREE_MANAGERS);
   }, 420_000);
 
+  it('recovers the swarm from its last manager when the other two managers are lost at once (force-new-cluster), keeping its services', async () => {
+    const service = await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}']);
+    // Nodes 1 and 2 vanish with their data, as with hosts that lost their disks (cheaper here than two
+    // more dead hosts: the recovery is the same): their containers and volumes removed on their hosts.
+    const lostAt = Date.now();
+    for (const h of hosts) {
+      for (const name of await nodesOn(h, id)) {
+        if (!/-n[12]$/.test(name)) continue;
+        await fleet.docker(h, ['rm', '--force', '--volumes', name]);
+        await fleet.docker(h, ['volume', 'rm', '--force', `${name}-docker`]);
+      }
+    }
+    await api.waitFor('spread', (c) => c.status === 'rebuilding', 60_000);
+    const back = await api.waitFor('spread', (c) => c.status === 'active' && c.nodes_ready === 3, 240_000);
+    console.log(`nodes 1 and 2 lost → cluster active with 3 Ready nodes: ${((Date.now() - lostAt) / 1000).toFixed(1)} s`);
+    expect(back).toMatchObject({ nodes: 3, nodes_ready: 3 });
+    const events = ((await api.request('GET', '/v1/clusters/spread/events')).body.events as { message: string }[]).map((e) => e.message);
+    expect(events, events.join('\n')).toContain('swarm recovered on node 0 (--force-new-cluster): the other managers were lost; services, networks and secrets are kept, the other nodes join it again');
+    expect(events.filter((m) => m.startsWith('swarm re-formed'))).toEqual([]);
+    // The same swarm's services, whole again, with its three managers back.
+    expect(await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}'])).toBe(service);
+    expect(await members()).toEqual(THREE_MANAGERS);
+    expect((await runningOn(3)).length).toBe(3);
+    expect(await pages()).toEqual([60_000, 60_000, 60_000]);
+  }, 300_000);
+
   it('removes every node, volume and the overlay network from the hosts when the cluster is deleted', async () => {
     expect((await api.request('DELETE', '/v1/clusters/spread')).status).toBe(202);
     await api.waitGone('spread', 120_000);

@@ -254,6 +254,43 @@ describe('plan: three managers', () => {
     expect(plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, observed)).toEqual({ kind: 'wait', reason: "a swarm manager (node 1, 2) to list the swarm's members" });
   });
 
+  it('recovers a swarm that lost 2 of its 3 managers from the last one (force-new-cluster), then re-joins the others', () => {
+    // Nodes 1 and 2 were lost with their hosts and re-created elsewhere; node 0's raft has no leader: nothing lists the members.
+    const fresh = { swarm: 'inactive' as const, swarmNodeId: null };
+    const lost = three({ nodes: [node(0), node(1, fresh), node(2, fresh)], members: null, membersFrom: null, managing: [0] });
+    expect(plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, lost)).toEqual({ kind: 'act', actions: [{ type: 'forceNewCluster', via: 0 }] });
+    // The survivor may be any seat (node 0 lost too, re-created): the one that manages.
+    const viaTwo = three({ nodes: [node(0, fresh), node(1, fresh), node(2)], members: null, membersFrom: null, managing: [2] });
+    expect(plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, viaTwo)).toEqual({ kind: 'act', actions: [{ type: 'forceNewCluster', via: 2 }] });
+    // Recovered: it lists the members again (the lost two down), and the replacements join through it.
+    const recovered = three({
+      nodes: [node(0), node(1, fresh), node(2, fresh)],
+      members: [member('s0', true, 'manager'), member('s1', false, 'manager'), member('s2', false, 'manager')],
+      membersFrom: 0,
+      managing: [0],
+    });
+    expect(plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, recovered)).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'swarmJoin', index: 1, role: 'manager', via: 0 },
+        { type: 'swarmJoin', index: 2, role: 'manager', via: 0 },
+        { type: 'removeSwarmMember', memberId: 's1', via: 0 },
+        { type: 'removeSwarmMember', memberId: 's2', via: 0 },
+      ],
+    });
+  });
+
+  it.each([
+    ['another manager still manages (a leader election after one loss)', { managing: [0, 1], nodes: [node(0), node(1), node(2, { swarm: 'inactive', swarmNodeId: null })] }],
+    ['another node is still in the swarm', { managing: [0], nodes: [node(0), node(1), node(2, { swarm: 'inactive', swarmNodeId: null })] }],
+    ['another node is joining', { managing: [0], nodes: [node(0), node(1, { swarm: 'pending', swarmNodeId: null }), node(2, { swarm: 'inactive', swarmNodeId: null })] }],
+    ['the members were listed', { managing: [0], membersFrom: 0, nodes: [node(0), node(1, { swarm: 'inactive', swarmNodeId: null }), node(2, { swarm: 'inactive', swarmNodeId: null })] }],
+  ])('does not force a new raft when %s', (_, over) => {
+    const observed = three({ members: null, membersFrom: null, ...over, ...('membersFrom' in over && { members: [member('s0', true, 'manager')] }) });
+    const planned = plan({ status: 'rebuilding', nodeCount: 3, managers: 3 }, observed);
+    expect(planned.kind === 'act' ? planned.actions.map((a) => a.type) : []).not.toContain('forceNewCluster');
+  });
+
   it('promotes a node that holds a manager seat as a worker (a grow onto a third host)', () => {
     const observed = three({ members: [member('s0', true, 'manager'), member('s1', true), member('s2', true)], managing: [0] });
     expect(plan({ status: 'growing', nodeCount: 3, managers: 3 }, observed)).toEqual({

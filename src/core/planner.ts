@@ -69,6 +69,8 @@ export type Action =
   | { readonly type: 'removeNetwork' }
   | { readonly type: 'loadWorkloadImage'; readonly index: number }
   | { readonly type: 'swarmInit' }
+  // The one manager left of a swarm that lost its quorum starts a new raft of its own from the state it holds.
+  | { readonly type: 'forceNewCluster'; readonly via: number }
   // `via`: the node whose engine manages the swarm, through which the step is taken.
   | { readonly type: 'swarmJoin'; readonly index: number; readonly role: NodeRole; readonly via: number }
   | { readonly type: 'setRole'; readonly index: number; readonly memberId: string; readonly role: NodeRole; readonly via: number }
@@ -139,6 +141,8 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   if (stale.length > 0) return act(stale.map((n) => ({ type: 'restartNode', index: n.index })));
 
   const steps: Action[] = wanted.filter((n) => !n.hasWorkloadImage).map((n) => ({ type: 'loadWorkloadImage', index: n.index }));
+  const survivor = lastManagerStanding(observed, wanted);
+  if (survivor !== undefined) return act([...steps, { type: 'forceNewCluster', via: survivor }]);
   const anchor = anchorOf(observed, byIndex);
   if (anchor === undefined) {
     const first = byIndex.get(0);
@@ -182,6 +186,23 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   if (notReady.length > 0) return wait(`node ${notReady.map((n) => n.index).join(', ')} to be Ready in the swarm`);
   if (desired.status !== 'active') return act([{ type: 'markActive' }]);
   return DONE;
+}
+
+/**
+ * The one manager left of a swarm that lost its quorum, if that is what is observed: no engine could list
+ * the members, exactly one node manages (it is in the swarm), and every other wanted node is out of any
+ * swarm (re-created on another host after its own was lost, it cannot join: the raft has no leader).
+ * The swarm cannot heal by itself then — its other managers are gone for good, their containers
+ * replaced — and a single-manager raft that did have its leader loses nothing by being started afresh
+ * (`docker swarm init --force-new-cluster` keeps services, networks, secrets and configs).
+ */
+function lastManagerStanding(observed: ObservedCluster, wanted: readonly ObservedNode[]): number | undefined {
+  if (observed.membersFrom !== null || observed.managing?.length !== 1) return undefined;
+  const [survivor] = observed.managing;
+  const others = wanted.filter((n) => n.index !== survivor);
+  if (others.length === 0 || wanted.every((n) => n.index !== survivor)) return undefined;
+  if (wanted.find((n) => n.index === survivor)?.swarm !== 'active') return undefined;
+  return others.every((n) => n.swarm === 'inactive' || n.swarm === 'error') ? survivor : undefined;
 }
 
 /** The node through which the swarm is managed: the one that listed its members, else node 0 in a swarm. */

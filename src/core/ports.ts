@@ -323,6 +323,8 @@ export interface ClusterEngine {
   removeVolume(cluster: EngineCluster, index: number): Promise<void>;
   loadWorkloadImage(cluster: EngineCluster, index: number): Promise<void>;
   swarmInit(cluster: EngineCluster): Promise<void>;
+  /** Node `via`, the one manager left of a swarm without quorum, starts a new raft from the state it holds (`--force-new-cluster`). */
+  forceNewCluster(cluster: EngineCluster, via: number): Promise<void>;
   /** Node `index` joins the swarm that node `via` manages, as a `role` (it leaves any swarm it is in first). */
   swarmJoin(cluster: EngineCluster, index: number, role: NodeRole, via: number): Promise<void>;
   /** Promotes or demotes a member (node `index`) through node `via`. */

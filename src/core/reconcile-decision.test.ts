@@ -10,6 +10,14 @@ const active = (nodeCount: number): DesiredCluster => ({ status: 'active', nodeC
 
 const without = (o: ObservedCluster, index: number): ObservedCluster => ({ ...o, nodes: o.nodes.filter((n) => n.index !== index) });
 const managerLeft: ObservedCluster = { ...healthy(2), nodes: [node(0, { swarm: 'inactive', swarmNodeId: null }), node(1)], members: null };
+/** Nodes 1 and 2 re-created after their hosts were lost: node 0, the last manager, has no leader to list members with. */
+const quorumLost: ObservedCluster = {
+  ...healthy(3),
+  nodes: [node(0), node(1, { swarm: 'inactive', swarmNodeId: null }), node(2, { swarm: 'inactive', swarmNodeId: null })],
+  members: null,
+  membersFrom: null,
+  managing: [0],
+};
 const draining = (tasks: number): ObservedCluster => ({
   ...healthy(2),
   members: [member('s0', true, 'manager'), member('s1', true, 'worker', { availability: 'drain', tasks })],
@@ -111,6 +119,26 @@ const ROWS: readonly Row[] = [
     now: T0 + 10_000,
     memory: mem({ swarmLostAt: T0 }),
     expected: { repair: null, step: { kind: 'act', actions: [{ type: 'swarmInit' }] }, memory: mem({ swarmLostAt: T0 }) },
+  },
+  {
+    rule: 'a swarm that lost its quorum: waits for a leader as long, then recovers from its last manager',
+    cluster: { status: 'rebuilding', nodeCount: 3, managers: 3 },
+    observed: quorumLost,
+    now: T0 + 100,
+    memory: mem({ swarmLostAt: T0 }),
+    expected: {
+      repair: null,
+      step: { kind: 'wait', reason: 'the swarm to elect a leader again (its quorum is lost)' },
+      memory: mem({ progressAt: T0 + 100, waitingFor: 'the swarm to elect a leader again (its quorum is lost)', swarmLostAt: T0 }),
+    },
+  },
+  {
+    rule: 'the quorum still lost after the grace: recovered with force-new-cluster',
+    cluster: { status: 'rebuilding', nodeCount: 3, managers: 3 },
+    observed: quorumLost,
+    now: T0 + 10_000,
+    memory: mem({ swarmLostAt: T0 }),
+    expected: { repair: null, step: { kind: 'act', actions: [{ type: 'forceNewCluster', via: 0 }] }, memory: mem({ swarmLostAt: T0 }) },
   },
   {
     rule: 'the manager reports its swarm again: the grace is forgotten',

@@ -67,12 +67,14 @@ export function decide(cluster: DesiredCluster, observed: ObservedCluster, now: 
  * must do so for a while (it does briefly while its engine shuts down) before the swarm is re-formed.
  */
 function holdSwarmInit(cluster: DesiredCluster, next: Plan, now: number, lostAt: number | null, graceMs: number): { next: Plan; swarmLostAt: number | null } {
-  const wantsInit = next.kind === 'act' && next.actions.some((a) => a.type === 'swarmInit');
+  // Forcing a new raft from the last manager is held as long: a leader may be elected in the meantime.
+  const force = next.kind === 'act' && next.actions.some((a) => a.type === 'forceNewCluster');
+  const wantsInit = force || (next.kind === 'act' && next.actions.some((a) => a.type === 'swarmInit'));
   if (!wantsInit) return { next, swarmLostAt: null };
-  if (formsFirstSwarm(cluster.status)) return { next, swarmLostAt: lostAt };
+  if (formsFirstSwarm(cluster.status) && !force) return { next, swarmLostAt: lostAt };
   const since = lostAt ?? now;
   if (now - since >= graceMs) return { next, swarmLostAt: since };
-  return { next: { kind: 'wait', reason: 'the manager to report its swarm again' }, swarmLostAt: since };
+  return { next: { kind: 'wait', reason: force ? 'the swarm to elect a leader again (its quorum is lost)' : 'the manager to report its swarm again' }, swarmLostAt: since };
 }
 
 /** An active cluster with work to do drifted (a node died, was removed, left the swarm): say why. */

@@ -24,6 +24,8 @@ function repairWords(a: Action): string {
       return `node ${a.index} is not in the swarm, re-joining it`;
     case 'swarmInit':
       return 'the manager left the swarm, re-forming it';
+    case 'forceNewCluster':
+      return `the swarm lost its quorum (node ${a.via} is the only manager left), recovering it from node ${a.via}`;
     case 'removeSwarmMember':
       return `removing stale swarm member ${a.memberId}`;
     case 'setRole':
@@ -72,6 +74,8 @@ export function actionEvent(status: ClusterStatus, action: Action): EventLine | 
           ? 'swarm initialised on node 0'
           : 'swarm re-formed on node 0: the manager had left its swarm, so services and networks of the old swarm are gone and must be deployed again',
       };
+    case 'forceNewCluster':
+      return { type: 'swarm', message: `swarm recovered on node ${action.via} (--force-new-cluster): the other managers were lost; services, networks and secrets are kept, the other nodes join it again` };
     case 'swarmJoin':
       return { type: 'swarm', message: action.role === 'manager' ? `node ${action.index} joined the swarm as a manager` : `node ${action.index} joined the swarm` };
     case 'setRole':

@@ -460,6 +460,14 @@ export class DockerEngine implements ClusterEngine {
     });
   }
 
+  async forceNewCluster(c: EngineCluster, via: number): Promise<void> {
+    const addr = await this.#address(c, via);
+    await guard(`recover the swarm on node ${via}`, async () => {
+      await (await this.#inner(c, via)).swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: `${addr}:${SWARM_PORT}`, ForceNewCluster: true });
+    });
+    this.#where.setManager(c.id, via);
+  }
+
   async swarmJoin(c: EngineCluster, index: number, role: NodeRole, via: number): Promise<void> {
     const [managerAddr, addr] = await Promise.all([this.#address(c, via), this.#address(c, index)]);
     await guard(`join node ${index} to the swarm`, async () => {

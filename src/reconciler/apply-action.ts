@@ -62,6 +62,7 @@ const ENGINE_CALLS: { readonly [T in EngineAction['type']]: EngineCall<Extract<E
   removeNetwork: (engine, target) => engine.removeNetwork(target),
   loadWorkloadImage: (engine, target, a) => engine.loadWorkloadImage(target, a.index),
   swarmInit: (engine, target) => engine.swarmInit(target),
+  forceNewCluster: (engine, target, a) => engine.forceNewCluster(target, a.via),
   swarmJoin: (engine, target, a) => engine.swarmJoin(target, a.index, a.role, a.via),
   setRole: (engine, target, a) => engine.setRole(target, a.index, a.memberId, a.role, a.via),
   removeSwarmMember: (engine, target, a) => engine.removeSwarmMember(target, a.memberId, a.via),

@@ -121,6 +121,12 @@ export class FakeEngine implements ClusterEngine {
       c.members.clear();
       c.members.set(id, { id, ready: true, role: 'manager', availability: 'active', tasks: 0 });
     });
+  forceNewCluster = (t: EngineCluster, via: number) =>
+    this.#act('forceNewCluster', t, [via], (c) => {
+      // The survivor's raft alone: the other members stay listed as they were (Docker shows them down).
+      const own = this.#volume(c, via).swarmNodeId;
+      for (const m of c.members.values()) if (m.id !== own) m.ready = false;
+    });
   swarmJoin = (t: EngineCluster, index: number, role: NodeRole) =>
     this.#act('swarmJoin', t, [index], (c) => {
       const id = `w${index}-swarm${c.swarms}`;
