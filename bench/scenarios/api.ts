@@ -96,7 +96,8 @@ const PER_STREAM_RPS = 50;
  * latencies are collected per response (autocannon's own coordinated-omission correction assumes
  * a 1 ms interval at these per-connection rates, so it is off).
  */
-async function offer(url: string, key: string, rate: number, seconds: number, guard: Guard, sampleRss: () => void): Promise<Omit<LoadRun, 'peakRssBytes'>> {
+/** Offers `rate` req/s of GET `url` for `seconds` (autocannon, one connection per 50 req/s) and measures the answers. */
+export async function offer(url: string, key: string, rate: number, seconds: number, guard: Guard, sampleRss: () => void): Promise<Omit<LoadRun, 'peakRssBytes'>> {
   const streams = Math.max(1, Math.ceil(rate / PER_STREAM_RPS));
   const latencies: number[] = [];
   let bytes = 0;
