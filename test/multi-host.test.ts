@@ -277,7 +277,9 @@ docker push -q ${registry}/hana/tool:1`, {}, 120_000);
     expect(await members()).toEqual(THREE_MANAGERS);
   }, 420_000);
 
-  it('recovers the swarm from its last manager when the other two managers are lost at once (force-new-cluster), keeping its services', async () => {
+  // ~2 minutes (measured 110 s to active, 124 s in all): past what the CI suite's 30-minute budget leaves,
+  // so it runs with CARINA_TEST_LONG=1 (README, "Tests"), as the long campaigns do; the planner's rule is unit-tested in CI.
+  it.runIf(process.env.CARINA_TEST_LONG === '1')('recovers the swarm from its last manager when the other two managers are lost at once (force-new-cluster), keeping its services', async () => {
     const service = await dockerWithBundle(bundle, ['service', 'inspect', 'web', '--format', '{{.ID}}']);
     // Nodes 1 and 2 vanish with their data, as with hosts that lost their disks (cheaper here than two
     // more dead hosts: the recovery is the same): their containers and volumes removed on their hosts.

@@ -175,6 +175,10 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
     // Members no node is any more (a node re-created elsewhere joined under a new id); a manager is demoted first.
     for (const m of members) if (!current.has(m.id) && !m.ready) steps.push({ type: 'removeSwarmMember', memberId: m.id, via });
   }
+  // Managers join one at a time (each is a change of the raft's membership, which the swarm makes one by one:
+  // a second one proposed meanwhile fails and is retried after a back-off); workers all at once.
+  const managerJoins = steps.filter((a) => a.type === 'swarmJoin' && a.role === 'manager');
+  if (managerJoins.length > 1) for (const later of managerJoins.slice(1)) steps.splice(steps.indexOf(later), 1);
   const surplus = planSurplus(observed.nodes.filter((n) => n.index >= desired.nodeCount), members, via);
   if (surplus.kind === 'wait' && steps.length === 0) return surplus;
   if (surplus.kind === 'act') steps.push(...surplus.actions);
