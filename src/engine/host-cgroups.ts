@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
 import { cgroupDirs, remappedRoot, type RemappedRoot } from './cgroup-delegation.js';
 import { demux } from './docker-stream.js';
 import type { HostEngine } from './host-fleet.js';
-import { LABEL } from './labels.js';
+import { ensureHostScript, inspectIfExists } from './host-script.js';
 
 /** The helper container on each host whose engine remaps users (one per host, whatever the clusters). */
 export const CGROUPS_HELPER = 'carina-host-cgroups';
@@ -58,7 +57,7 @@ export class HostCgroups {
   }
 
   /** The host engine's remapped root, or undefined when it does not remap (asked once per host and process). */
-  root(host: HostEngine): Promise<RemappedRoot | undefined> {
+  #root(host: HostEngine): Promise<RemappedRoot | undefined> {
     let root = this.#roots.get(host.name);
     if (!root) {
       root = host.docker.info().then((info: { SecurityOptions?: string[]; DockerRootDir?: string }) => remappedRoot(info));
@@ -68,12 +67,6 @@ export class HostCgroups {
     return root;
   }
 
-  /** Forgets what a host said of itself (its engine may have been restarted with other options). */
-  forget(name: string): void {
-    this.#roots.delete(name);
-    for (const key of this.#helpers.keys()) if (key.startsWith(`${name}|`)) this.#helpers.delete(key);
-  }
-
   /**
    * Hands the running node container `containerId` on `host` its cgroup directories; `image` (the node
    * image, already on the host) runs the helper. Returns how many directories were handed over (0 on a
@@ -81,7 +74,7 @@ export class HostCgroups {
    */
   async delegate(host: HostEngine, containerId: string, image: string): Promise<number> {
     const operation = `hand node ${containerId.slice(0, 12)} its cgroups on host ${host.name}`;
-    const root = await this.root(host).catch((e: unknown) => {
+    const root = await this.#root(host).catch((e: unknown) => {
       throw new EngineError(operation, new Error(describeCause(e)));
     });
     if (root === undefined) return 0;
@@ -95,7 +88,10 @@ export class HostCgroups {
       // Only the bind of the host's hierarchies: the helper's own /sys/fs/cgroup is read-only.
       const hostMounts = mounts
         .split('\n')
-        .filter((line) => (line.split(' ')[1] ?? '').startsWith(`${HOST_CGROUP}/`) || line.split(' ')[1] === HOST_CGROUP)
+        .filter((line) => {
+          const point = line.split(' ')[1] ?? '';
+          return point === HOST_CGROUP || point.startsWith(`${HOST_CGROUP}/`);
+        })
         .join('\n');
       const dirs = cgroupDirs(procCgroup, hostMounts, node.Id);
       if (dirs.length === 0) throw new Error(`none of its cgroup directories was found (its /proc/${node.State.Pid}/cgroup: ${procCgroup.trim().split('\n').slice(0, 2).join('; ')})`);
@@ -120,40 +116,27 @@ export class HostCgroups {
   }
 
   async #start(host: HostEngine, image: string, root: RemappedRoot): Promise<void> {
-    const script = sweepScript(root);
-    const spec = createHash('sha256').update(`${image}\n${script}`).digest('hex').slice(0, 16);
-    const current = await host.docker
-      .getContainer(CGROUPS_HELPER)
-      .inspect()
-      .catch((e: unknown) => {
-        if ((e as { statusCode?: number }).statusCode === 404) return undefined;
-        throw e;
-      });
-    if (current?.Config.Labels[SPEC_LABEL] === spec && current.State.Running) return;
-    if (current) await host.docker.getContainer(CGROUPS_HELPER).remove({ force: true });
-    this.#log(`host ${host.name}: its engine remaps users; starting ${CGROUPS_HELPER}, which hands nodes their cgroups`);
-    const hostConfig = {
-      // The host's users (to chown to the remapped root), processes (to read a node's cgroups) and cgroup namespace.
-      UsernsMode: 'host',
-      PidMode: 'host',
-      CgroupnsMode: 'host',
-      NetworkMode: 'none',
-      Binds: [`/sys/fs/cgroup:${HOST_CGROUP}`],
-      CapDrop: ['ALL'],
-      CapAdd: ['CHOWN'],
-      ReadonlyRootfs: true,
-      Memory: 32 * 1024 * 1024,
-      RestartPolicy: { Name: 'unless-stopped' },
-    };
-    const container = await host.docker.createContainer({
-      name: CGROUPS_HELPER,
-      Image: image,
-      Entrypoint: ['/bin/sh', '-c'],
-      Cmd: [script],
-      Labels: { [LABEL.managed]: 'true', [SPEC_LABEL]: spec },
-      HostConfig: hostConfig,
-    });
-    await container.start();
+    await ensureHostScript(
+      host.docker,
+      await inspectIfExists(host.docker, CGROUPS_HELPER),
+      {
+        name: CGROUPS_HELPER,
+        specLabel: SPEC_LABEL,
+        image,
+        script: sweepScript(root),
+        hostConfig: {
+          // The host's users (to chown to the remapped root), processes (to read a node's cgroups) and cgroup namespace.
+          UsernsMode: 'host',
+          PidMode: 'host',
+          CgroupnsMode: 'host',
+          NetworkMode: 'none',
+          Binds: [`/sys/fs/cgroup:${HOST_CGROUP}`],
+          CapAdd: ['CHOWN'],
+          Memory: 32 * 1024 * 1024,
+        },
+      },
+      () => this.#log(`host ${host.name}: its engine remaps users; starting ${CGROUPS_HELPER}, which hands nodes their cgroups`),
+    );
   }
 }
 

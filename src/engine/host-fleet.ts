@@ -191,11 +191,6 @@ export class HostFleet {
     await this.#cgroups.delegate(await this.host(name), containerId, image);
   }
 
-  /** Whether the named host's engine runs with --userns-remap (root in its nodes is then not the host's root). */
-  async remapsUsers(name: string): Promise<boolean> {
-    return (await this.#cgroups.root(await this.host(name))) !== undefined;
-  }
-
   /**
    * Makes sure the named hosts are members of the hosts' swarm (formed on the first of them if no host
    * manages one yet) and returns a manager's engine, where swarm-scoped networks are made and seen.

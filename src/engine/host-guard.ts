@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
 import { parseTcpHost } from './host-client.js';
 import type { HostEngine } from './host-fleet.js';
 import { GUARD_CHAINS, GUARD_HOOKS, hostGuardRules, type GuardRule, type HostGuardFacts } from './host-guard-rules.js';
-import { LABEL } from './labels.js';
+import { ensureHostScript, inspectIfExists } from './host-script.js';
 import { demux } from './docker-stream.js';
 
 /** The guard's container on each host (one per host, whatever the clusters). */
@@ -86,38 +85,32 @@ export class HostGuard {
   /** Replaces the host's guard when it was made for other facts; without an image, only a guard that exists. */
   async #guard(host: HostEngine, facts: HostGuardFacts, image?: string): Promise<void> {
     const operation = `guard host ${host.name}`;
-    const current = await host.docker.getContainer(GUARD_NAME).inspect().catch((e: unknown) => {
-      if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    const current = await inspectIfExists(host.docker, GUARD_NAME).catch((e: unknown) => {
       throw new EngineError(operation, new Error(describeCause(e)));
     });
     const use = image ?? current?.Config.Image;
     if (use === undefined) return;
-    const script = guardScript(hostGuardRules(facts));
-    const spec = createHash('sha256').update(`${use}\n${script}`).digest('hex').slice(0, 16);
-    if (current?.Config.Labels[SPEC_LABEL] === spec && current.State.Running) return;
     try {
-      if (current) await host.docker.getContainer(GUARD_NAME).remove({ force: true });
-      this.#o.log(`host ${host.name}: starting its guard (${facts.hostAddresses.length} host address(es) closed to containers)`);
-      const container = await host.docker.createContainer({
-        name: GUARD_NAME,
-        Image: use,
-        Entrypoint: ['/bin/sh', '-c'],
-        Cmd: [script],
-        Labels: { [LABEL.managed]: 'true', [SPEC_LABEL]: spec },
-        HostConfig: {
-          // The host's own network namespace, whose filter table it changes; nothing else of the host.
-          NetworkMode: 'host',
-          // On an engine that remaps users, the host's network namespace comes only with the host's user namespace.
-          UsernsMode: 'host',
-          CapDrop: ['ALL'],
-          CapAdd: ['NET_ADMIN'],
-          ReadonlyRootfs: true,
-          Memory: 64 * 1024 * 1024,
-          RestartPolicy: { Name: 'unless-stopped' },
+      const started = await ensureHostScript(
+        host.docker,
+        current,
+        {
+          name: GUARD_NAME,
+          specLabel: SPEC_LABEL,
+          image: use,
+          script: guardScript(hostGuardRules(facts)),
+          hostConfig: {
+            // The host's own network namespace, whose filter table it changes; nothing else of the host.
+            NetworkMode: 'host',
+            // On an engine that remaps users, the host's network namespace comes only with the host's user namespace.
+            UsernsMode: 'host',
+            CapAdd: ['NET_ADMIN'],
+            Memory: 64 * 1024 * 1024,
+          },
         },
-      });
-      await container.start();
-      await waitReady(host.docker, container.id);
+        () => this.#o.log(`host ${host.name}: starting its guard (${facts.hostAddresses.length} host address(es) closed to containers)`),
+      );
+      if (started !== undefined) await waitReady(host.docker, started);
     } catch (e) {
       throw new EngineError(operation, new Error(describeCause(e)));
     }
