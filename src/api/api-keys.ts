@@ -15,10 +15,17 @@ export function generateApiKey(accountId: string): string {
   return `carina_${accountId}_${randomBytes(24).toString('base64url')}`;
 }
 
+/** An API key's shape (what generateApiKey makes): `carina_`, the account id, `_`, the secret (24 bytes, base64url). */
+const KEY_ACCOUNT = '[a-f0-9]{12,32}';
+const KEY_SECRET = '[A-Za-z0-9_-]{32}';
+const WHOLE_KEY = new RegExp(`^carina_(${KEY_ACCOUNT})_${KEY_SECRET}$`);
+
+/** API keys anywhere in a text; group 1 is the key up to its secret (`carina_<account id>_`), which names no secret. */
+export const API_KEY_IN_TEXT = new RegExp(`\\b(carina_${KEY_ACCOUNT}_)${KEY_SECRET}`, 'g');
+
 /** The account id an API key claims, if it has the right shape. */
 export function accountIdOfKey(key: string): string | undefined {
-  const m = /^carina_([a-f0-9]{12,32})_[A-Za-z0-9_-]{32}$/.exec(key);
-  return m?.[1];
+  return WHOLE_KEY.exec(key)?.[1];
 }
 
 /** `scrypt$N$r$p$salt$hash` of a key. */

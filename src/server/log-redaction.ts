@@ -1,3 +1,5 @@
+import { API_KEY_IN_TEXT } from '../api/api-keys.js';
+
 /** What takes the place of a secret in a log line. */
 export const REDACTED = '[REDACTED]';
 
@@ -23,8 +25,6 @@ const PEM_PRIVATE_KEY = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----(?:[^"\\]|\\[\s
  * or more with a digit or a sign in them, so that prose ("Basic authentication") stays as written.
  */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?=[A-Za-z-]*[0-9+/=_.~])[A-Za-z0-9._~+/=-]{8,}/gi;
-/** A Carina API key (src/api/api-keys.ts): the account id stays, the secret part goes. */
-const API_KEY = /\b(carina_[a-f0-9]{12,32}_)[A-Za-z0-9_-]{32}/g;
 /** A JSON Web Token (the registry's bearer tokens, signed session material). */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 
@@ -37,7 +37,8 @@ export function scrubSecrets(text: string, extra: readonly string[] = []): strin
   // Quick test first: most lines hold none of these, and most of them are short.
   if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_PRIVATE_KEY, REDACTED);
   if (/bearer|basic/i.test(out)) out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-  if (out.includes('carina_')) out = out.replace(API_KEY, (_m, head: string) => `${head}${REDACTED}`);
+  // An API key: the account id stays, the secret part goes.
+  if (out.includes('carina_')) out = out.replace(API_KEY_IN_TEXT, (_m, head: string) => `${head}${REDACTED}`);
   if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
   for (const secret of extra) if (secret !== '' && out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out;
