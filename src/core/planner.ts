@@ -204,8 +204,7 @@ function lastManagerStanding(observed: ObservedCluster, wanted: readonly Observe
   if (observed.membersFrom !== null || observed.managing?.length !== 1) return undefined;
   const [survivor] = observed.managing;
   const others = wanted.filter((n) => n.index !== survivor);
-  if (others.length === 0 || wanted.every((n) => n.index !== survivor)) return undefined;
-  if (wanted.find((n) => n.index === survivor)?.swarm !== 'active') return undefined;
+  if (others.length === 0 || wanted.find((n) => n.index === survivor)?.swarm !== 'active') return undefined;
   return others.every((n) => n.swarm === 'inactive' || n.swarm === 'error') ? survivor : undefined;
 }
 

@@ -59,6 +59,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   // One line per event; each part's lines carry its component (the parts that know more add fields).
   const log = lineLog(logger, 'server');
   const logOf = (component: string) => lineLog(logger, component);
+  const engineLog = logOf('engine');
   await preparePrivateDataDir(config.dataDir, log);
   const clock: Clock = { now: () => new Date() };
   const secretKey = await loadSecretKey(config.secretKeyFile, log);
@@ -87,8 +88,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const delegation = userns ? new CgroupDelegation(docker) : undefined;
   if (delegation) {
     delegation.root().then(
-      ({ uid }) => logOf('engine')(`nodes run in a user namespace on the node engine at ${config.nodeEngineHost} (root in a node is host uid ${uid})`),
-      (e: unknown) => logOf('engine')(`node engine: ${describeCause(e)}`, { level: 'warn' }),
+      ({ uid }) => engineLog(`nodes run in a user namespace on the node engine at ${config.nodeEngineHost} (root in a node is host uid ${uid})`),
+      (e: unknown) => engineLog(`node engine: ${describeCause(e)}`, { level: 'warn' }),
     );
   }
   const registry = await prepareRegistry({ config, secretKey, store, userns, hostEngine: host, log: logOf('registry') });
@@ -99,7 +100,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       cacheDir: join(config.dataDir, 'images'),
       mirror: config.debianMirror ?? debianMirror(),
       run: childProcessRunner().run,
-      log: logOf('engine'),
+      log: engineLog,
       // The host engine may have the node image already (a minute's build): copied rather than built again.
       source: userns ? host : undefined,
     }).catch((e: unknown) => {
@@ -121,7 +122,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     // (a leader resumed after a pause); the image builder and the cgroup set-up use the other one.
     docker: fenceDocker(userns ? hostDocker(config.nodeEngineHost) : hostDocker(config.dockerHost), stillLeads),
     delegation,
-    log: logOf('engine'),
+    log: engineLog,
     dataDir: config.dataDir,
     instance: config.instance,
     nodeSubnetPool: config.nodeSubnetPool,
@@ -220,7 +221,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       // The registry is the leader's, as the gateways are: one process on its storage.
       await registry?.lead(api).catch((e: unknown) => log(`registry: could not start (${describeCause(e)}); pushes and pulls fail until the next start`));
       // Build the images now so the first create doesn't wait for them (about a minute, once).
-      loadImages().catch((e: unknown) => logOf('engine')(`node image: ${describeCause(e)}`, { level: 'warn' }));
+      loadImages().catch((e: unknown) => engineLog(`node image: ${describeCause(e)}`, { level: 'warn' }));
       reconciler.start();
       autoscaler.start();
       hostMonitor.start();
