@@ -42,7 +42,13 @@ describe('surviving a restart of the engine the nodes run on', () => {
     await engine.stop();
     const restarted = Date.now();
     await engine.start();
-    await api.waitFor('sturdy', (c) => c.status === 'active' && c.nodes_ready === 2 && c.node_details.every((n: { status: string }) => n.status === 'ready'), 60_000);
+    try {
+      await api.waitFor('sturdy', (c) => c.status === 'active' && c.nodes_ready === 2 && c.node_details.every((n: { status: string }) => n.status === 'ready'), 60_000);
+    } catch (e) {
+      // CI keeps no files: what the reconciler did is in the cluster's events.
+      console.log(`sturdy's events: ${JSON.stringify((await api.request('GET', '/v1/clusters/sturdy/events')).body)}`);
+      throw e;
+    }
     let running = 0;
     while (running < 2 && Date.now() - restarted < 60_000) {
       const tasks = (await manager().listTasks({ filters: { service: ['survivor'], 'desired-state': ['running'] } })) as { Status: { State: string } }[];

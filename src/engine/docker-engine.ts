@@ -386,7 +386,10 @@ export class DockerEngine implements ClusterEngine {
       }
     });
     await guard(operation, () => this.#delegate(site.host?.name, container.id));
-    await this.#engineAnswers(c, index, operation);
+    // Not waiting here for the node's engine to answer: the planner waits for it (and ends a stall in
+    // `error` with the reason). A swarm member's engine answers only once its swarm component started,
+    // up to 20 s when its managers are down — after an engine restart the workers would hold the batch,
+    // and the manager they wait for would be started only after it.
   }
 
   /**

@@ -49,6 +49,7 @@ export class Converger {
       }
       const target = await engineTarget(this.#io, cluster);
       let observed: ObservedCluster;
+      const observing = this.#now();
       try {
         observed = await engine.observe(target);
       } catch (e) {
@@ -74,8 +75,10 @@ export class Converger {
         continue;
       }
       const current = cluster;
+      const applying = this.#now();
       const results = await Promise.allSettled(step.actions.map((a) => applyAction(this.#io, current, target, a)));
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      this.#io.log(`reconciler: ${cluster.accountName}/${cluster.name}: observed in ${applying - observing} ms, applied ${step.actions.map((a) => ('index' in a ? `${a.type} ${a.index}` : a.type)).join(', ')} in ${this.#now() - applying} ms${rejected.length ? ` (${rejected.length} failed)` : ''}`, { ...about(cluster), level: 'debug' });
       const failure = rejected.find((r) => isFenced(r.reason)) ?? rejected[0];
       if (failure) {
         if (await this.#failed(cluster, failure.reason, target)) return;
