@@ -129,6 +129,12 @@ export interface ClusterRepository {
   countByStatus(): Promise<Map<ClusterStatus, number>>;
   /** How many nodes, of every cluster, are in each state (`NODE_STATES`) as last observed, in one grouped query. */
   countNodesByState(): Promise<Map<string, number>>;
+  /**
+   * Changes whenever any account's `listVersion` does (so whenever `countByStatus` or
+   * `countNodesByState` could answer otherwise), and when an account comes or goes: the sum of the
+   * versions and the number of accounts, in one read of the accounts table.
+   */
+  fleetVersion(): Promise<string>;
 }
 
 export interface EventRepository {

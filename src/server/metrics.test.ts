@@ -101,6 +101,52 @@ describe('PrometheusTelemetry', () => {
   });
 });
 
+describe('PrometheusTelemetry with a fleet version', () => {
+  let version = 'v1';
+  let versionOut = false;
+  let counted = 0;
+  let countOut = false;
+  const logs: string[] = [];
+  const telemetry = new PrometheusTelemetry(
+    {
+      clustersByStatus: () => {
+        counted += 1;
+        return countOut ? Promise.reject(new Error('disk I/O error')) : Promise.resolve(new Map([['active', counted]]));
+      },
+      nodesByState: () => Promise.resolve(new Map([['ready', 2]])),
+      fleetVersion: () => (versionOut ? Promise.reject(new Error('the store does not answer')) : Promise.resolve(version)),
+      leads: () => true,
+      log: (l) => logs.push(l),
+    },
+    { processMetrics: false, recountAfterMs: 200 },
+  );
+  const active = async () => value(await telemetry.scrape(), 'carina_clusters{status="active"}');
+
+  it('counts again only when the version moved, or when the counts are older than the bound', async () => {
+    expect(await active()).toBe(1);
+    expect(await active()).toBe(1); // the same version: the kept counts, no query
+    expect(counted).toBe(1);
+    version = 'v2';
+    expect(await active()).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await active()).toBe(3);
+  });
+
+  it('shows no count while the version cannot be read, and does not keep a failed count', async () => {
+    versionOut = true;
+    const text = await telemetry.scrape();
+    versionOut = false;
+    expect(text).not.toMatch(/^carina_clusters\{/m);
+    expect(text).not.toMatch(/^carina_nodes\{/m);
+    expect(logs.slice(-2).sort()).toEqual(['clusters by status', 'nodes by state'].map((what) => `metrics: ${what} left out of this scrape: the store does not answer`));
+    countOut = true;
+    expect(await active()).toBeUndefined();
+    countOut = false;
+    const before = counted;
+    expect(await active()).toBe(before + 1); // the same version, counted again: the failure was not kept
+  });
+});
+
 describe('the metrics endpoint', () => {
   let endpoint: MetricsEndpoint;
   const token = 'b'.repeat(32);

@@ -149,6 +149,14 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       return new Map(rows.map((r) => [toStatus(r.status), Number(r.count)]));
     },
 
+    async fleetVersion() {
+      const row = await db
+        .selectFrom('accounts')
+        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number | string>('list_version'), eb.lit(0)).as('versions'), eb.fn.countAll().as('accounts')])
+        .executeTakeFirstOrThrow();
+      return `${row.versions}/${row.accounts}`;
+    },
+
     async countNodesByState() {
       const rows = await db.selectFrom('nodes').select((eb) => ['status', eb.fn.countAll().as('count')]).groupBy('status').execute();
       return new Map(rows.map((r) => [r.status, Number(r.count)]));

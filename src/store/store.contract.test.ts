@@ -256,6 +256,32 @@ describeStoreContract('Store contract', (h) => {
     expect(Object.fromEntries(await h.store.clusters.countNodesByState())).toEqual({ ready: 2, joining: 1 });
   });
 
+  it('has a fleet version that moves with every change those counts could show, and only then', async () => {
+    const versions: string[] = [await h.store.clusters.fleetVersion()];
+    const moved = async () => {
+      const now = await h.store.clusters.fleetVersion();
+      expect(versions).not.toContain(now);
+      versions.push(now);
+    };
+    const a = await account('a');
+    await moved(); // an account came
+    const web = await cluster(a.id, 'web');
+    await moved();
+    await h.store.clusters.transition(web.id, 'start');
+    await moved();
+    const node = (status: string): ClusterNode => ({ clusterId: web.id, index: 0, role: 'manager', containerId: null, address: null, status });
+    await h.store.clusters.replaceNodes(web.id, [node('joining')]);
+    await moved();
+    await h.store.clusters.replaceNodes(web.id, [node('ready')]);
+    await moved();
+    await cluster((await account('b')).id, 'db');
+    await moved();
+    // Reads and writes no count shows leave it.
+    await h.store.clusters.countByStatus();
+    await h.store.clusters.update(web.id, { failures: 2 });
+    expect(await h.store.clusters.fleetVersion()).toBe(versions.at(-1));
+  });
+
   it('appends and lists events in order, after an id and up to a limit', async () => {
     const a = await account('a');
     const c = await cluster(a.id, 'web');
