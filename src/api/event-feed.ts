@@ -53,7 +53,8 @@ export class EventFeed {
   constructor(events: EventRepository, options: EventFeedOptions) {
     this.#events = events;
     this.#o = options;
-    // This process's own events (the leader's steps, the API's creates) reach its streams without waiting for a poll.
+    // Committed events reach streams without waiting for a poll: this process's own (the leader's steps, the
+    // API's creates) and, on PostgreSQL, other replicas' (LISTEN/NOTIFY). Polling stays for whatever no signal told.
     this.#unwatch = events.onCommit(() => this.#wake());
   }
 

@@ -149,9 +149,10 @@ export interface EventRepository {
   /** Which of `clusterIds` still exist (a deleted cluster's log goes with it). */
   existing(clusterIds: readonly string[]): Promise<string[]>;
   /**
-   * Calls `listener` (synchronously) after this process commits events through any view of this store
-   * — an append, a cluster created with its first event — so its live streams read them at once; other
-   * processes' events are found by polling. Returns how to stop.
+   * Calls `listener` after events are committed — an append, a cluster created with its first event —
+   * so live streams read them at once: synchronously after this process's own commits through any view
+   * of this store; on PostgreSQL after other replicas' too (LISTEN/NOTIFY, told also when it listens
+   * again after a lost connection). SQLite's other processes' events are found by polling. Returns how to stop.
    */
   onCommit(listener: () => void): () => void;
 }

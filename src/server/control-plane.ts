@@ -66,7 +66,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   // Metrics (CARINA_METRICS_LISTEN): every layer reports through the Telemetry port; nothing is kept when they are off.
   const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), fleetVersion: () => store.clusters.fleetVersion(), leads: () => leadership.role === 'leader', log: logOf('metrics'), hosts: async () => hostUsage(await store.hosts.list(), await store.hosts.placedNodes(), FLAVORS) });
   const telemetry = metrics ?? NO_TELEMETRY;
-  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey, onOutage: (repository) => telemetry.storeError(repository) });
+  const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey, onOutage: (repository) => telemetry.storeError(repository), log: logOf('store') });
   const door = await openFrontDoor(config, secretKey, log);
   const host = hostDocker(config.dockerHost);
   // Nodes run on the node engine in userns mode (their root is an unprivileged host user), else on the host engine.

@@ -3,6 +3,7 @@ import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { NewCluster } from '../core/ports.js';
 import type { Cluster } from '../core/types.js';
 import { eventsCommitted, nowIso, type Database, type StoreContext } from './database.js';
+import { announceEvents } from './event-commits.js';
 import { lockEventOrder } from './event-order.js';
 import { lockAccount } from './row-locks.js';
 import { pkiColumns, selectClusters, toCluster } from './row-mapping.js';
@@ -113,6 +114,7 @@ async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): 
     if (input.createdEvent !== undefined) {
       await lockEventOrder(trx, ctx.dialect); // last write of the transaction: see ./event-order.ts
       await trx.insertInto('events').values({ cluster_id: input.id, at: now, type: 'created', message: input.createdEvent }).execute();
+      await announceEvents(trx, ctx);
     }
     return toCluster(await selectClusters(trx).where('clusters.id', '=', input.id).executeTakeFirstOrThrow());
   });

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { Clock, Fence } from '../core/ports.js';
+import type { EventCommits } from './event-commits.js';
 import type { KeySealer } from './key-sealer.js';
 
 /** Row of `accounts`. Timestamps are ISO-8601 strings (UTC, millisecond precision) in every dialect. */
@@ -155,13 +156,13 @@ export interface StoreContext {
   readonly sealer: KeySealer;
   /** Set in a leader's view of the store (`Store.fenced`): its writes check this fence first (fencing.ts). */
   readonly fence?: () => Fence | undefined;
-  /** Told after this process commits events (EventRepository.onCommit); every view of one store shares it. */
-  readonly eventCommits?: Set<() => void>;
+  /** Told after events are committed (EventRepository.onCommit); every view of one store shares it. */
+  readonly eventCommits?: EventCommits;
 }
 
 /** Tells the listeners of `ctx` that this process has just committed events. */
 export function eventsCommitted(ctx: StoreContext): void {
-  for (const listener of [...(ctx.eventCommits ?? [])]) listener();
+  ctx.eventCommits?.committed();
 }
 
 /** The current time as stored in timestamp columns. */

@@ -1,6 +1,7 @@
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { EventRepository } from '../core/ports.js';
 import { eventsCommitted, nowIso, type StoreContext } from './database.js';
+import { announceEvents } from './event-commits.js';
 import { lockEventOrder } from './event-order.js';
 import { checkFence } from './fencing.js';
 import { toEvent } from './row-mapping.js';
@@ -22,7 +23,9 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
             ? await db.transaction().execute(async (trx) => {
                 await checkFence(trx, ctx);
                 await lockEventOrder(trx, ctx.dialect);
-                return trx.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
+                const row = await trx.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
+                await announceEvents(trx, ctx);
+                return row;
               })
             : await db.insertInto('events').values({ cluster_id: clusterId, at, type, message }).returning('id').executeTakeFirstOrThrow();
         eventsCommitted(ctx);
@@ -39,10 +42,7 @@ export function createEventRepository(ctx: StoreContext): EventRepository {
     },
 
     onCommit(listener) {
-      const listeners = ctx.eventCommits;
-      if (!listeners) return () => undefined;
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return ctx.eventCommits?.add(listener) ?? (() => undefined);
     },
 
     async list(clusterId, options = {}) {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDialectConfig } from 'kysely';
 import { CarinaError, ErrorCode } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import type { Clock, Store } from '../core/ports.js';
 import { createAccountRepository } from './account-repository.js';
 import { createAuditRepository } from './audit-repository.js';
@@ -13,10 +14,12 @@ import { createAuthFailureRepository } from './auth-failure-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import { createHostRepository } from './host-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
+import { EventCommits, type OpenCommitChannel } from './event-commits.js';
 import { createEventRepository } from './event-repository.js';
 import { migrateToLatest } from './migrations/migration-provider.js';
 import { createKeySealer, isSealed, PLAINTEXT, SEALED_PREFIX } from './key-sealer.js';
 import { guardStore } from './outage.js';
+import { PgCommitChannel } from './pg-commit-channel.js';
 
 /** Where the store lives: `sqlite:/abs/path.db`, `sqlite::memory:` or `postgres://…` / `postgresql://…`. */
 export interface StoreOptions {
@@ -31,6 +34,8 @@ export interface StoreOptions {
   readonly secretKey?: Buffer;
   /** Told the repository (`clusters`, `events`…) of each call that failed as STORE_UNAVAILABLE (metrics). */
   readonly onOutage?: (repository: string) => void;
+  /** Where the store says what goes wrong in the background (on PostgreSQL: hearing other replicas' events). */
+  readonly log?: Log;
 }
 
 /** A store location parsed from its URL. */
@@ -53,7 +58,8 @@ export function parseStoreUrl(url: string): StoreLocation {
   );
 }
 
-async function createDialect(location: StoreLocation): Promise<Dialect> {
+/** How to talk to the database, and on PostgreSQL how to hear other replicas' commits of events. */
+async function createDialect(location: StoreLocation, log: Log): Promise<{ dialect: Dialect; channel?: OpenCommitChannel }> {
   if (location.dialect === 'postgres') {
     // Loaded only when used: the driver is ≈3 MiB of the control plane's memory.
     const { default: pg } = await import('pg');
@@ -69,14 +75,17 @@ async function createDialect(location: StoreLocation): Promise<Dialect> {
     // …and so is a checked-out client's (between the queries of a transaction): its next query fails
     // with "not queryable", which callers see as STORE_UNAVAILABLE; the event itself must not end the process.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresDialect({ pool });
+    // Other replicas' commits of events: one more connection, LISTENing (./pg-commit-channel.ts).
+    const client = () => new pg.Client({ connectionString: location.connectionString, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    const channel: OpenCommitChannel = (self, signal) => new PgCommitChannel({ client, self, signal, log });
+    return { dialect: new PostgresDialect({ pool }), channel };
   }
   if (location.path !== ':memory:') makePrivate(location.path);
   const database = new SqliteDatabase(location.path);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: reusingStatements(database) });
+  return { dialect: new SqliteDialect({ database: reusingStatements(database) }) };
 }
 
 /**
@@ -144,8 +153,10 @@ async function sealPlaintextKeys(ctx: StoreContext): Promise<void> {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const location = parseStoreUrl(options.url);
   const dialect: DialectKind = location.dialect;
-  const db = new Kysely<Database>({ dialect: await createDialect(location) });
-  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT, eventCommits: new Set() };
+  const connection = await createDialect(location, options.log ?? (() => undefined));
+  const db = new Kysely<Database>({ dialect: connection.dialect });
+  const eventCommits = new EventCommits(connection.channel);
+  const ctx: StoreContext = { db, dialect, clock: options.clock ?? SYSTEM_CLOCK, sealer: options.secretKey ? createKeySealer(options.secretKey) : PLAINTEXT, eventCommits };
   try {
     await migrateToLatest(db, dialect);
     if (options.secretKey) await sealPlaintextKeys(ctx);
@@ -168,6 +179,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     hosts: createHostRepository(ctx),
     // The leader's view: the same repositories on a context whose writes check the fence (fencing.ts).
     fenced,
-    close: () => (closing ??= db.destroy()),
+    close: () => (closing ??= Promise.all([eventCommits.close(), db.destroy()]).then(() => undefined)),
   }, options.onOutage);
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { openStore } from './open-store.js';
 import { describeStoreContract } from './test-support/store-contract.js';
@@ -46,6 +47,44 @@ describeStoreContract('Store contract: the event log as streams read it', (h) =>
     stop();
     await h.store.events.append(web.id, 'node', 'three');
     expect(told).toBe(2);
+  });
+
+  it('hears another replica’s commits of events at once on PostgreSQL (LISTEN/NOTIFY); on SQLite only its own', async () => {
+    const a = await h.account('a');
+    const web = await h.cluster(a.id, 'web');
+    const replica = await openStore({ url: h.url }); // another control-plane replica on the same database
+    const told: number[] = [];
+    const stop = h.store.events.onCommit(() => told.push(performance.now()));
+    const until = async (done: () => boolean) => {
+      for (const end = performance.now() + 5_000; !done() && performance.now() < end; ) await sleep(2);
+    };
+    try {
+      const postgres = h.url.startsWith('postgres');
+      // Told once it listens (a commit may have come unheard before): from then on nothing is missed.
+      if (postgres) await until(() => told.length > 0);
+      const before = told.length;
+      const start = performance.now();
+      await replica.events.append(web.id, 'node', 'from the other replica');
+      await replica.clusters.createWithinQuota({ ...h.input(a.id, 'api'), createdEvent: 'cluster requested' }, { from: 41000, to: 41099 });
+      if (postgres) {
+        await until(() => told.length >= before + 2);
+        expect(told.length).toBe(before + 2);
+        // The store does not poll: only the signal can have told it, and promptly.
+        expect(told.at(-1)! - start).toBeLessThan(1_000);
+      } else {
+        await sleep(300);
+        expect(told.length).toBe(before);
+      }
+      // Its own commits are told once, when they return, not again when its own notification comes back.
+      const own = told.length;
+      await h.store.events.append(web.id, 'node', 'its own');
+      expect(told.length).toBe(own + 1);
+      await sleep(200);
+      expect(told.length).toBe(own + 1);
+    } finally {
+      stop();
+      await replica.close();
+    }
   });
 
   it('never shows an event after one with a higher id, with writers on two connections racing a reader', async () => {
