@@ -1,12 +1,16 @@
 /**
  * Issue 17's stream figure: 1,000 clients on the live event stream of one API process (the server
  * runs in a child process so its RSS is its own), fed from the store as replicas are: this process
- * appends events to the same SQLite file through its own connection, as another replica or the
- * leader would, and the server's one poller reads them. Goals: RSS growth ≤ 50 MiB for the 1,000
+ * appends events to the same store through its own connection, as another replica or the leader
+ * would, and the server's one poller reads them. The store is a SQLite file, or with
+ * BENCH_EVENT_POSTGRES_URL a scratch database the bench creates on that PostgreSQL server for each
+ * run and drops after it (there, another replica's commits wake the server's poller through
+ * LISTEN/NOTIFY). Goals: RSS growth ≤ 50 MiB for the 1,000
  * streams, each event delivered to all of them within 100 ms p99. Measured for each event: from its
  * append's commit to each client's receipt (end to end, poll interval included), and the spread from
  * the first client's receipt to the last (the fan-out itself). Two writers: `other` (this process,
- * as another replica would: the server learns of the events by polling) and `same` (the server's own
+ * as another replica would: the server learns of the events by polling, or on PostgreSQL by its
+ * LISTEN) and `same` (the server's own
  * process appends them, as its leader's reconciler does: the store's commit signal wakes its poller).
  * Run with `npm run bench:events`; results go to bench/results/events-*.json.
  */
@@ -15,6 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request, type IncomingMessage } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { generateApiKey, hashApiKey } from '../src/api/api-keys.js';
@@ -29,6 +34,7 @@ const EVENTS = 30;
 const EVENT_GAP_MS = 400;
 const POLLS = (process.env.BENCH_EVENT_POLL_MS ?? '250,50').split(',').map(Number);
 const WRITERS = (process.env.BENCH_EVENT_WRITERS ?? 'other,same').split(',') as Array<'other' | 'same'>;
+const POSTGRES = process.env.BENCH_EVENT_POSTGRES_URL;
 const RESULTS = new URL('results', import.meta.url).pathname;
 const ACCOUNT = 'b0b1b2b3b4b5b6b7';
 const log = (line: string) => console.log(`[events ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -51,6 +57,30 @@ async function serve(url: string, pollMs: number): Promise<void> {
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** On PostgreSQL: runs `statement` on the server's maintenance database. */
+async function onServer(statement: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  await admin.connect();
+  try {
+    await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** An empty store for one run, and how to remove it. */
+async function freshStore(): Promise<{ url: string; remove(): Promise<void> }> {
+  if (POSTGRES === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'sse-bench-'));
+    return { url: `sqlite:${join(dir, 'carina.db')}`, remove: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
+  }
+  const name = `carina_events_bench_${process.pid}_${Date.now()}`;
+  await onServer(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), remove: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 /** One client: its stream, and when each event id reached it (ms since the epoch, fractional). */
 interface Client {
@@ -83,8 +113,8 @@ function connect(base: string, key: string, path: string, after: number): Promis
 }
 
 async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), 'sse-bench-'));
-  const url = `sqlite:${join(dir, 'carina.db')}`;
+  const fresh = await freshStore();
+  const url = fresh.url;
   const store = await openStore({ url });
   const key = generateApiKey(ACCOUNT);
   await store.accounts.create({ id: ACCOUNT, name: 'ssebench', keyHash: await hashApiKey(key), quotaClusters: 5, quotaNodes: 5 });
@@ -122,7 +152,7 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
     for (let i = 0; i < 5; i++, await sleep(100)) idle.push(rssMiB(pid));
     const before = Math.max(...idle);
     const after = await store.events.lastId();
-    log(`poll ${pollMs} ms, ${writer} writer: server ${pid} at ${base}, RSS ${before.toFixed(1)} MiB idle; connecting ${CLIENTS} clients`);
+    log(`${POSTGRES === undefined ? 'sqlite' : 'postgres'}, poll ${pollMs} ms, ${writer} writer: server ${pid} at ${base}, RSS ${before.toFixed(1)} MiB idle; connecting ${CLIENTS} clients`);
     // Half follow the cluster, half the account's stream: two presentations, one poller.
     for (let i = 0; i < CLIENTS; i += 50) {
       const batch = Array.from({ length: Math.min(50, CLIENTS - i) }, (_, j) => connect(base, key, (i + j) % 2 === 0 ? '/v1/clusters/ssebench/events' : '/v1/events', after));
@@ -152,6 +182,7 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
       if (times.length > 0) spreads.push(Math.max(...times) - Math.min(...times));
     }
     const result = {
+      store: POSTGRES === undefined ? 'sqlite' : 'postgres',
       pollMs,
       writer,
       clients: clients.length,
@@ -168,19 +199,22 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
     return result;
   } finally {
     for (const c of clients) c.res?.destroy();
+    const exited = child && child.exitCode === null ? new Promise((resolve) => child!.once('exit', resolve)) : undefined;
     child?.kill('SIGTERM');
+    await exited;
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fresh.remove();
   }
 }
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--serve') return serve(process.argv[3] ?? '', Number(process.argv[4]));
   const started = new Date();
+  const loadavgAtStart = loadavg();
   const runs = [];
   for (const pollMs of POLLS) for (const writer of WRITERS) runs.push(await run(pollMs, writer));
   const id = `events-${started.toISOString().replace(/[:.]/g, '-')}`;
-  const out = { id, started: started.toISOString(), machine: { cpus: cpus().length, loadavg: loadavg() }, runs };
+  const out = { id, started: started.toISOString(), machine: { cpus: cpus().length, loadavgAtStart, loadavg: loadavg() }, runs };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${id}.json`), `${JSON.stringify(out, null, 2)}\n`);
   log(`wrote bench/results/${id}.json`);
