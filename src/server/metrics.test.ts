@@ -91,6 +91,10 @@ describe('PrometheusTelemetry', () => {
     expect(value(await telemetry.scrape(), 'carina_clusters{status="active"}')).toBe(3);
   });
 
+  it('writes the exposition as prom-client does, one metric at a time', async () => {
+    expect(await telemetry.scrape()).toBe(await telemetry.registry.metrics());
+  });
+
   it('collects process and event-loop metrics unless told not to', async () => {
     const full = new PrometheusTelemetry({ clustersByStatus: () => Promise.resolve(new Map()), nodesByState: () => Promise.resolve(new Map()), leads: () => false, log: () => undefined });
     const text = await full.scrape();
