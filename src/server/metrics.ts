@@ -36,8 +36,8 @@ const AUTOSCALE_OUTCOMES: readonly AutoscaleOutcome[] = ['grow', 'quota', 'none'
 
 /**
  * The Telemetry port on prom-client, with a registry of its own (no global one): process and
- * event-loop metrics, what the layers report, and gauges the store answers at scrape time in two
- * grouped queries. Labels are bounded sets Carina defines (routes, statuses, actions, codes), never a
+ * event-loop metrics, what the layers report, and gauges the store answers in two grouped queries,
+ * made again at a scrape only when the fleet version moved (FleetCounts). Labels are bounded sets Carina defines (routes, statuses, actions, codes), never a
  * name a tenant chose. `docs/metrics.md` lists every series.
  */
 export class PrometheusTelemetry implements Telemetry {
