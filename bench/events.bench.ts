@@ -5,13 +5,13 @@
  * would, and the server's one poller reads them. The store is a SQLite file, or with
  * BENCH_EVENT_POSTGRES_URL a scratch database the bench creates on that PostgreSQL server for each
  * run and drops after it (there, another replica's commits wake the server's poller through
- * LISTEN/NOTIFY). Goals: RSS growth ≤ 50 MiB for the 1,000
- * streams, each event delivered to all of them within 100 ms p99. Measured for each event: from its
- * append's commit to each client's receipt (end to end, poll interval included), and the spread from
- * the first client's receipt to the last (the fan-out itself). Two writers: `other` (this process,
- * as another replica would: the server learns of the events by polling, or on PostgreSQL by its
- * LISTEN) and `same` (the server's own
- * process appends them, as its leader's reconciler does: the store's commit signal wakes its poller).
+ * LISTEN/NOTIFY). Goals: RSS growth ≤ 50 MiB for the 1,000 streams, each event delivered to all of
+ * them within 100 ms p99. Measured for each event: from its append's commit to each client's
+ * receipt (end to end, poll interval included); to the first client's receipt (how soon the server
+ * learnt of the event and read it); and the spread from the first client's receipt to the last (the
+ * fan-out itself). Two writers: `other` (this process, as another replica would: the server learns
+ * of the events by polling, or on PostgreSQL by its LISTEN) and `same` (the server's own process
+ * appends them, as its leader's reconciler does: the store's commit signal wakes its poller).
  * Run with `npm run bench:events`; results go to bench/results/events-*.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -174,12 +174,16 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
     const peak = rssMiB(pid);
     const e2e: number[] = [];
     const spreads: number[] = [];
+    const firsts: number[] = [];
     let missing = 0;
     for (const [id, at] of appended) {
       const times = clients.map((c) => c.got.get(id)).filter((t): t is number => t !== undefined);
       missing += clients.length - times.length;
       for (const t of times) e2e.push(t - at);
-      if (times.length > 0) spreads.push(Math.max(...times) - Math.min(...times));
+      if (times.length > 0) {
+        spreads.push(Math.max(...times) - Math.min(...times));
+        firsts.push(Math.min(...times) - at);
+      }
     }
     const result = {
       store: POSTGRES === undefined ? 'sqlite' : 'postgres',
@@ -193,6 +197,7 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
       rssAfterEventsMiB: +peak.toFixed(1),
       rssGrowthMiB: +(Math.max(connected, peak) - before).toFixed(1),
       endToEndMs: { p50: +percentile(e2e, 50).toFixed(1), p99: +percentile(e2e, 99).toFixed(1), max: +Math.max(...e2e).toFixed(1) },
+      firstReceiptMs: { p50: +percentile(firsts, 50).toFixed(1), p99: +percentile(firsts, 99).toFixed(1), max: +Math.max(...firsts).toFixed(1) },
       fanOutSpreadMs: { p50: +percentile(spreads, 50).toFixed(1), p99: +percentile(spreads, 99).toFixed(1), max: +Math.max(...spreads).toFixed(1) },
     };
     log(JSON.stringify(result));
