@@ -1,7 +1,9 @@
 /**
  * What the Docker API gateway adds, measured against talking to the manager engine directly (its
- * unix socket on the host), in the same run: a small `GET /_ping`, `docker ps` (API call and real
- * CLI), and a 100 MB `docker cp` both ways. Run with `npm run build && npm run bench:gateway`;
+ * unix socket on the host) and against a node's dockerd serving TLS itself, in the same run: a small
+ * `GET /_ping`, `docker ps` (API call and real CLI), a 100 MB `docker cp` both ways, a 100 MB
+ * `docker build` context upload and `docker logs -f` of a chatty container. Run with
+ * `npm run build && npm run bench:gateway` (BENCH_GATEWAY_RUNS: runs per stream measure, default 7);
  * results go to bench/results/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { NODE_SECCOMP_PROFILE, NODE_SECURITY } from '../src/engine/node-security.js';
 import { X509Pki } from '../src/pki/x509-pki.js';
@@ -21,8 +23,10 @@ import { TestServer } from '../test/support/server.js';
 const PING_ROUNDS = 20;
 const PING_PER_ROUND = 100;
 const CLI_RUNS = 30;
-const COPY_RUNS = 5;
+const COPY_RUNS = Number(process.env.BENCH_GATEWAY_RUNS ?? 7);
 const COPY_MB = 100;
+/** Lines the chatty container logs (≈ 90 bytes each) before `docker logs -f` reads them all back. */
+const LOG_LINES = 200_000;
 
 type Get = (path: string) => Promise<number>;
 
@@ -97,6 +101,7 @@ async function startTlsNode(dir: string, image: string, port: number, stops: Arr
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const server = new TestServer('bench');
   const stops: Array<() => void> = [];
   try {
@@ -142,40 +147,66 @@ async function main(): Promise<void> {
     execFileSync('docker', ['cp', blob, 'cp:/blob.bin'], { env: directEnv });
     execFileSync('docker', ['run', '-d', '--name', 'cp', 'carina/busybox', 'sleep', '3600'], { env: tlsEnv, stdio: 'ignore' });
     execFileSync('docker', ['cp', blob, 'cp:/blob.bin'], { env: tlsEnv });
-    const mbps = (ms: number) => Math.round((COPY_MB / (ms / 1000)) * 10) / 10;
-    const copy = (cmd: string) => {
+    const mbps = (mb: number, ms: number) => Math.round((mb / (ms / 1000)) * 10) / 10;
+    const ratio = (base: number, gw: number) => Math.round((base / gw) * 1000) / 1000;
+    /** Runs `cmd` on the three paths in turn, `COPY_RUNS` times, so each round sees the same machine state. */
+    const streamed = (cmd: string, mb: number, extra: NodeJS.ProcessEnv = {}) => {
       const d: number[] = [];
       const g: number[] = [];
       const t: number[] = [];
       for (let i = 0; i < COPY_RUNS; i++) {
-        d.push(timed(cmd, directEnv));
-        g.push(timed(cmd, gatewayEnv));
-        t.push(timed(cmd, tlsEnv));
+        d.push(timed(cmd, { ...directEnv, ...extra }));
+        g.push(timed(cmd, { ...gatewayEnv, ...extra }));
+        t.push(timed(cmd, { ...tlsEnv, ...extra }));
       }
       const [ds, gs, ts] = [stats(d), stats(g), stats(t)];
       return {
         directMs: ds,
         gatewayMs: gs,
         dockerdTlsMs: ts,
-        directMBps: mbps(ds.p50),
-        gatewayMBps: mbps(gs.p50),
-        dockerdTlsMBps: mbps(ts.p50),
-        ratioToDirect: Math.round((ds.p50 / gs.p50) * 1000) / 1000,
-        ratioToDockerdTls: Math.round((ts.p50 / gs.p50) * 1000) / 1000,
+        directMBps: mbps(mb, ds.p50),
+        gatewayMBps: mbps(mb, gs.p50),
+        dockerdTlsMBps: mbps(mb, ts.p50),
+        ratioToDirect: ratio(ds.p50, gs.p50),
+        ratioToDockerdTls: ratio(ts.p50, gs.p50),
       };
     };
-    const copyOut = copy('docker cp cp:/blob.bin - > /dev/null');
-    const copyIn = copy(`docker cp '${blob}' cp:/blob-in.bin`);
+    const copyOut = streamed('docker cp cp:/blob.bin - > /dev/null', COPY_MB);
+    const copyIn = streamed(`docker cp '${blob}' cp:/blob-in.bin`, COPY_MB);
+
+    console.log(`docker build with a ${COPY_MB} MB context …`);
+    // The classic builder (BuildKit sessions are refused by the policy); after the first build the
+    // LABEL step is cached, so each run is mostly the context upload (and the engine unpacking it).
+    const context = join(bundle, 'context');
+    mkdirSync(context, { recursive: true });
+    execFileSync('ln', ['-f', blob, join(context, 'blob.bin')]);
+    writeFileSync(join(context, 'Dockerfile'), 'FROM carina/busybox\nLABEL carina.bench=gateway\n');
+    const classic = { DOCKER_BUILDKIT: '0' };
+    const buildCmd = `docker build -q -t bench/context '${context}' > /dev/null`;
+    for (const env of [directEnv, tlsEnv]) timed(buildCmd, { ...env, ...classic });
+    const buildContext = streamed(buildCmd, COPY_MB, classic);
+
+    console.log(`docker logs -f of a container that logged ${LOG_LINES} lines …`);
+    const chatty = ['run', '-d', '--name', 'chatty', 'carina/busybox', 'sh', '-c', `yes 'carina bench log line: the quick brown fox jumps over the lazy dog 0123456789' | head -n ${LOG_LINES}`];
+    for (const env of [directEnv, tlsEnv]) {
+      execFileSync('docker', chatty, { env, stdio: 'ignore' });
+      execFileSync('docker', ['wait', 'chatty'], { env, stdio: 'ignore' });
+    }
+    const logBytes = execFileSync('bash', ['-c', 'docker logs chatty | wc -c'], { env: directEnv, encoding: 'utf8' });
+    const logsFollow = { lines: LOG_LINES, bytes: Number(logBytes.trim()), ...streamed('docker logs -f chatty > /dev/null', Number(logBytes.trim()) / 1024 / 1024) };
 
     const results = {
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+      runsPerStreamMeasure: COPY_RUNS,
       note: "direct = the manager engine's unix socket on the host (plain HTTP); gateway = mutual TLS to the control plane, policy, audit, then that socket; dockerdTls = the previous design, the node's own dockerd serving TLS on a published port",
       pingMs: ping,
       containersJsonMs: psApi,
       dockerPsCliMs: { ...psCli, dockerdTls: psCliTls },
       copyOut100MB: copyOut,
       copyIn100MB: copyIn,
+      buildContext100MB: buildContext,
+      logsFollow,
     };
     const dir = join(import.meta.dirname, 'results');
     mkdirSync(dir, { recursive: true });
