@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
@@ -8,22 +8,23 @@ import type { ClusterEngine, EngineCluster } from '../core/ports.js';
 import type { ObservedCluster } from '../core/planner.js';
 import type { NodeRole } from '../core/types.js';
 import { LABEL, names, nodeHostname } from './labels.js';
-import { NodeClients, pingQuick, waitForEngine } from './node-client.js';
-import type { HostEngine, HostFleet } from './host-fleet.js';
-import type { TlsMaterial } from './host-client.js';
+import { pingQuick, waitForEngine } from './node-client.js';
+import type { HostFleet } from './host-fleet.js';
 import { nodeTlsArchive, NODE_ENGINE_PORT, NODE_TLS_ARGS, publishedEnginePort, type TrustedRegistry } from './remote-node.js';
 import { clusterSubnet, MAX_NODES_ON_OVERLAY } from './subnets.js';
-import { NodeWhereabouts, type RemoteAt } from './node-whereabouts.js';
+import { NodeSites, type ManagerUpstream, type NodeEngineTls } from './node-sites.js';
+import { SwarmSteps } from './swarm-steps.js';
 import { watchNodes } from './node-events.js';
 import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
-import { guard, ignore404, statusOf, updateMember } from './engine-calls.js';
+import { guard, ignore404, statusOf } from './engine-calls.js';
 import { HostOperations, type NodesOf } from './host-operations.js';
-import { joinSwarm } from './swarm-join.js';
 import { NODE_SECURITY } from './node-security.js';
 import type { CgroupDelegation } from './cgroup-delegation.js';
+
+export type { ManagerUpstream, NodeEngineTls } from './node-sites.js';
 
 /** Images a node needs; built on first use. */
 export interface NodeImages {
@@ -58,21 +59,6 @@ export interface DockerEngineOptions {
   readonly placementsOf?: ((clusterId: string) => Promise<ReadonlyMap<number, string>>) | undefined;
 }
 
-/** Key material for node engines on registered hosts, from the platform's node-engines CA. */
-export interface NodeEngineTls {
-  /** The control plane's client certificate and key, and the CA node engines' certificates are checked against. */
-  readonly client: TlsMaterial;
-  /** A server certificate (and key) for a node engine reached at `address` (an IP address or a DNS name). */
-  issueServer(address: string): Promise<{ readonly cert: string; readonly key: string }>;
-}
-
-/** Where a cluster's manager engine answers, for the gateway. */
-export type ManagerUpstream =
-  | { readonly kind: 'unix'; readonly socketPath: string }
-  | { readonly kind: 'tls'; readonly host: string; readonly port: number; readonly ca: string; readonly cert: string; readonly key: string };
-
-
-const SWARM_PORT = 2377;
 /** The tag the workload image carries inside every node (what users `docker run`). */
 const WORKLOAD_IMAGE_IN_NODE = 'carina/busybox:latest';
 const ENGINE_START_TIMEOUT_MS = 30_000;
@@ -80,22 +66,23 @@ const ENGINE_START_TIMEOUT_MS = 30_000;
 /** The `ClusterEngine` port on a real Docker engine through dockerode. */
 export class DockerEngine implements ClusterEngine {
   readonly #o: DockerEngineOptions;
-  readonly #nodes = new NodeClients();
-  /** Where remote nodes' engines were last found; a re-created or restarted node is looked up again. */
-  readonly #where = new NodeWhereabouts();
+  readonly #sites: NodeSites;
+  readonly #swarm: SwarmSteps;
 
   /** What the host monitor does to registered hosts that go, come back or drain. */
   readonly hosts: HostOperations;
 
   constructor(options: DockerEngineOptions) {
     this.#o = Object.freeze({ ...options });
+    this.#sites = new NodeSites(options);
+    this.#swarm = new SwarmSteps(this.#sites);
     this.hosts = new HostOperations({
-      fleet: () => this.#fleet(),
-      where: this.#where,
+      fleet: () => this.#sites.fleet(),
+      where: this.#sites.where,
       instance: options.instance,
       placementsOf: options.placementsOf,
-      siteOf: async (c, index) => (await this.#site(c, index)).docker,
-      inner: (c, index, quick) => this.#inner(c, index, quick),
+      siteOf: async (c, index) => (await this.#sites.site(c, index)).docker,
+      inner: (c, index, quick) => this.#sites.inner(c, index, quick),
       removeVolume: (c, index) => this.removeVolume(c, index),
     });
   }
@@ -115,121 +102,26 @@ export class DockerEngine implements ClusterEngine {
     };
   }
 
-  #clusterDir(clusterId: string): string {
-    return join(this.#o.dataDir, 'nodes', clusterId);
-  }
-
-  #nodeDir(clusterId: string, index: number): string {
-    return join(this.#clusterDir(clusterId), `n${index}`);
-  }
-
-  /** Removes a node's or a cluster's host directory, and the clients of the engines whose sockets were in it. */
-  async #removeDir(dir: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true });
-    this.#nodes.evict(dir);
-  }
-
   /** The manager's engine socket on the host (what the Docker API gateway forwards to). */
   managerSocket(clusterId: string): string {
-    return this.#socket(clusterId, 0);
+    return this.#sites.socket(clusterId, 0);
   }
 
-  #socket(clusterId: string, index: number): string {
-    return join(this.#nodeDir(clusterId, index), 'docker.sock');
-  }
-
-  /** A client of node `index`'s inner engine: its unix socket here, or its TLS port published on its host. */
-  async #inner(c: NodesOf, index: number, quick = false): Promise<Dockerode> {
-    const hostName = c.hosts?.get(index);
-    if (hostName === undefined) return this.#nodes.get(this.#socket(c.id, index), quick);
-    this.#where.setPlaced(c.id, true);
-    const at = this.#where.at(c.id, index) ?? (await this.#locateRemote(c.id, index, hostName));
-    return this.#nodes.tls(at.address, at.port, this.#tls().client, quick);
-  }
-
-  async #locateRemote(clusterId: string, index: number, hostName: string): Promise<RemoteAt> {
-    const host = await this.#fleet().host(hostName);
-    const info = await guard(`inspect node ${index}`, () => host.docker.getContainer(names.container(clusterId, index)).inspect());
-    const port = publishedEnginePort(info.NetworkSettings.Ports);
-    if (port === undefined) throw new EngineError(`reach node ${index}`, new Error(`its engine port is not published on host ${hostName} (is the node running?)`));
-    const at = { host: hostName, address: host.address, port };
-    this.#where.found(clusterId, index, at);
-    return at;
-  }
-
-  #fleet(): HostFleet {
-    if (!this.#o.fleet) throw new EngineError('reach a host', new Error('this control plane has no registered hosts (carina-server hosts add)'));
-    return this.#o.fleet;
-  }
-
-  #tls(): NodeEngineTls {
-    if (!this.#o.nodeTls) throw new EngineError('reach a node on a host', new Error('no key material for node engines on hosts'));
-    return this.#o.nodeTls;
-  }
-
-  /** The engine that runs node `index`'s container: its host's, or the local one. */
-  async #site(c: NodesOf, index: number): Promise<{ readonly docker: Dockerode; readonly host?: HostEngine }> {
-    const hostName = c.hosts?.get(index);
-    if (hostName === undefined) return { docker: this.#o.docker };
-    const host = await this.#fleet().host(hostName);
-    return { docker: host.docker, host };
-  }
-
-  /** The distinct hosts of a placed cluster's nodes (none: it runs on the local engine). */
-  #hostsOf(c: NodesOf): string[] {
-    return [...new Set(c.hosts?.values() ?? [])].sort();
-  }
-
-  /**
-   * Where the gateway reaches a cluster's manager engine now: as last found, else (a cluster no pass
-   * has observed since this process started) undefined until `locateManager` has looked.
-   */
+  /** Where the gateway reaches a cluster's manager engine now (NodeSites.managerUpstream). */
   managerUpstream(clusterId: string): ManagerUpstream | undefined {
-    const at = this.#where.at(clusterId, this.#where.manager(clusterId));
-    if (at === undefined) return this.#where.isPlaced(clusterId) ? undefined : { kind: 'unix', socketPath: this.managerSocket(clusterId) };
-    const { ca, cert, key } = this.#tls().client;
-    return { kind: 'tls', host: at.address, port: at.port, ca, cert, key };
+    return this.#sites.managerUpstream(clusterId);
   }
 
-  /**
-   * Finds a cluster's manager from its placement (the store) and its container (its host), for
-   * managerUpstream: the node that managed it last, else the first manager seat whose engine answers.
-   */
-  async locateManager(clusterId: string): Promise<void> {
-    const placed = await this.#o.placementsOf?.(clusterId);
-    if (placed === undefined || placed.get(0) === undefined) {
-      this.#where.setPlaced(clusterId, false);
-      return;
-    }
-    this.#where.setPlaced(clusterId, true);
-    const last = this.#where.knownManager(clusterId);
-    const seats = [...new Set([...(last === undefined ? [] : [last]), 0, 1, 2])].filter((i) => placed.has(i));
-    let failure: EngineError | undefined;
-    for (const index of seats) {
-      this.#where.forget(clusterId, index);
-      try {
-        const at = await this.#locateRemote(clusterId, index, placed.get(index) as string);
-        if (await pingQuick(this.#nodes.tls(at.address, at.port, this.#tls().client, true))) {
-          this.#where.setManager(clusterId, index);
-          return;
-        }
-      } catch (e) {
-        failure = e instanceof EngineError ? e : new EngineError('find the cluster\'s manager', e);
-      }
-    }
-    if (failure !== undefined) throw failure;
-  }
-
-  /** A client of the engine through which a cluster's swarm is managed: node `via`. */
-  #manager(c: NodesOf, via: number): Promise<Dockerode> {
-    return this.#inner(c, via);
+  /** Finds a placed cluster's manager for managerUpstream (NodeSites.locateManager). */
+  locateManager(clusterId: string): Promise<void> {
+    return this.#sites.locateManager(clusterId);
   }
 
   async observe(c: EngineCluster, withMembers = true): Promise<ObservedCluster> {
     const base = { withMembers, instance: this.#o.instance, clusterId: c.id, network: names.network(c.id), workloadImage: WORKLOAD_IMAGE_IN_NODE };
-    const hosts = this.#hostsOf(c);
-    if (hosts.length === 0) return observeCluster({ ...base, engines: [this.#o.docker], node: (index) => this.#nodes.get(this.#socket(c.id, index), true) });
-    const fleet = this.#fleet();
+    const hosts = this.#sites.hostsOf(c);
+    if (hosts.length === 0) return observeCluster({ ...base, engines: [this.#o.docker], node: (index) => this.#sites.localQuick(c.id, index) });
+    const fleet = this.#sites.fleet();
     const [engines, manager] = await Promise.all([guard('observe the cluster', () => Promise.all(hosts.map((h) => fleet.host(h, true)))), fleet.manager()]);
     return this.#rememberManager(c.id, await observeCluster({
       ...base,
@@ -241,9 +133,7 @@ export class DockerEngine implements ClusterEngine {
         const host = engines.find((e) => e.name === hostName);
         const port = publishedEnginePort(info.Ports);
         if (hostName === undefined || host === undefined || port === undefined) return undefined;
-        const at = { host: hostName, address: host.address, port };
-        this.#where.found(c.id, index, at);
-        return this.#nodes.tls(at.address, at.port, this.#tls().client, true);
+        return this.#sites.remoteQuick(c.id, index, { host: hostName, address: host.address, port });
       },
     }));
   }
@@ -252,14 +142,14 @@ export class DockerEngine implements ClusterEngine {
   #rememberManager(clusterId: string, observed: ObservedCluster): ObservedCluster {
     // The node that listed the members; else (a new raft leader not elected yet) the first that manages.
     const at = observed.membersFrom ?? observed.managing?.[0];
-    if (at !== undefined) this.#where.setManager(clusterId, at);
+    if (at !== undefined) this.#sites.where.setManager(clusterId, at);
     return observed;
   }
 
   async createNetwork(c: EngineCluster): Promise<void> {
-    const hosts = this.#hostsOf(c);
+    const hosts = this.#sites.hostsOf(c);
     // Nodes on hosts share an attachable overlay network of the hosts' swarm; local nodes a bridge.
-    const docker = hosts.length === 0 ? this.#o.docker : (await this.#fleet().ensureSwarm(hosts)).docker;
+    const docker = hosts.length === 0 ? this.#o.docker : (await this.#sites.fleet().ensureSwarm(hosts)).docker;
     await guard('create network', async () => {
       try {
         const { subnet, gateway, dynamicRange } = clusterSubnet(this.#o.nodeSubnetPool, c.port);
@@ -278,16 +168,16 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async removeNetwork(c: EngineCluster): Promise<void> {
-    const placed = this.#hostsOf(c).length > 0;
-    const docker = placed ? (await this.#fleet().manager())?.docker : this.#o.docker;
+    const placed = this.#sites.hostsOf(c).length > 0;
+    const docker = placed ? (await this.#sites.fleet().manager())?.docker : this.#o.docker;
     if (docker) await guard('remove network', () => ignore404(() => docker.getNetwork(names.network(c.id)).remove()));
-    await this.#removeDir(this.#clusterDir(c.id));
-    this.#where.forget(c.id);
+    await this.#sites.removeDir(this.#sites.clusterDir(c.id));
+    this.#sites.where.forget(c.id);
   }
 
   async createNode(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
     const { nodeImage } = await this.#o.images();
-    const site = await this.#site(c, index);
+    const site = await this.#sites.site(c, index);
     const labels = this.#labels(c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
     const volume = `${names.volume(c.id, index)}:/var/lib/docker`;
     let node: { Cmd: string[]; Binds: string[]; extra: Record<string, unknown> };
@@ -295,11 +185,11 @@ export class DockerEngine implements ClusterEngine {
       if (index >= MAX_NODES_ON_OVERLAY) throw new EngineError(`create node ${index}`, new Error(`a cluster on registered hosts has at most ${MAX_NODES_ON_OVERLAY} nodes`));
       // On a registered host: the image copied there first, the host in the hosts' swarm (the
       // cluster's overlay network is attachable only there), the engine on TLS at a published port.
-      await this.#fleet().ensureImage(site.host.name, nodeImage);
-      await this.#fleet().ensureSwarm([site.host.name]);
+      await this.#sites.fleet().ensureImage(site.host.name, nodeImage);
+      await this.#sites.fleet().ensureSwarm([site.host.name]);
       node = { Cmd: [...NODE_TLS_ARGS], Binds: [volume], extra: { ExposedPorts: { [`${NODE_ENGINE_PORT}/tcp`]: {} } } };
     } else {
-      const dir = this.#nodeDir(c.id, index);
+      const dir = this.#sites.nodeDir(c.id, index);
       await mkdir(dir, { recursive: true, mode: 0o700 });
       // The inner engine makes its socket here as the node's root, an unprivileged host user in userns mode.
       await guard(`create node ${index}`, async () => this.#o.delegation?.ownDir(dir));
@@ -342,8 +232,8 @@ export class DockerEngine implements ClusterEngine {
       }
       if (site.host && !(await container.inspect()).State.Running) {
         // The engine's TLS files, put into the container before its first start (written again on a retry).
-        const tls = await this.#tls().issueServer(site.host.address);
-        await container.putArchive(nodeTlsArchive({ ca: this.#tls().client.ca, cert: tls.cert, key: tls.key }, await this.#trustedRegistries()), { path: '/' });
+        const tls = await this.#sites.tls().issueServer(site.host.address);
+        await container.putArchive(nodeTlsArchive({ ca: this.#sites.tls().client.ca, cert: tls.cert, key: tls.key }, await this.#trustedRegistries()), { path: '/' });
       }
     });
     await this.startNode(c, index);
@@ -363,9 +253,9 @@ export class DockerEngine implements ClusterEngine {
 
   async startNode(c: EngineCluster, index: number): Promise<void> {
     const operation = `start node ${index}`;
-    const site = await this.#site(c, index);
+    const site = await this.#sites.site(c, index);
     const container = site.docker.getContainer(names.container(c.id, index));
-    this.#where.forget(c.id, index); // a started node may publish its engine on another port
+    this.#sites.where.forget(c.id, index); // a started node may publish its engine on another port
     await guard(operation, async () => {
       try {
         await container.start();
@@ -398,12 +288,12 @@ export class DockerEngine implements ClusterEngine {
    */
   async #delegate(hostName: string | undefined, containerId: string): Promise<void> {
     if (hostName === undefined) await this.#o.delegation?.delegate(containerId);
-    else await this.#fleet().delegate(hostName, containerId, (await this.#o.images()).nodeImage);
+    else await this.#sites.fleet().delegate(hostName, containerId, (await this.#o.images()).nodeImage);
   }
 
   /** Waits until node `index`'s inner engine answers; an EngineError naming `operation` after ENGINE_START_TIMEOUT_MS. */
   async #engineAnswers(c: EngineCluster, index: number, operation: string): Promise<Dockerode> {
-    const inner = await guard(operation, () => this.#inner(c, index, true));
+    const inner = await guard(operation, () => this.#sites.inner(c, index, true));
     if (!(await waitForEngine(inner, ENGINE_START_TIMEOUT_MS))) {
       throw new EngineError(operation, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
     }
@@ -412,12 +302,12 @@ export class DockerEngine implements ClusterEngine {
 
   async restartNode(c: EngineCluster, index: number): Promise<void> {
     const operation = `restart node ${index}`;
-    const site = await this.#site(c, index);
+    const site = await this.#sites.site(c, index);
     // The container's binds point into lxcfs's mount: it must serve again before a restart can bind them.
     if (!site.host && this.#o.lxcfs && !(await this.#o.lxcfs())) {
       throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
     }
-    this.#where.forget(c.id, index);
+    this.#sites.where.forget(c.id, index);
     await guard(operation, async () => {
       const container = site.docker.getContainer(names.container(c.id, index));
       await container.restart({ t: 10 });
@@ -430,105 +320,57 @@ export class DockerEngine implements ClusterEngine {
   }
 
   async removeNode(c: NodesOf, index: number): Promise<void> {
-    const { docker } = await this.#site(c, index);
+    const { docker } = await this.#sites.site(c, index);
     await guard(`remove node ${index}`, () => ignore404(() => docker.getContainer(names.container(c.id, index)).remove({ force: true, v: true })));
-    this.#where.forget(c.id, index);
+    this.#sites.where.forget(c.id, index);
     await this.removeVolume(c, index);
-    await this.#removeDir(this.#nodeDir(c.id, index));
+    await this.#sites.removeDir(this.#sites.nodeDir(c.id, index));
   }
 
   async removeVolume(c: NodesOf, index: number): Promise<void> {
-    const { docker } = await this.#site(c, index);
+    const { docker } = await this.#sites.site(c, index);
     await guard(`remove volume of node ${index}`, () => ignore404(() => docker.getVolume(names.volume(c.id, index)).remove()));
   }
 
   async loadWorkloadImage(c: EngineCluster, index: number): Promise<void> {
     const { workloadTar } = await this.#o.images();
     await guard(`load workload image into node ${index}`, async () => {
-      const stream = await (await this.#inner(c, index)).loadImage(createReadStream(workloadTar), { quiet: true });
+      const stream = await (await this.#sites.inner(c, index)).loadImage(createReadStream(workloadTar), { quiet: true });
       await drain(stream);
     });
   }
 
-  async swarmInit(c: EngineCluster): Promise<void> {
-    const addr = await this.#address(c, 0);
-    await guard('initialise the swarm', async () => {
-      await (await this.#inner(c, 0)).swarmInit({
-        ListenAddr: `0.0.0.0:${SWARM_PORT}`,
-        AdvertiseAddr: `${addr}:${SWARM_PORT}`,
-        ForceNewCluster: false,
-        // Heartbeats every 2 s (default 5 s): nodes are seen Ready again sooner after a restart.
-        Spec: { Dispatcher: { HeartbeatPeriod: 2_000_000_000 } },
-      });
-    });
+  swarmInit(c: EngineCluster): Promise<void> {
+    return this.#swarm.init(c);
   }
 
-  async forceNewCluster(c: EngineCluster, via: number): Promise<void> {
-    const addr = await this.#address(c, via);
-    await guard(`recover the swarm on node ${via}`, async () => {
-      await (await this.#inner(c, via)).swarmInit({ ListenAddr: `0.0.0.0:${SWARM_PORT}`, AdvertiseAddr: `${addr}:${SWARM_PORT}`, ForceNewCluster: true });
-    });
-    this.#where.setManager(c.id, via);
+  forceNewCluster(c: EngineCluster, via: number): Promise<void> {
+    return this.#swarm.forceNewCluster(c, via);
   }
 
-  async swarmJoin(c: EngineCluster, index: number, role: NodeRole, via: number): Promise<void> {
-    const [managerAddr, addr] = await Promise.all([this.#address(c, via), this.#address(c, index)]);
-    await guard(`join node ${index} to the swarm`, async () => {
-      const swarm = (await (await this.#manager(c, via)).swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
-      const joining = await this.#inner(c, index);
-      const state = ((await joining.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState;
-      if (state && state !== 'inactive') await joining.swarmLeave({ force: true });
-      await joinSwarm({
-        join: () =>
-          joining.swarmJoin({
-            ListenAddr: `0.0.0.0:${SWARM_PORT}`,
-            AdvertiseAddr: `${addr}:${SWARM_PORT}`,
-            RemoteAddrs: [`${managerAddr}:${SWARM_PORT}`],
-            JoinToken: role === 'manager' ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker,
-          }),
-        state: async () => {
-          const s = ((await joining.info()) as { Swarm?: { LocalNodeState?: string; Error?: string } }).Swarm;
-          return { state: s?.LocalNodeState ?? 'inactive', error: s?.Error };
-        },
-      });
-    });
+  swarmJoin(c: EngineCluster, index: number, role: NodeRole, via: number): Promise<void> {
+    return this.#swarm.join(c, index, role, via);
   }
 
-  async setRole(c: EngineCluster, index: number, memberId: string, role: NodeRole, via: number): Promise<void> {
-    await guard(role === 'manager' ? `promote node ${index}` : `demote node ${index}`, async () => updateMember(await this.#manager(c, via), memberId, { Role: role }));
+  setRole(c: EngineCluster, index: number, memberId: string, role: NodeRole, via: number): Promise<void> {
+    return this.#swarm.setRole(c, index, memberId, role, via);
   }
 
-  async removeSwarmMember(c: EngineCluster, memberId: string, via: number): Promise<void> {
-    await guard('remove a stale swarm member', async () => {
-      const manager = await this.#manager(c, via);
-      // A manager is demoted first: the engine refuses to remove a member of the raft cluster.
-      await ignore404(() => updateMember(manager, memberId, { Role: 'worker' }, (spec) => spec.Role === 'manager'));
-      await ignore404(() => manager.getNode(memberId).remove({ force: true }));
-    });
+  removeSwarmMember(c: EngineCluster, memberId: string, via: number): Promise<void> {
+    return this.#swarm.removeMember(c, memberId, via);
   }
 
-  async drainNode(c: EngineCluster, memberId: string, via: number): Promise<void> {
-    await guard('drain a node', async () => updateMember(await this.#manager(c, via), memberId, { Availability: 'drain' }));
+  drainNode(c: EngineCluster, memberId: string, via: number): Promise<void> {
+    return this.#swarm.drain(c, memberId, via);
   }
 
   async decommissionNode(c: EngineCluster, index: number, memberId: string, via: number): Promise<void> {
-    await guard(`take node ${index} out of the swarm`, async () => {
-      await (await this.#inner(c, index)).swarmLeave({ force: false }).catch(() => undefined); // gone or not a member: fine
-      await ignore404(async () => (await this.#manager(c, via)).getNode(memberId).remove({ force: true }));
-    });
+    await this.#swarm.leave(c, index, memberId, via);
     await this.removeNode(c, index);
   }
 
-  async #address(c: EngineCluster, index: number): Promise<string> {
-    const { docker } = await this.#site(c, index);
-    const info = await guard(`inspect node ${index}`, () => docker.getContainer(names.container(c.id, index)).inspect());
-    const ip = info.NetworkSettings.Networks[names.network(c.id)]?.IPAddress;
-    if (!ip) throw new EngineError(`inspect node ${index}`, new Error('the node has no address on its cluster network'));
-    return ip;
-  }
-
   async available(c?: EngineCluster): Promise<boolean> {
-    const hosts = c ? this.#hostsOf(c) : [];
+    const hosts = c ? this.#sites.hostsOf(c) : [];
     const answers = await Promise.all([pingQuick(this.#o.docker), ...hosts.map(async (h) => (await this.#o.fleet?.answers(h)) ?? false)]);
     return answers.every(Boolean);
   }
@@ -555,19 +397,19 @@ export class DockerEngine implements ClusterEngine {
     // Without the members listing: collectUsage lists the swarm's tasks itself, once.
     const observed = await this.observe(c, false);
     const running = observed.nodes.filter((n) => n.running && n.engineUp);
-    const via = this.#where.manager(c.id);
+    const via = this.#sites.where.manager(c.id);
     const managerUp = running.some((n) => n.index === via && n.swarm === 'active');
     return guard('measure usage', async () =>
       collectUsage({
         nodes: await Promise.all(
           running.map(async (n) => ({
             index: n.index,
-            client: await this.#inner(c, n.index),
+            client: await this.#sites.inner(c, n.index),
             swarmNodeId: n.swarmNodeId,
-            container: (await this.#site(c, n.index)).docker.getContainer(names.container(c.id, n.index)),
+            container: (await this.#sites.site(c, n.index)).docker.getContainer(names.container(c.id, n.index)),
           })),
         ),
-        manager: managerUp ? await this.#inner(c, via) : undefined,
+        manager: managerUp ? await this.#sites.inner(c, via) : undefined,
         withStats: options.withStats,
       }),
     );
@@ -588,8 +430,8 @@ export class DockerEngine implements ClusterEngine {
     // Nodes first on every host, then the overlay network (a manager lists it; it goes once no node uses it).
     const hosts = (await this.#o.fleet?.all()) ?? [];
     for (const host of hosts) await guard(`purge cluster ${clusterId} on host ${host.name}`, () => purge(host.docker));
-    await this.#removeDir(this.#clusterDir(clusterId));
-    this.#where.forget(clusterId);
+    await this.#sites.removeDir(this.#sites.clusterDir(clusterId));
+    this.#sites.where.forget(clusterId);
   }
 }
 
