@@ -4,6 +4,12 @@ import { Socket } from 'node:net';
 import tls, { type PeerCertificate } from 'node:tls';
 
 /**
+ * The upstream connection's stream buffers: 256 KiB as on the client's side (cluster-listener.ts),
+ * instead of 16, so a copy's turn of chunks is written at once rather than paused after 16 KiB.
+ */
+const STREAM_BUFFER = 256 * 1024;
+
+/**
  * Where a cluster's manager engine answers: its unix socket on this machine (nodes on the local
  * engine), or TCP with mutual TLS (nodes on a registered host: the node engine's port published on
  * that host, the platform's client certificate).
@@ -40,7 +46,7 @@ export class EngineLink {
   request(options: EngineRequest, keepAlive = true): http.ClientRequest {
     const at = this.locate();
     const headers = options.headers as OutgoingHttpHeaders | undefined; // raw [name, value…] lists are accepted too
-    const base = { method: options.method ?? 'GET', path: options.path, headers };
+    const base = { method: options.method ?? 'GET', path: options.path, headers, highWaterMark: STREAM_BUFFER };
     if (at === undefined) return http.request({ ...base, agent: false, createConnection: unlocated });
     if (at.kind === 'unix') return http.request({ ...base, socketPath: at.socketPath, agent: keepAlive ? this.#http : false });
     // The engine's certificate names the address dialled, whatever Host header the request carries (Node would check that one).
