@@ -67,6 +67,21 @@ function timed(cmd: string, env: NodeJS.ProcessEnv): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
+/** CPU time (user + system, ms) the process `pid` has used so far. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) "; clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The process listening on `port` (the control plane, for the gateway's port). */
+function listenerPid(port: number): number {
+  const line = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
+  const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
+  if (!Number.isInteger(pid)) throw new Error(`no process found listening on port ${port}`);
+  return pid;
+}
+
 /** A port nothing listens on right now. */
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -147,6 +162,8 @@ async function main(): Promise<void> {
     execFileSync('docker', ['cp', blob, 'cp:/blob.bin'], { env: directEnv });
     execFileSync('docker', ['run', '-d', '--name', 'cp', 'carina/busybox', 'sleep', '3600'], { env: tlsEnv, stdio: 'ignore' });
     execFileSync('docker', ['cp', blob, 'cp:/blob.bin'], { env: tlsEnv });
+    // What the gateway itself spends per run (the whole control plane, mostly idle otherwise): steadier than wall times on a shared machine.
+    const controlPlane = listenerPid(port);
     const mbps = (mb: number, ms: number) => Math.round((mb / (ms / 1000)) * 10) / 10;
     const ratio = (base: number, gw: number) => Math.round((base / gw) * 1000) / 1000;
     /** Runs `cmd` on the three paths in turn, `COPY_RUNS` times, so each round sees the same machine state. */
@@ -154,9 +171,12 @@ async function main(): Promise<void> {
       const d: number[] = [];
       const g: number[] = [];
       const t: number[] = [];
+      const cpu: number[] = [];
       for (let i = 0; i < COPY_RUNS; i++) {
         d.push(timed(cmd, { ...directEnv, ...extra }));
+        const before = cpuMs(controlPlane);
         g.push(timed(cmd, { ...gatewayEnv, ...extra }));
+        cpu.push(cpuMs(controlPlane) - before);
         t.push(timed(cmd, { ...tlsEnv, ...extra }));
       }
       const [ds, gs, ts] = [stats(d), stats(g), stats(t)];
@@ -169,6 +189,7 @@ async function main(): Promise<void> {
         dockerdTlsMBps: mbps(mb, ts.p50),
         ratioToDirect: ratio(ds.p50, gs.p50),
         ratioToDockerdTls: ratio(ts.p50, gs.p50),
+        controlPlaneCpuMs: stats(cpu),
       };
     };
     const copyOut = streamed('docker cp cp:/blob.bin - > /dev/null', COPY_MB);
@@ -199,7 +220,7 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAtStart, loadAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
       runsPerStreamMeasure: COPY_RUNS,
-      note: "direct = the manager engine's unix socket on the host (plain HTTP); gateway = mutual TLS to the control plane, policy, audit, then that socket; dockerdTls = the previous design, the node's own dockerd serving TLS on a published port",
+      note: "direct = the manager engine's unix socket on the host (plain HTTP); gateway = mutual TLS to the control plane, policy, audit, then that socket (controlPlaneCpuMs: the control plane's CPU time during each gateway run); dockerdTls = the previous design, the node's own dockerd serving TLS on a published port",
       pingMs: ping,
       containersJsonMs: psApi,
       dockerPsCliMs: { ...psCli, dockerdTls: psCliTls },
