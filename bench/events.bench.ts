@@ -86,6 +86,8 @@ async function freshStore(): Promise<{ url: string; remove(): Promise<void> }> {
 interface Client {
   readonly got: Map<number, number>;
   res?: IncomingMessage;
+  /** Why its stream ended before the bench closed it (the server ended it, the connection failed). */
+  lost?: string;
 }
 
 function connect(base: string, key: string, path: string, after: number): Promise<Client> {
@@ -93,10 +95,14 @@ function connect(base: string, key: string, path: string, after: number): Promis
     const client: Client = { got: new Map() };
     const parser = new EventStreamParser();
     const req = request(`${base}${path}?after=${after}`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, agent: false });
-    req.on('error', reject);
+    req.on('error', (error) => {
+      client.lost ??= error.message;
+      reject(error);
+    });
     req.on('response', (res) => {
       if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
       client.res = res;
+      res.on('close', () => (client.lost ??= res.complete ? 'ended by the server' : 'closed'));
       res.setEncoding('utf8');
       let first = true;
       res.on('data', (text: string) => {
@@ -172,6 +178,9 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
     }
     await sleep(1000);
     const peak = rssMiB(pid);
+    // Missed events are told apart: streams that died (and how) from open streams an event did not reach.
+    const lost = clients.filter((c) => c.lost !== undefined).map((c) => c.lost);
+    const reachedByNone = clients.filter((c) => ![...appended.keys()].some((id) => c.got.has(id))).length;
     const e2e: number[] = [];
     const spreads: number[] = [];
     const firsts: number[] = [];
@@ -192,6 +201,9 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
       clients: clients.length,
       events: EVENTS,
       missing,
+      streamsLost: lost.length,
+      streamsLostHow: [...new Set(lost)],
+      clientsWithNoEvent: reachedByNone,
       rssIdleMiB: +before.toFixed(1),
       rssConnectedMiB: +connected.toFixed(1),
       rssAfterEventsMiB: +peak.toFixed(1),
