@@ -25,7 +25,7 @@ const PING_PER_ROUND = 100;
 const CLI_RUNS = 30;
 const COPY_RUNS = Number(process.env.BENCH_GATEWAY_RUNS ?? 7);
 const COPY_MB = 100;
-/** Lines the chatty container logs (≈ 90 bytes each) before `docker logs -f` reads them all back. */
+/** Lines the chatty container logs (78 bytes each, 86 with the stream frame header) before `docker logs -f` reads them all back. */
 const LOG_LINES = 200_000;
 
 type Get = (path: string) => Promise<number>;
