@@ -22,8 +22,8 @@ export interface PgCommitChannelOptions {
  * Other replicas' commits of events, heard on one connection that LISTENs on `carina_events`. The
  * connection may be lost (PostgreSQL restarted, stopped, a network cut): it is opened again with
  * a back-off and said once at warn level; meanwhile streams find the events by polling, since they
- * read the log by id whatever woke them. When listening again, the listeners are told at once: a
- * commit may have come unheard.
+ * read the log by id whatever woke them. When listening again after that, the listeners are told at
+ * once: a commit may have come unheard.
  */
 export class PgCommitChannel implements CommitChannel {
   readonly #o: PgCommitChannelOptions;
@@ -70,10 +70,13 @@ export class PgCommitChannel implements CommitChannel {
       return;
     }
     if (this.#client !== client) return; // closed, or lost, meanwhile
-    if (this.#warned) this.#o.log("store: hearing other replicas' events again");
+    const again = this.#warned;
     this.#failures = 0;
     this.#warned = false;
-    this.#o.signal();
+    if (again) {
+      this.#o.log("store: hearing other replicas' events again");
+      this.#o.signal();
+    }
   }
 
   /** `client` failed or ended: unless it was dropped already (or the store closes), listen again after a back-off. */
