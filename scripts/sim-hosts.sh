@@ -26,6 +26,8 @@
 #   CARINA_SIM_USERNS  1 (default): the host's dockerd runs with --userns-remap=default, as Carina wants
 #                      of a registered host (root in a node is then an unprivileged host user); 0: not,
 #                      for testing what happens to a host without it. Read when a host is created.
+#   CARINA_SIM_LXCFS   1 (default): the machine's lxcfs (when it serves at /var/lib/lxcfs) is bound into
+#                      each host at the same place, as a real host would run its own; 0: hosts without it.
 # Every object carries the labels carina.sim=1 and carina.sim.prefix=PREFIX.
 #
 # A host whose dockerd remaps users gets two more privileges than a node (measured on these machines):
@@ -47,6 +49,14 @@ readonly SUBNET=${CARINA_SIM_SUBNET:-10.214.0.0/24}
 readonly WAIT_S=${CARINA_SIM_WAIT_S:-60}
 USERNS=${CARINA_SIM_USERNS:-1}
 [[ $USERNS == 1 ]] || USERNS=
+# The machine's lxcfs, when it serves, is the hosts' too (a real host runs its own at the same place):
+# bound at /var/lib/lxcfs in each host, its nodes get their flavor's /proc from it (host-lxcfs.ts).
+LXCFS=${CARINA_SIM_LXCFS:-1}
+if [[ $LXCFS == 1 ]] && grep -q ' /var/lib/lxcfs fuse.lxcfs ' /proc/mounts && head -c1 /var/lib/lxcfs/proc/meminfo >/dev/null 2>&1; then
+  LXCFS_BIND=(-v /var/lib/lxcfs:/var/lib/lxcfs:ro)
+else
+  LXCFS_BIND=()
+fi
 readonly USERNS
 readonly ENGINE=unix:///var/run/docker.sock
 readonly PORT=2376
@@ -176,7 +186,7 @@ create_host() {
   engine volume create "${LABELS[@]}" --label "carina.sim.host=$name" "$name-docker" >/dev/null
   engine container create --name "$name" --hostname "$name" "${LABELS[@]}" --label "carina.sim.host=$name" \
     --network "$PREFIX" --ip "$ip" "${flags[@]}" ${USERNS:+--cap-add SYS_PTRACE --security-opt systempaths=unconfined} \
-    -v "$name-docker:/var/lib/docker" -v "$FLEET/$name/server:$TLS_IN_HOST:ro" \
+    -v "$name-docker:/var/lib/docker" -v "$FLEET/$name/server:$TLS_IN_HOST:ro" "${LXCFS_BIND[@]}" \
     "$image" \
     --host "tcp://0.0.0.0:$PORT" --tlsverify \
     --tlscacert "$TLS_IN_HOST/ca.pem" --tlscert "$TLS_IN_HOST/cert.pem" --tlskey "$TLS_IN_HOST/key.pem" \

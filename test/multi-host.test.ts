@@ -129,6 +129,13 @@ describe('clusters over several Docker hosts', () => {
     }
   });
 
+  it("reports its flavor's memory on every host, from the host's lxcfs", async () => {
+    // CI installs lxcfs on the machine, and scripts/sim-hosts.sh binds it into each host as a real host runs its own.
+    for (const [i, h] of hosts.entries()) {
+      expect(await fleet.docker(h, ['exec', `carina-${id}-n${i}`, 'head', '-n', '1', '/proc/meminfo'])).toMatch(/^MemTotal:\s+4194304 kB$/);
+    }
+  });
+
   it('runs a service whose replicas on different hosts answer each other over a tenant overlay network', async () => {
     await dockerWithBundle(bundle, ['network', 'create', '--driver', 'overlay', '--attachable', 'app']);
     // A payload larger than 1,400 bytes: an overlay inside the hosts' overlay must not drop big packets.

@@ -15,7 +15,7 @@ import { clusterSubnet, MAX_NODES_ON_OVERLAY } from './subnets.js';
 import { NodeSites, type ManagerUpstream, type NodeEngineTls } from './node-sites.js';
 import { SwarmSteps } from './swarm-steps.js';
 import { watchNodes } from './node-events.js';
-import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
+import { HOST_LXCFS_DIR, lxcfsBinds } from './host-lxcfs.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
 import { observeCluster } from './observe.js';
@@ -187,7 +187,9 @@ export class DockerEngine implements ClusterEngine {
       // cluster's overlay network is attachable only there), the engine on TLS at a published port.
       await this.#sites.fleet().ensureImage(site.host.name, nodeImage);
       await this.#sites.fleet().ensureSwarm([site.host.name]);
-      node = { Cmd: [...NODE_TLS_ARGS], Binds: [volume], extra: { ExposedPorts: { [`${NODE_ENGINE_PORT}/tcp`]: {} } } };
+      // The host's lxcfs, when it serves one, gives the node its flavor's /proc as local nodes get it.
+      const lxcfs = (await this.#sites.fleet().servesLxcfs(site.host.name, nodeImage)) ? lxcfsBinds(HOST_LXCFS_DIR) : [];
+      node = { Cmd: [...NODE_TLS_ARGS], Binds: [volume, ...lxcfs], extra: { ExposedPorts: { [`${NODE_ENGINE_PORT}/tcp`]: {} } } };
     } else {
       const dir = this.#sites.nodeDir(c.id, index);
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -195,7 +197,7 @@ export class DockerEngine implements ClusterEngine {
       await guard(`create node ${index}`, async () => this.#o.delegation?.ownDir(dir));
       const binds = [volume, `${dir}:/run/carina`];
       const lxcfs = await this.#o.lxcfs?.();
-      if (lxcfs) for (const f of LXCFS_PROC_FILES) binds.push(`${lxcfs}/proc/${f}:/proc/${f}:ro`);
+      if (lxcfs) binds.push(...lxcfsBinds(lxcfs));
       if (this.#o.registryCerts) binds.push(`${this.#o.registryCerts}:/etc/docker/certs.d:ro`);
       // Every engine listens only on its unix socket: the control plane's gateway is the only way in (no TLS, nothing published).
       node = { Cmd: [], Binds: binds, extra: {} };

@@ -3,6 +3,7 @@ import { describeCause, EngineError } from '../core/errors.js';
 import { hostEngineClient, parseTcpHost, type TlsEngineTarget } from './host-client.js';
 import { HostCgroups } from './host-cgroups.js';
 import { HostGuard } from './host-guard.js';
+import { hostServesLxcfs, HostLxcfs } from './host-lxcfs.js';
 import { copyImage, imageExists } from './node-image.js';
 
 /** A registered Docker host as the engine needs it. */
@@ -71,10 +72,12 @@ export class HostFleet {
 
   readonly #guard: HostGuard;
   readonly #cgroups: HostCgroups;
+  readonly #lxcfs: HostLxcfs;
 
   constructor(options: HostFleetOptions) {
     this.#o = Object.freeze({ ...options });
     this.#cgroups = new HostCgroups(options.log);
+    this.#lxcfs = new HostLxcfs(options.log);
     this.#guard = new HostGuard({ list: options.list, engines: () => this.all(), overlaySubnets: [options.nodeSubnetPool, HOST_SWARM_ADDRESS_POOL], log: options.log });
   }
 
@@ -181,6 +184,15 @@ export class HostFleet {
       this.#images.set(key, done);
     }
     return done;
+  }
+
+  /**
+   * Whether the named host serves lxcfs (asked of its engine with `image`, the node image already
+   * there; kept a minute): its nodes then get their flavor's view of /proc, as local nodes do.
+   */
+  async servesLxcfs(name: string, image: string): Promise<boolean> {
+    const host = await this.host(name);
+    return this.#lxcfs.serves(name, () => hostServesLxcfs(host.docker, image));
   }
 
   /**

@@ -1,0 +1,75 @@
+import type Dockerode from 'dockerode';
+import { describeCause } from '../core/errors.js';
+import { demux } from './docker-stream.js';
+import { ignore404 } from './engine-calls.js';
+import { LABEL } from './labels.js';
+import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
+
+/** Where a host serves lxcfs: Debian's mount point, as on the control plane's machine (docs/multi-host.md). */
+export const HOST_LXCFS_DIR = '/var/lib/lxcfs';
+/** How long an answer about a host's lxcfs is kept (a host may start or lose it). */
+const KEEP_MS = 60_000;
+
+/** The binds that give a node its flavor's view of /proc from the lxcfs at `dir` (as local nodes get). */
+export function lxcfsBinds(dir: string): string[] {
+  return LXCFS_PROC_FILES.map((f) => `${dir}/proc/${f}:/proc/${f}:ro`);
+}
+
+/**
+ * Whether a host serves lxcfs at HOST_LXCFS_DIR, asked of its engine alone (the control plane has no
+ * shell there): a throwaway container of `image` reads `proc/meminfo` through a bind of the mount
+ * point. A bind mount whose source is missing is refused by the engine (a `Mounts` bind, unlike a
+ * `Binds` one, creates nothing on the host), and a stale mount (its lxcfs ended) fails the read: both
+ * answer false, as does a host whose engine fails the probe — nodes then report the host's memory.
+ */
+export async function hostServesLxcfs(docker: Dockerode, image: string): Promise<boolean> {
+  let container: Dockerode.Container | undefined;
+  try {
+    container = await docker.createContainer({
+      Image: image,
+      Entrypoint: ['cat', '/lxcfs/proc/meminfo'],
+      Cmd: [],
+      Labels: { [LABEL.managed]: 'true' },
+      HostConfig: { NetworkMode: 'none', ReadonlyRootfs: true, CapDrop: ['ALL'], Mounts: [{ Type: 'bind', Source: HOST_LXCFS_DIR, Target: '/lxcfs', ReadOnly: true }] },
+    });
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const out = demux(await container.logs({ stdout: true, stderr: false }));
+    return StatusCode === 0 && /^MemTotal:/m.test(out);
+  } catch {
+    return false;
+  } finally {
+    const made = container;
+    if (made) await ignore404(() => made.remove({ force: true })).catch(() => undefined);
+  }
+}
+
+/** Per host, whether it serves lxcfs, kept a minute; `log` says when a host's answer changes. */
+export class HostLxcfs {
+  readonly #answers = new Map<string, { readonly at: number; readonly serves: Promise<boolean> }>();
+  readonly #said = new Map<string, boolean>();
+  readonly #log: (line: string) => void;
+  readonly #now: () => number;
+
+  constructor(log: (line: string) => void, now: () => number = Date.now) {
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** Whether the host `name` (its engine `docker`) serves lxcfs; `probe` asks it (hostServesLxcfs by default). */
+  serves(name: string, probe: () => Promise<boolean>): Promise<boolean> {
+    const kept = this.#answers.get(name);
+    if (kept && this.#now() - kept.at < KEEP_MS) return kept.serves;
+    const serves = probe().catch((e: unknown) => {
+      this.#log(`host ${name}: could not learn whether it serves lxcfs (${describeCause(e)})`);
+      return false;
+    });
+    this.#answers.set(name, { at: this.#now(), serves });
+    void serves.then((yes) => {
+      if (this.#said.get(name) === yes) return;
+      this.#said.set(name, yes);
+      this.#log(yes ? `host ${name} serves lxcfs at ${HOST_LXCFS_DIR}: its nodes report their flavor's memory and CPUs` : `host ${name} does not serve lxcfs at ${HOST_LXCFS_DIR}: its nodes report the host's memory (install and start lxcfs there: docs/multi-host.md)`);
+    });
+    return serves;
+  }
+}
