@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HOST_LXCFS_DIR, HostLxcfs, lxcfsBinds } from './host-lxcfs.js';
+import { HOST_LXCFS_DIR, HostLxcfs } from './host-lxcfs.js';
+import { lxcfsBinds } from './lxcfs-proc-files.js';
 
 describe('lxcfsBinds', () => {
   it('binds each /proc file lxcfs serves read-only over the node\'s own', () => {

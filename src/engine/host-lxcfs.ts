@@ -3,17 +3,11 @@ import { describeCause } from '../core/errors.js';
 import { demux } from './docker-stream.js';
 import { ignore404 } from './engine-calls.js';
 import { LABEL } from './labels.js';
-import { LXCFS_PROC_FILES } from './lxcfs-proc-files.js';
 
-/** Where a host serves lxcfs: Debian's mount point, as on the control plane's machine (docs/multi-host.md). */
+/** Where a host serves lxcfs: Debian's mount point, the same as on the control plane's machine (src/host/lxcfs.ts LXCFS_DIR; docs/multi-host.md). */
 export const HOST_LXCFS_DIR = '/var/lib/lxcfs';
 /** How long an answer about a host's lxcfs is kept (a host may start or lose it). */
 const KEEP_MS = 60_000;
-
-/** The binds that give a node its flavor's view of /proc from the lxcfs at `dir` (as local nodes get). */
-export function lxcfsBinds(dir: string): string[] {
-  return LXCFS_PROC_FILES.map((f) => `${dir}/proc/${f}:/proc/${f}:ro`);
-}
 
 /**
  * Whether a host serves lxcfs at HOST_LXCFS_DIR, asked of its engine alone (the control plane has no
