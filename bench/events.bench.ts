@@ -19,7 +19,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request, type IncomingMessage } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { generateApiKey, hashApiKey } from '../src/api/api-keys.js';
@@ -27,6 +26,7 @@ import { buildApi } from '../src/api/app.js';
 import { stubClusterService } from '../src/api/test-support/stub-cluster-service.js';
 import { openStore } from '../src/store/open-store.js';
 import { EventStreamParser } from '../src/wire/event-stream.js';
+import { onPostgres } from '../test/support/replicas.js';
 import { percentile } from './stats.js';
 
 const CLIENTS = Number(process.env.BENCH_EVENT_CLIENTS ?? 1000);
@@ -58,17 +58,6 @@ async function serve(url: string, pollMs: number): Promise<void> {
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** On PostgreSQL: runs `statement` on the server's maintenance database. */
-async function onServer(statement: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: POSTGRES });
-  await admin.connect();
-  try {
-    await admin.query(statement);
-  } finally {
-    await admin.end();
-  }
-}
-
 /** An empty store for one run, and how to remove it. */
 async function freshStore(): Promise<{ url: string; remove(): Promise<void> }> {
   if (POSTGRES === undefined) {
@@ -76,10 +65,10 @@ async function freshStore(): Promise<{ url: string; remove(): Promise<void> }> {
     return { url: `sqlite:${join(dir, 'carina.db')}`, remove: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
   }
   const name = `carina_events_bench_${process.pid}_${Date.now()}`;
-  await onServer(`CREATE DATABASE ${name}`);
+  await onPostgres(POSTGRES, `CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES);
   url.pathname = `/${name}`;
-  return { url: url.toString(), remove: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), remove: () => onPostgres(POSTGRES, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /** One client: its stream, and when each event id reached it (ms since the epoch, fractional). */
