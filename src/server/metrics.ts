@@ -207,13 +207,16 @@ interface Counts {
  * The store's two grouped counts, kept with the fleet version they were counted at. A scrape reads the
  * version (one row) and counts again only when it moved: a `COUNT(*)` over 1,000 clusters and their
  * nodes holds SQLite's synchronous driver, so the event loop, for about half a millisecond at every
- * scrape (BENCHMARKS.md, "Metrics scrape"). Without a version source every scrape counts.
+ * scrape (BENCHMARKS.md, "Metrics scrape"). Without a version source each gauge asks its own source at every scrape.
  */
 class FleetCounts {
   readonly #sources: MetricSources;
   readonly #recountAfterMs: number;
   #kept: { readonly version: string; readonly at: number; readonly counts: Counts } | undefined;
-  /** The two gauges of one scrape collect at once: the first starts the read, the second shares it. */
+  /**
+   * A read in flight, shared by a gauge that asks meanwhile (`registry.metrics()` collects the two at
+   * once; `scrape()` one after the other, and the second finds the counts kept under the same version).
+   */
   #reading: Promise<Counts> | undefined;
 
   constructor(sources: MetricSources, recountAfterMs: number) {
@@ -222,21 +225,21 @@ class FleetCounts {
   }
 
   async clustersByStatus(): Promise<ReadonlyMap<ClusterStatus, number>> {
-    return (await this.#counts()).clusters;
+    const { fleetVersion, clustersByStatus } = this.#sources;
+    return fleetVersion ? (await this.#counts(fleetVersion)).clusters : clustersByStatus();
   }
 
   async nodesByState(): Promise<ReadonlyMap<string, number>> {
-    return (await this.#counts()).nodes;
+    const { fleetVersion, nodesByState } = this.#sources;
+    return fleetVersion ? (await this.#counts(fleetVersion)).nodes : nodesByState();
   }
 
-  #counts(): Promise<Counts> {
-    this.#reading ??= this.#read().finally(() => (this.#reading = undefined));
+  #counts(fleetVersion: () => Promise<string>): Promise<Counts> {
+    this.#reading ??= this.#read(fleetVersion).finally(() => (this.#reading = undefined));
     return this.#reading;
   }
 
-  async #read(): Promise<Counts> {
-    const { fleetVersion } = this.#sources;
-    if (!fleetVersion) return this.#count();
+  async #read(fleetVersion: () => Promise<string>): Promise<Counts> {
     const now = Date.now();
     let version: string;
     try {
