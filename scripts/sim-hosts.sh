@@ -183,6 +183,7 @@ create_host() {
   ip=$(host_ip "$index")
   local -a flags
   mapfile -t flags <<<"$3"
+  [[ $LXCFS != 1 || ${#LXCFS_BIND[@]} -gt 0 ]] || say "$name: the machine's lxcfs does not serve /var/lib/lxcfs, so this host has none (its nodes report the host's memory); start lxcfs first (carina-server does) or set CARINA_SIM_LXCFS=0"
   engine volume create "${LABELS[@]}" --label "carina.sim.host=$name" "$name-docker" >/dev/null
   engine container create --name "$name" --hostname "$name" "${LABELS[@]}" --label "carina.sim.host=$name" \
     --network "$PREFIX" --ip "$ip" "${flags[@]}" ${USERNS:+--cap-add SYS_PTRACE --security-opt systempaths=unconfined} \

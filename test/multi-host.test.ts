@@ -41,10 +41,13 @@ describe('clusters over several Docker hosts', () => {
     (await fleet.docker(h, ['ps', '-a', '--filter', `label=carina.cluster.id=${clusterId}`, '--format', '{{.Names}}'])).split('\n').filter((l) => l !== '');
 
   beforeAll(async () => {
-    hosts = parseHosts(await fleet.sim('up', '3'));
     // The platform registry where the hosts' nodes reach it: this machine's address on the hosts' network.
     registry = `${fleet.subnet.replace(/\.0\/24$/, '.1')}:${server.env.CARINA_REGISTRY_PORT ?? ''}`;
-    await server.start({ CARINA_REGISTRY: 'on', CARINA_REGISTRY_ADDRESS: registry });
+    // The control plane first: it starts the machine's lxcfs (CI installs it but nothing has started it
+    // when this file runs first), which scripts/sim-hosts.sh binds into each host it creates. The hosts'
+    // network (and so the registry's address on it) does not exist yet: the registry listens on all addresses.
+    await server.start({ CARINA_REGISTRY: 'on', CARINA_REGISTRY_ADDRESS: registry, CARINA_REGISTRY_LISTEN: '0.0.0.0' });
+    hosts = parseHosts(await fleet.sim('up', '3'));
     // As an operator would: each engine probed over mutual TLS and stored with what it has.
     for (const h of hosts) expect(await server.admin('hosts', 'add', h.name, '--docker-host', h.dockerHost, '--tls-dir', h.tlsDir)).toMatch(/^Added host /);
     hanaKey = await server.createAccount('hana');
@@ -153,7 +156,7 @@ describe('clusters over several Docker hosts', () => {
     hana = new CliSandbox('multi-hana', { CARINA_ENDPOINT: server.url, CARINA_USERNAME: 'hana', CARINA_APIKEY: hanaKey, CI: 'true' });
     const push = await hana.shell('bash', `carina registry login >/dev/null
 docker tag carina/busybox:latest ${registry}/hana/tool:1
-docker push -q ${registry}/hana/tool:1`, {}, 120_000);
+docker push -q ${registry}/hana/tool:1 && docker rmi ${registry}/hana/tool:1 >/dev/null`, {}, 120_000); // (the tag, not left on this machine's engine)
     expect(push.code, `${push.stdout}\n${push.stderr}`).toBe(0);
     // Pulled by each node's own engine, which trusts the registry's CA (put into nodes on hosts before their first start).
     await dockerWithBundle(bundle, ['service', 'create', '--detach', '--name', 'tool', '--replicas', '3', '--replicas-max-per-node', '1', `${registry}/hana/tool:1`, 'sleep', '600']);
