@@ -45,8 +45,8 @@ describe('clusters over several Docker hosts', () => {
     registry = `${fleet.subnet.replace(/\.0\/24$/, '.1')}:${server.env.CARINA_REGISTRY_PORT ?? ''}`;
     // The control plane first: it starts the machine's lxcfs (CI installs it but nothing has started it
     // when this file runs first), which scripts/sim-hosts.sh binds into each host it creates. The hosts'
-    // network (and so the registry's address on it) does not exist yet: the registry listens on all addresses.
-    await server.start({ CARINA_REGISTRY: 'on', CARINA_REGISTRY_ADDRESS: registry, CARINA_REGISTRY_LISTEN: '0.0.0.0' });
+    // network (and so the registry's address on it) does not exist yet: the registry listens once it does.
+    await server.start({ CARINA_REGISTRY: 'on', CARINA_REGISTRY_ADDRESS: registry });
     hosts = parseHosts(await fleet.sim('up', '3'));
     // As an operator would: each engine probed over mutual TLS and stored with what it has.
     for (const h of hosts) expect(await server.admin('hosts', 'add', h.name, '--docker-host', h.dockerHost, '--tls-dir', h.tlsDir)).toMatch(/^Added host /);

@@ -495,3 +495,19 @@ describe('RegistryFront: blob downloads served from the registry\'s files', () =
     expect(backend.received.map((r) => [r.method, r.url])).toEqual([['GET', `/v2/alice/app/blobs/${DIGEST}`]]);
   });
 });
+
+describe('listening', () => {
+  it('can be started again after its address could not be taken', async () => {
+    const { front: first, port } = await setUp(0);
+    const backend = new FakeBackend();
+    await backend.start();
+    const front = new RegistryFront({ listenHost: '127.0.0.1', port, tls, backendUrl: backend.url, headersTimeoutMs: 5_000, log: () => undefined, token: () => Promise.reject(new Error('unused')), quota: () => Promise.reject(new Error('unused')), pushToken: () => Promise.reject(new Error('unused')) });
+    running.push({ front, backend });
+    await expect(front.start()).rejects.toThrow(/EADDRINUSE/);
+    expect(front.listening).toBe(false);
+    await first.close();
+    expect(await front.start()).toBe(port);
+    expect(front.listening).toBe(true);
+    expect((await open(port, 'GET', '/v2/').end()).status).toBe(200);
+  });
+});

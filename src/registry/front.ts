@@ -134,11 +134,22 @@ export class RegistryFront {
     server.requestTimeout = 0; // a layer of several GiB takes as long as it takes
     this.#server = server;
     server.listen(this.#opts.port, this.#opts.listenHost);
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', reject);
+      });
+    } catch (e) {
+      // Not listening (the address is not on this machine yet, the port is taken): start() may be tried again.
+      this.#server = undefined;
+      throw e;
+    }
     return (server.address() as AddressInfo).port;
+  }
+
+  /** Whether start() succeeded and close() has not been called since. */
+  get listening(): boolean {
+    return this.#server?.listening === true;
   }
 
   async close(): Promise<void> {

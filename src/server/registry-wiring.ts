@@ -142,11 +142,27 @@ export async function prepareRegistry(opts: {
           return { status: answer.statusCode, headers, body: answer.body };
         },
       });
-      await front.start();
-      log(`registry serving at https://${address} (docker login ${address} -u <account> -p <API key>)`);
+      const listenOn = `${config.registry.listenHost ?? (isIP(host) ? host : '0.0.0.0')}:${config.registry.port}`;
+      const serving = () => log(`registry serving at https://${address} (docker login ${address} -u <account> -p <API key>)`);
+      let listenFailure = '';
+      /** Starts the front; a failure (its address not on this machine yet, its port taken) is said once and tried again by the keeper. */
+      const listen = async (started: RegistryFront) => {
+        try {
+          await started.start();
+          if (listenFailure) log(`registry: listening on ${listenOn} now`);
+          listenFailure = '';
+          serving();
+        } catch (e) {
+          const cause = describeCause(e);
+          if (cause !== listenFailure) log(`registry: cannot listen on ${listenOn} (${cause}); pushes and pulls fail until it can, trying again every 5 s (CARINA_REGISTRY_LISTEN, CARINA_REGISTRY_ADDRESS)`);
+          listenFailure = cause;
+        }
+      };
+      await listen(front);
       // A registry that died (killed, crashed) is started again; what it stored is on disk.
       keeper = setInterval(() => {
         void registryProcess.answers().then((up) => (up ? undefined : registryProcess.ensure().catch((e: unknown) => log(`registry: ${describeCause(e)}`))));
+        if (front && !front.listening) void listen(front);
       }, 5_000);
       keeper.unref();
       // `carina-server registry gc` (another process) asks through the store.
