@@ -135,6 +135,12 @@ export interface ClusterRepository {
    * versions and the number of accounts, in one read of the accounts table.
    */
   fleetVersion(): Promise<string>;
+  /**
+   * Changes whenever `fleetVersion` does or any cluster's key material is stored (`putPki`): what a
+   * gateway's listeners depend on. Read before the clusters it guards, so a change made after it is
+   * seen by the next read.
+   */
+  endpointsVersion(): Promise<string>;
 }
 
 export interface EventRepository {

@@ -33,9 +33,17 @@ describe('Gateway.sync', () => {
   let current: Cluster = cluster('active');
   let version = 1;
   let pkiReads = 0;
+  let listReads = 0;
+  /** What the store's endpoints version says: moved by the tests wherever a real store's would move. */
+  let endpoints = 1;
+  let clock = 0;
   const store = {
     clusters: {
-      listAll: () => Promise.resolve([current]),
+      endpointsVersion: () => Promise.resolve(`v${endpoints}`),
+      listAll: () => {
+        listReads++;
+        return Promise.resolve([current]);
+      },
       getById: () => Promise.resolve(current),
       pkiVersions: () => Promise.resolve(new Map([[current.id, version]])),
       getPki: () => {
@@ -46,7 +54,7 @@ describe('Gateway.sync', () => {
     audit: { append: () => Promise.reject(new Error('no requests here')), list: () => Promise.resolve([]), pruneBefore: () => Promise.resolve(0) },
   } as unknown as Store;
   const limits = { headersTimeoutMs: 15_000, maxConnections: 0, maxConnectionsPerCluster: 0, maxConnectionsPerAddress: 0 };
-  const gateway = new Gateway({ store, host: '127.0.0.1', upstreamOf: () => ({ kind: 'unix', socketPath: '/nonexistent.sock' }), log: () => undefined, limits });
+  const gateway = new Gateway({ store, host: '127.0.0.1', upstreamOf: () => ({ kind: 'unix', socketPath: '/nonexistent.sock' }), log: () => undefined, limits, now: () => clock });
 
   beforeAll(async () => {
     pki = await issuer.createClusterPki({ clusterId: 'c1', clusterName: 'web', accountName: 'alice', dnsNames: [], ipAddresses: ['127.0.0.1'] });
@@ -61,9 +69,22 @@ describe('Gateway.sync', () => {
     expect(pkiReads).toBe(1);
   });
 
+  it('reads no cluster while the endpoints version stays, except for a whole pass every 30 s', async () => {
+    const before = listReads;
+    await gateway.sync();
+    await gateway.sync();
+    expect(listReads).toBe(before);
+    clock += 30_000;
+    await gateway.sync();
+    await gateway.sync();
+    expect(listReads).toBe(before + 1);
+    expect(pkiReads).toBe(1);
+  });
+
   it('re-reads the key material of a cluster whose version moved (a rotation by another replica)', async () => {
     pki = { ...pki, ...(await issuer.issueClientCert(pki, 'alice')) };
     version = 2;
+    endpoints++;
     await gateway.sync();
     expect(pkiReads).toBe(2);
     await gateway.sync();
@@ -77,7 +98,19 @@ describe('Gateway.sync', () => {
     await gateway.sync();
     expect(pkiReads).toBe(4);
     current = cluster('deleting');
+    endpoints++;
     await gateway.sync();
     expect(await refused(PORT)).toBe(true);
+  });
+
+  it('opens the listeners again when it starts after a close, though the store did not change', async () => {
+    current = cluster('active');
+    endpoints++;
+    await gateway.sync();
+    expect(await refused(PORT)).toBe(false);
+    await gateway.close();
+    expect(await refused(PORT)).toBe(true);
+    await gateway.start();
+    expect(await refused(PORT)).toBe(false);
   });
 });

@@ -25,7 +25,15 @@ export interface GatewayOptions {
   readonly registryPull?: ((cluster: Cluster) => Promise<{ address: string; header: string }>) | undefined;
   /** Where requests and bytes are counted (metrics; none by default). */
   readonly telemetry?: Telemetry | undefined;
+  /** The clock of the full passes (Date.now by default). */
+  readonly now?: () => number;
 }
+
+/**
+ * A sync whose store version (ClusterRepository.endpointsVersion) has not moved since a pass that
+ * left every listener in place does nothing; a whole pass runs at least this often anyway.
+ */
+const FULL_SYNC_MS = 30_000;
 
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
 export interface GatewayLimits {
@@ -54,6 +62,9 @@ export class Gateway implements EndpointNotifier {
   readonly #failedPorts = new Set<number>();
   /** The key-material version each listener serves; a sync re-reads only clusters whose version moved. */
   readonly #versions = new Map<string, number>();
+  /** The store's endpoints version a whole pass read (and left nothing to retry), undefined when the next pass must be whole. */
+  #synced: string | undefined;
+  #syncedAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -72,9 +83,18 @@ export class Gateway implements EndpointNotifier {
     this.#timer.unref();
   }
 
-  /** One pass: a listener for each cluster that is not being deleted, none for the others. */
+  /**
+   * One pass: a listener for each cluster that is not being deleted, none for the others. Reads
+   * every cluster only when the store's endpoints version moved (one cheap read otherwise: an idle
+   * fleet of 1,000 clusters is not read every second), when the last pass left a listener to retry,
+   * or every FULL_SYNC_MS.
+   */
   async sync(): Promise<void> {
     try {
+      const now = (this.#o.now ?? Date.now)();
+      const version = await this.#o.store.clusters.endpointsVersion();
+      if (version === this.#synced && now - this.#syncedAt < FULL_SYNC_MS) return;
+      this.#synced = undefined;
       const [clusters, versions] = await Promise.all([this.#o.store.clusters.listAll(), this.#o.store.clusters.pkiVersions()]);
       const ids = new Set(clusters.map((c) => c.id));
       const changed = clusters.filter(
@@ -84,12 +104,16 @@ export class Gateway implements EndpointNotifier {
         ...changed.map((c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
         ...[...this.#listeners.keys()].filter((id) => !ids.has(id)).map((id) => this.#serialised(id, () => this.#drop(id))),
       ]);
+      // A listener that could not open (its port taken, no key material yet) is tried again next pass.
+      const settled = clusters.every((c) => (c.status === 'deleting' ? !this.#listeners.has(c.id) : this.#listeners.has(c.id) && this.#versions.has(c.id)));
+      if (settled) [this.#synced, this.#syncedAt] = [version, now];
     } catch (e) {
       this.#o.log(`gateway: sync failed: ${describeCause(e)}`);
     }
   }
 
   async refresh(clusterId: string): Promise<void> {
+    this.#synced = undefined; // the next sync reads the cluster's key-material version again (see #apply)
     try {
       const cluster = await this.#o.store.clusters.getById(clusterId);
       await this.#serialised(clusterId, () => (cluster ? this.#apply(cluster) : this.#drop(clusterId)));
@@ -101,6 +125,7 @@ export class Gateway implements EndpointNotifier {
   /** Stops every listener and writes the pending audit entries. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#synced = undefined; // every listener goes: a start after this reads every cluster
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#chains.values()]);
     await Promise.all([...this.#listeners.keys()].map((id) => this.#drop(id)));

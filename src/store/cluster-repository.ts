@@ -19,6 +19,13 @@ async function mustGet(db: Kysely<Database>, id: string): Promise<Cluster> {
 export function createClusterRepository(ctx: StoreContext): ClusterRepository {
   const { db } = ctx;
 
+  const fleetVersion = async (): Promise<string> => {
+    const row = await db
+      .selectFrom('accounts')
+      .select((eb) => [eb.fn.coalesce(eb.fn.sum<number | string>('list_version'), eb.lit(0)).as('versions'), eb.fn.countAll().as('accounts')])
+      .executeTakeFirstOrThrow();
+    return `${row.versions}/${row.accounts}`;
+  };
   return {
     createWithinQuota: (input, portRange) => createWithinQuota(ctx, input, portRange),
 
@@ -149,12 +156,14 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       return new Map(rows.map((r) => [toStatus(r.status), Number(r.count)]));
     },
 
-    async fleetVersion() {
-      const row = await db
-        .selectFrom('accounts')
-        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number | string>('list_version'), eb.lit(0)).as('versions'), eb.fn.countAll().as('accounts')])
+    fleetVersion,
+
+    async endpointsVersion() {
+      const pki = await db
+        .selectFrom('cluster_pki')
+        .select((eb) => [eb.fn.coalesce(eb.fn.sum<number | string>('version'), eb.lit(0)).as('versions'), eb.fn.countAll().as('rows')])
         .executeTakeFirstOrThrow();
-      return `${row.versions}/${row.accounts}`;
+      return `${await fleetVersion()}/${pki.versions}/${pki.rows}`;
     },
 
     async countNodesByState() {

@@ -282,6 +282,30 @@ describeStoreContract('Store contract', (h) => {
     expect(await h.store.clusters.fleetVersion()).toBe(versions.at(-1));
   });
 
+  it('has an endpoints version that moves with the fleet version and with every key-material write, and only then', async () => {
+    const versions: string[] = [await h.store.clusters.endpointsVersion()];
+    const moved = async () => {
+      const now = await h.store.clusters.endpointsVersion();
+      expect(versions).not.toContain(now);
+      versions.push(now);
+    };
+    const a = await account('a');
+    await moved();
+    const web = await cluster(a.id, 'web');
+    await moved();
+    await h.store.clusters.putPki(web.id, PKI);
+    await moved(); // the listener can open now
+    await h.store.clusters.putPki(web.id, { ...PKI, clientSerial: '02' });
+    await moved(); // rotated: the listener serves the new material
+    await h.store.clusters.transition(web.id, 'start');
+    await moved();
+    await h.store.clusters.update(web.id, { failures: 1 });
+    await h.store.clusters.getPki(web.id);
+    expect(await h.store.clusters.endpointsVersion()).toBe(versions.at(-1));
+    await h.store.clusters.delete(web.id);
+    await moved();
+  });
+
   it('appends and lists events in order, after an id and up to a limit', async () => {
     const a = await account('a');
     const c = await cluster(a.id, 'web');
