@@ -87,7 +87,7 @@ export default tseslint.config(
     { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/reconciler/**', '**/gateway/**', '**/pki/**', '**/config/**', 'dockerode', 'kysely'], message: 'the registry imports only core (and jose)' },
   ]),
   // …its tests issue a real TLS certificate and token-signing key with the PKI, as the gateway's do.
-  layer(['src/registry/**/*.test.ts'], [
+  layer(['src/registry/**/*.test.ts', 'src/registry/test-support/**'], [
     { group: ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/reconciler/**', '**/gateway/**', '**/config/**', 'dockerode', 'kysely'], message: 'the registry imports only core and jose (its tests: the PKI too)' },
   ]),
   // web: the portal is a browser client of the public HTTP API (its tests may compare with src/).
