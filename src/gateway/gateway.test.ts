@@ -103,6 +103,23 @@ describe('Gateway.sync', () => {
     expect(await refused(PORT)).toBe(true);
   });
 
+  it('settles on a cluster without key material (none to open) until its material is stored', async () => {
+    const versions = () => Promise.resolve(new Map([[current.id, version]]));
+    current = { ...cluster('error'), id: 'c2', port: PORT + 1 };
+    const material = new Map<string, number>();
+    store.clusters.pkiVersions = () => Promise.resolve(material);
+    endpoints++;
+    await gateway.sync();
+    const reads = listReads;
+    await gateway.sync();
+    expect(listReads).toBe(reads);
+    material.set('c2', 1);
+    endpoints++;
+    await gateway.sync();
+    expect(await refused(PORT + 1)).toBe(false);
+    store.clusters.pkiVersions = versions;
+  });
+
   it('opens the listeners again when it starts after a close, though the store did not change', async () => {
     current = cluster('active');
     endpoints++;

@@ -104,8 +104,11 @@ export class Gateway implements EndpointNotifier {
         ...changed.map((c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
         ...[...this.#listeners.keys()].filter((id) => !ids.has(id)).map((id) => this.#serialised(id, () => this.#drop(id))),
       ]);
-      // A listener that could not open (its port taken, no key material yet) is tried again next pass.
-      const settled = clusters.every((c) => (c.status === 'deleting' ? !this.#listeners.has(c.id) : this.#listeners.has(c.id) && this.#versions.has(c.id)));
+      // A listener that could not open (its port taken) is tried again next pass; a cluster without key
+      // material has none to open until its material is stored, which moves the version.
+      const settled = clusters.every((c) =>
+        c.status === 'deleting' ? !this.#listeners.has(c.id) : !versions.has(c.id) || (this.#listeners.has(c.id) && this.#versions.has(c.id)),
+      );
       if (settled) [this.#synced, this.#syncedAt] = [version, now];
     } catch (e) {
       this.#o.log(`gateway: sync failed: ${describeCause(e)}`);
