@@ -5,7 +5,7 @@ import type { Cluster } from '../core/types.js';
 
 /** The parts of the store the reconciler uses: the smallest port, so its unit tests hold it in memory. */
 export interface ReconcilerStore {
-  readonly clusters: Pick<ClusterRepository, 'getById' | 'listAll' | 'transition' | 'update' | 'delete' | 'getPki' | 'putPki' | 'replaceNodes'>;
+  readonly clusters: Pick<ClusterRepository, 'getById' | 'listIds' | 'transition' | 'update' | 'delete' | 'getPki' | 'putPki' | 'replaceNodes'>;
   readonly events: Pick<EventRepository, 'append'>;
   readonly kicks: Pick<KickRepository, 'take'>;
   /** Where each node runs (issue 13). */

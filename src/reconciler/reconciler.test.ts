@@ -47,7 +47,7 @@ describe('Reconciler: scheduling (fake engine, memory store)', () => {
 
   it('a periodic pass that cannot read the store is logged and tried again next time', async () => {
     const h = reconcilerHarness();
-    h.store.clusters.listAll = () => Promise.reject(new Error('database is locked'));
+    h.store.clusters.listIds = () => Promise.reject(new Error('database is locked'));
     await h.reconciler.tick();
     expect(h.logs).toEqual(['reconciler: periodic pass failed: database is locked']);
   });

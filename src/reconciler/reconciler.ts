@@ -112,8 +112,7 @@ export class Reconciler {
   /** One periodic pass: every cluster that isn't in error, plus orphan collection now and then. */
   async tick(): Promise<void> {
     try {
-      const clusters = await this.#o.store.clusters.listAll();
-      for (const c of clusters) if (c.status !== 'error') this.kick(c.id);
+      for (const id of await this.#o.store.clusters.listIds({ except: 'error' })) this.kick(id);
       if (collectsOrphans(this.#passes++)) await this.#collectOrphans();
     } catch (e) {
       if (isFenced(e)) this.#standDown(e);
@@ -124,7 +123,7 @@ export class Reconciler {
   async #collectOrphans(): Promise<void> {
     const onEngine = await this.#o.engine.listClusterIds();
     if (onEngine.length === 0) return;
-    const known = new Set((await this.#o.store.clusters.listAll()).map((c) => c.id));
+    const known = new Set(await this.#o.store.clusters.listIds());
     for (const id of onEngine) {
       if (!isOrphan(id, known, this.#workers)) continue;
       await this.#io.checkLease();

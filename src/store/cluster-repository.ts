@@ -54,6 +54,12 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       return rows.map(toCluster);
     },
 
+    async listIds(filter) {
+      let query = db.selectFrom('clusters').select('id');
+      if (filter?.except !== undefined) query = query.where('status', '<>', filter.except);
+      return (await query.orderBy('id').execute()).map((r) => r.id);
+    },
+
     async countByAccount(accountId) {
       const { count } = await db
         .selectFrom('clusters')

@@ -80,6 +80,10 @@ describeStoreContract('Store contract', (h) => {
     expect((await h.store.clusters.listAll()).map((c) => `${c.accountName}/${c.name}`)).toEqual(['a/api', 'a/web', 'b/web']);
     expect(await h.store.clusters.countByAccount(a.id)).toBe(2);
     await expect(cluster('missing', 'x')).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_NOT_FOUND });
+    const all = (await h.store.clusters.listAll()).map((c) => c.id);
+    expect(await h.store.clusters.listIds()).toEqual([...all].sort());
+    await h.store.clusters.transition(web.id, 'fail', { statusReason: 'broken' });
+    expect(await h.store.clusters.listIds({ except: 'error' })).toEqual(all.filter((id) => id !== web.id).sort());
   });
 
   it('enforces the cluster quota under 10 concurrent creates', async () => {

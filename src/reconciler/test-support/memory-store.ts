@@ -71,7 +71,7 @@ export class MemoryStore implements ReconcilerStore {
 
   readonly clusters: ReconcilerStore['clusters'] = {
     getById: (id) => Promise.resolve(this.#clusters.get(id)),
-    listAll: () => Promise.resolve([...this.#clusters.values()]),
+    listIds: (filter) => Promise.resolve([...this.#clusters.values()].filter((c) => c.status !== filter?.except).map((c) => c.id)),
     transition: (id, trigger, patch = {}) => {
       const cluster = this.#found(id);
       const result = nextStatus(cluster.status, trigger);
