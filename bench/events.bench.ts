@@ -12,6 +12,9 @@
  * fan-out itself). Two writers: `other` (this process, as another replica would: the server learns
  * of the events by polling, or on PostgreSQL by its LISTEN) and `same` (the server's own process
  * appends them, as its leader's reconciler does: the store's commit signal wakes its poller).
+ * A stream that got none of the events is reported as its client saw it (status, headers, bytes,
+ * the first text). BENCH_EVENT_HEARTBEAT_MS (default 15,000, the server's) shortens the heartbeat so
+ * that more heartbeats fall while streams are starting (issue 17: a heartbeat before a stream's head).
  * Run with `npm run bench:events`; results go to bench/results/events-*.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,17 +38,18 @@ const EVENT_GAP_MS = 400;
 const POLLS = (process.env.BENCH_EVENT_POLL_MS ?? '250,50').split(',').map(Number);
 const WRITERS = (process.env.BENCH_EVENT_WRITERS ?? 'other,same').split(',') as Array<'other' | 'same'>;
 const POSTGRES = process.env.BENCH_EVENT_POSTGRES_URL;
+const HEARTBEAT_MS = Number(process.env.BENCH_EVENT_HEARTBEAT_MS ?? 15_000);
 const RESULTS = new URL('results', import.meta.url).pathname;
 const ACCOUNT = 'b0b1b2b3b4b5b6b7';
 const log = (line: string) => console.log(`[events ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 /** Child mode: the API alone on the store at `url`, listening on a free port it prints. */
-async function serve(url: string, pollMs: number): Promise<void> {
+async function serve(url: string, pollMs: number, heartbeatMs: number): Promise<void> {
   const store = await openStore({ url });
   // Its ids are never drawn: the benchmark writes its cluster and events straight to the store.
   const clusters = stubClusterService(store, { ports: { from: 47150, to: 47199 } });
   const limits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, maxConnections: 0, maxConnectionsPerAddress: 0 };
-  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'bench', log: (l) => console.error(l), limits, eventStreams: { pollMs, heartbeatMs: 15_000 } });
+  const app = await buildApi({ store, clusters, advertiseAddress: '127.0.0.1', version: 'bench', log: (l) => console.error(l), limits, eventStreams: { pollMs, heartbeatMs } });
   console.log(await app.listen({ host: '127.0.0.1', port: 0 }));
   // `append CLUSTER N` on stdin: the server's own process appends an event, and says its id and commit time.
   createInterface({ input: process.stdin }).on('line', (line) => {
@@ -73,17 +77,25 @@ async function freshStore(): Promise<{ url: string; remove(): Promise<void> }> {
 
 /** One client: its stream, and when each event id reached it (ms since the epoch, fractional). */
 interface Client {
+  /** Its X-Request-Id (the server's log lines name it). */
+  readonly id: string;
   readonly got: Map<number, number>;
+  status?: number;
+  headers?: IncomingMessage['headers'];
+  bytes: number;
+  /** The first 200 characters it received. */
+  text: string;
   res?: IncomingMessage;
   /** Why its stream ended before the bench closed it (the server ended it, the connection failed). */
   lost?: string;
 }
 
-function connect(base: string, key: string, path: string, after: number): Promise<Client> {
+function connect(base: string, key: string, path: string, after: number, id: string): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client: Client = { got: new Map() };
+    const client: Client = { id, got: new Map(), bytes: 0, text: '' };
     const parser = new EventStreamParser();
-    const req = request(`${base}${path}?after=${after}`, { headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' }, agent: false });
+    const headers = { authorization: `Bearer ${key}`, accept: 'text/event-stream', 'x-request-id': id };
+    const req = request(`${base}${path}?after=${after}`, { headers, agent: false });
     req.on('error', (error) => {
       client.lost ??= error.message;
       reject(error);
@@ -91,11 +103,15 @@ function connect(base: string, key: string, path: string, after: number): Promis
     req.on('response', (res) => {
       if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
       client.res = res;
+      client.status = res.statusCode;
+      client.headers = res.headers;
       res.on('close', () => (client.lost ??= res.complete ? 'ended by the server' : 'closed'));
       res.setEncoding('utf8');
       let first = true;
       res.on('data', (text: string) => {
         const at = performance.timeOrigin + performance.now();
+        client.bytes += Buffer.byteLength(text);
+        if (client.text.length < 200) client.text += text.slice(0, 200 - client.text.length);
         for (const m of parser.push(text)) client.got.set(Number(m.lastEventId), at);
         if (first) {
           first = false;
@@ -120,7 +136,7 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
   let child: ChildProcess | undefined;
   const clients: Client[] = [];
   try {
-    child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', url, String(pollMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', url, String(pollMs), String(HEARTBEAT_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const pid = child.pid ?? 0;
     child.on('exit', (code, signal) => log(`server exited: ${code ?? signal}`));
     const lines = createInterface({ input: child.stdout! });
@@ -150,7 +166,7 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
     log(`${POSTGRES === undefined ? 'sqlite' : 'postgres'}, poll ${pollMs} ms, ${writer} writer: server ${pid} at ${base}, RSS ${before.toFixed(1)} MiB idle; connecting ${CLIENTS} clients`);
     // Half follow the cluster, half the account's stream: two presentations, one poller.
     for (let i = 0; i < CLIENTS; i += 50) {
-      const batch = Array.from({ length: Math.min(50, CLIENTS - i) }, (_, j) => connect(base, key, (i + j) % 2 === 0 ? '/v1/clusters/ssebench/events' : '/v1/events', after));
+      const batch = Array.from({ length: Math.min(50, CLIENTS - i) }, (_, j) => connect(base, key, (i + j) % 2 === 0 ? '/v1/clusters/ssebench/events' : '/v1/events', after, `bench-${i + j}`));
       clients.push(...(await Promise.all(batch)));
     }
     await sleep(1000);
@@ -169,7 +185,9 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
     const peak = rssMiB(pid);
     // Missed events are told apart: streams that died (and how) from open streams an event did not reach.
     const lost = clients.filter((c) => c.lost !== undefined).map((c) => c.lost);
-    const reachedByNone = clients.filter((c) => ![...appended.keys()].some((id) => c.got.has(id))).length;
+    const none = clients.filter((c) => ![...appended.keys()].some((id) => c.got.has(id)));
+    // How each such stream looked to its client: a 200 without the stream's content type is one whose head never came.
+    const noEvent = none.map((c) => ({ id: c.id, status: c.status, contentType: c.headers?.['content-type'] ?? null, bytes: c.bytes, lost: c.lost ?? null, text: c.text }));
     const e2e: number[] = [];
     const spreads: number[] = [];
     const firsts: number[] = [];
@@ -192,7 +210,8 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
       missing,
       streamsLost: lost.length,
       streamsLostHow: [...new Set(lost)],
-      clientsWithNoEvent: reachedByNone,
+      clientsWithNoEvent: none.length,
+      noEventStreams: noEvent.slice(0, 20),
       rssIdleMiB: +before.toFixed(1),
       rssConnectedMiB: +connected.toFixed(1),
       rssAfterEventsMiB: +peak.toFixed(1),
@@ -214,13 +233,13 @@ async function run(pollMs: number, writer: 'other' | 'same'): Promise<Record<str
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--serve') return serve(process.argv[3] ?? '', Number(process.argv[4]));
+  if (process.argv[2] === '--serve') return serve(process.argv[3] ?? '', Number(process.argv[4]), Number(process.argv[5]));
   const started = new Date();
   const loadavgAtStart = loadavg();
   const runs = [];
   for (const pollMs of POLLS) for (const writer of WRITERS) runs.push(await run(pollMs, writer));
   const id = `events-${started.toISOString().replace(/[:.]/g, '-')}`;
-  const out = { id, started: started.toISOString(), machine: { cpus: cpus().length, loadavgAtStart, loadavg: loadavg() }, runs };
+  const out = { id, started: started.toISOString(), heartbeatMs: HEARTBEAT_MS, machine: { cpus: cpus().length, loadavgAtStart, loadavg: loadavg() }, runs };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${id}.json`), `${JSON.stringify(out, null, 2)}\n`);
   log(`wrote bench/results/${id}.json`);

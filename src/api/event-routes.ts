@@ -90,7 +90,10 @@ async function stream(
     if (started) res.end();
   };
   const write = (text: string): void => {
-    if (!open) return;
+    // Nothing before the head: the feed heartbeats every subscribed stream, this one too while its
+    // catch-up read is under way, and a write then would send Node's implicit head (no content type)
+    // and make writeHead throw, leaving the stream open but never caught up (issue 17).
+    if (!open || !started) return;
     res.write(text);
     if (res.writableLength > MAX_BACKLOG) {
       held.sub?.close();
@@ -128,15 +131,15 @@ async function stream(
     open = false;
     held.sub?.close();
   });
-  res.writeHead(200, {
-    'content-type': `${EVENT_STREAM_TYPE}; charset=utf-8`,
-    'cache-control': 'no-store',
-    'x-accel-buffering': 'no', // nginx: pass each message on at once
-    ...(req.protocol === 'https' && { 'strict-transport-security': 'max-age=31536000' }),
-  });
-  write(frameStart());
   let last = cursor.afterId;
   try {
+    res.writeHead(200, {
+      'content-type': `${EVENT_STREAM_TYPE}; charset=utf-8`,
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no', // nginx: pass each message on at once
+      ...(req.protocol === 'https' && { 'strict-transport-security': 'max-age=31536000' }),
+    });
+    write(frameStart());
     for (;;) {
       if (page.length > 0) write(page.map(frame).join(''));
       last = page.at(-1)?.id ?? last;
@@ -145,7 +148,8 @@ async function stream(
     }
     sub.caughtUp(last);
   } catch {
-    // The store failed mid catch-up: the client reconnects with the last id it got.
+    // The store failed mid catch-up (or the head could not be written): the client reconnects with the
+    // last id it got, rather than waiting on a stream that will never be caught up.
     sub.close();
     open = false;
     res.destroy();

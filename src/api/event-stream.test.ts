@@ -191,6 +191,30 @@ describeStoreContract('API: event streams on the store', (h) => {
     expect(s.messages.at(-1)).toEqual({ event: 'gone', data: '{"cluster":"ssegone"}', lastEventId: ANY_STRING });
   });
 
+  it('starts a stream whose catch-up read outlasts a heartbeat with its head, and hands it the events after', async () => {
+    // Issue 17: under load a stream's first read of the store can take longer than the feed's heartbeat
+    // interval. The read is held here until the heartbeat (every 100 ms, on a timer set before the read) has come.
+    const events = h.store.events;
+    let hold = false;
+    const list: typeof events.list = async (clusterId, options) => {
+      if (hold) {
+        hold = false;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return events.list(clusterId, options);
+    };
+    const store: Store = { ...h.store, events: { ...events, list } };
+    const { app, url } = await replica(store, counter);
+    replicas.push({ app });
+    const web = await create(url, 'sseslow');
+    hold = true;
+    const s = await stream(url, '/v1/clusters/sseslow/events');
+    await s.until((m) => ids(m).length === 1); // "created", from the catch-up
+    const live = await h.store.events.append(web.id, 'node', 'after the catch-up');
+    await s.until((m) => ids(m).includes(live.id));
+    expect(ids(s.messages)).toEqual([ids(s.messages)[0], live.id]);
+  });
+
   it('keeps a stream open past the API’s request timeout', async () => {
     const base = await start(false, 2000);
     const web = await h.store.clusters.createWithinQuota(h.input(ACCOUNT, 'sselong', { createdEvent: 'created' }), { from: 40100, to: 40199 });
