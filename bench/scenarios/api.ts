@@ -165,11 +165,15 @@ export async function seedClusters(store: Store, accountName: string, count: num
   // Key material for every cluster, as real ones have, so the gateway holds a listener for each
   // (one set of certificates shared by all: what a listener costs does not depend on which).
   const pki = await new X509Pki().createClusterPki({ clusterId: 'seed', clusterName: 'seed', accountName, dnsNames: [], ipAddresses: ['127.0.0.1'] });
+  // Their ports end below the kernel's ephemeral range (32768 on): ports in it are taken now and then
+  // by outgoing connections, and a listener that cannot open is retried every second (extra work a
+  // real fleet, whose range is the operator's choice, should not show).
+  const ports = { from: Math.max(1024, 32_768 - count - 100), to: 32_767 };
   for (let i = 0; i < count; i++) {
     if (i % 100 === 0) guard.check();
     const nodeCount = 1 + (i % 3);
     const id = randomBytes(6).toString('hex');
-    await store.clusters.createWithinQuota({ id, accountId: account.id, name: `seed-${String(i).padStart(4, '0')}`, flavor: DEFAULT_FLAVOR, nodeCount, autoscale: false }, { from: 40000, to: 40000 + count + 99 });
+    await store.clusters.createWithinQuota({ id, accountId: account.id, name: `seed-${String(i).padStart(4, '0')}`, flavor: DEFAULT_FLAVOR, nodeCount, autoscale: false }, ports);
     await store.clusters.replaceNodes(
       id,
       Array.from({ length: nodeCount }, (_, index) => ({
@@ -195,8 +199,8 @@ export async function seedClusters(store: Store, accountName: string, count: num
  * control plane's RSS idle and under that load.
  *
  * Seeded clusters are put in `error` (reason: seeded for the API benchmark): any other status
- * would make the reconciler build them. They have node records but no key material, so the
- * gateway opens no listener for them.
+ * would make the reconciler build them. They have node records and key material, so the gateway
+ * holds a listener for each, as for a real fleet (seedClusters).
  */
 export async function runApi(opts: {
   docker: Dockerode;

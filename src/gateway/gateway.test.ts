@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../core/ports.js';
 import type { Cluster, ClusterPki } from '../core/types.js';
@@ -118,6 +119,24 @@ describe('Gateway.sync', () => {
     await gateway.sync();
     expect(await refused(PORT + 1)).toBe(false);
     store.clusters.pkiVersions = versions;
+  });
+
+  it('tries again every pass a listener whose port was taken, and reads no other cluster for it', async () => {
+    const taken = createServer().listen(PORT + 2, '127.0.0.1');
+    await once(taken, 'listening');
+    current = { ...cluster('active'), id: 'c3', port: PORT + 2 };
+    store.clusters.pkiVersions = () => Promise.resolve(new Map([['c3', 1]]));
+    endpoints++;
+    await gateway.sync();
+    const reads = listReads;
+    await gateway.sync();
+    taken.close();
+    await once(taken, 'close');
+    expect(await refused(PORT + 2)).toBe(true);
+    await gateway.sync();
+    expect(await refused(PORT + 2)).toBe(false);
+    expect(listReads).toBe(reads);
+    store.clusters.pkiVersions = () => Promise.resolve(new Map([[current.id, version]]));
   });
 
   it('opens the listeners again when it starts after a close, though the store did not change', async () => {

@@ -62,8 +62,10 @@ export class Gateway implements EndpointNotifier {
   readonly #failedPorts = new Set<number>();
   /** The key-material version each listener serves; a sync re-reads only clusters whose version moved. */
   readonly #versions = new Map<string, number>();
-  /** The store's endpoints version a whole pass read (and left nothing to retry), undefined when the next pass must be whole. */
+  /** The store's endpoints version the last whole pass read, undefined when the next pass must be whole. */
   #synced: string | undefined;
+  /** Clusters whose listener could not open (its port taken), as the last whole pass read them: tried again every pass. */
+  #retry = new Map<string, { readonly cluster: Cluster; readonly version: number | undefined }>();
   #syncedAt = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -86,14 +88,18 @@ export class Gateway implements EndpointNotifier {
   /**
    * One pass: a listener for each cluster that is not being deleted, none for the others. Reads
    * every cluster only when the store's endpoints version moved (one cheap read otherwise: an idle
-   * fleet of 1,000 clusters is not read every second), when the last pass left a listener to retry,
-   * or every FULL_SYNC_MS.
+   * fleet of 1,000 clusters is not read every second) or every FULL_SYNC_MS; in between, only the
+   * listeners that could not open are tried again.
    */
   async sync(): Promise<void> {
     try {
       const now = (this.#o.now ?? Date.now)();
       const version = await this.#o.store.clusters.endpointsVersion();
-      if (version === this.#synced && now - this.#syncedAt < FULL_SYNC_MS) return;
+      if (version === this.#synced && now - this.#syncedAt < FULL_SYNC_MS) {
+        await Promise.all([...this.#retry.values()].map(({ cluster, version: v }) => this.#serialised(cluster.id, () => this.#apply(cluster, v))));
+        for (const id of this.#retry.keys()) if (this.#listeners.has(id)) this.#retry.delete(id);
+        return;
+      }
       this.#synced = undefined;
       const [clusters, versions] = await Promise.all([this.#o.store.clusters.listAll(), this.#o.store.clusters.pkiVersions()]);
       const ids = new Set(clusters.map((c) => c.id));
@@ -104,12 +110,11 @@ export class Gateway implements EndpointNotifier {
         ...changed.map((c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
         ...[...this.#listeners.keys()].filter((id) => !ids.has(id)).map((id) => this.#serialised(id, () => this.#drop(id))),
       ]);
-      // A listener that could not open (its port taken) is tried again next pass; a cluster without key
-      // material has none to open until its material is stored, which moves the version.
-      const settled = clusters.every((c) =>
-        c.status === 'deleting' ? !this.#listeners.has(c.id) : !versions.has(c.id) || (this.#listeners.has(c.id) && this.#versions.has(c.id)),
-      );
-      if (settled) [this.#synced, this.#syncedAt] = [version, now];
+      // A listener that could not open (its port taken) is tried again every pass; a cluster without
+      // key material has none to open until its material is stored, which moves the version.
+      const unopened = clusters.filter((c) => c.status !== 'deleting' && versions.has(c.id) && !this.#listeners.has(c.id));
+      this.#retry = new Map(unopened.map((c) => [c.id, { cluster: c, version: versions.get(c.id) }]));
+      [this.#synced, this.#syncedAt] = [version, now];
     } catch (e) {
       this.#o.log(`gateway: sync failed: ${describeCause(e)}`);
     }
@@ -129,6 +134,7 @@ export class Gateway implements EndpointNotifier {
   async close(): Promise<void> {
     this.#closed = true;
     this.#synced = undefined; // every listener goes: a start after this reads every cluster
+    this.#retry.clear();
     if (this.#timer) clearInterval(this.#timer);
     await Promise.allSettled([...this.#chains.values()]);
     await Promise.all([...this.#listeners.keys()].map((id) => this.#drop(id)));
