@@ -190,9 +190,9 @@ export class HostFleet {
    * Whether the named host serves lxcfs (asked of its engine with `image`, the node image already
    * there; kept a minute): its nodes then get their flavor's view of /proc, as local nodes do.
    */
-  async servesLxcfs(name: string, image: string): Promise<boolean> {
+  async servesLxcfs(name: string, image: string, fresh = false): Promise<boolean> {
     const host = await this.host(name);
-    return this.#lxcfs.serves(name, () => hostServesLxcfs(host.docker, image));
+    return this.#lxcfs.serves(name, () => hostServesLxcfs(host.docker, image), fresh);
   }
 
   /**

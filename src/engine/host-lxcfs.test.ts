@@ -39,6 +39,21 @@ describe('HostLxcfs', () => {
     ]);
   });
 
+  it('asks again at once when told the answer must be fresh, and keeps that answer', async () => {
+    const lxcfs = new HostLxcfs(() => undefined, () => 0);
+    let answer = true;
+    let asked = 0;
+    const probe = () => {
+      asked += 1;
+      return Promise.resolve(answer);
+    };
+    expect(await lxcfs.serves('h1', probe)).toBe(true);
+    answer = false;
+    expect(await lxcfs.serves('h1', probe, true)).toBe(false);
+    expect(await lxcfs.serves('h1', probe)).toBe(false);
+    expect(asked).toBe(2);
+  });
+
   it('answers false when the probe fails, and says why', async () => {
     const logs: string[] = [];
     const lxcfs = new HostLxcfs((l) => logs.push(l));

@@ -50,10 +50,10 @@ export class HostLxcfs {
     this.#now = now;
   }
 
-  /** Whether the host `name` (its engine `docker`) serves lxcfs; `probe` asks it (hostServesLxcfs by default). */
-  serves(name: string, probe: () => Promise<boolean>): Promise<boolean> {
+  /** Whether the host `name` serves lxcfs; `probe` asks it (hostServesLxcfs). `fresh`: asks now, whatever was kept. */
+  serves(name: string, probe: () => Promise<boolean>, fresh = false): Promise<boolean> {
     const kept = this.#answers.get(name);
-    if (kept && this.#now() - kept.at < KEEP_MS) return kept.serves;
+    if (kept && !fresh && this.#now() - kept.at < KEEP_MS) return kept.serves;
     const serves = probe().catch((e: unknown) => {
       this.#log(`host ${name}: could not learn whether it serves lxcfs (${describeCause(e)})`);
       return false;

@@ -169,6 +169,10 @@ export class NodeContainers {
     if (!site.host && this.#o.lxcfs && !(await this.#o.lxcfs())) {
       throw new EngineError(operation, new Error('lxcfs does not serve its /proc files (see the server log): start lxcfs, then rebuild the cluster'));
     }
+    // On a host, lxcfs is the host's to run: asked afresh (a kept answer may predate its end).
+    if (site.host && !(await this.#sites.fleet().servesLxcfs(site.host.name, (await this.#o.images()).nodeImage, true))) {
+      throw new EngineError(operation, new Error(`host ${site.host.name} does not serve lxcfs at ${HOST_LXCFS_DIR} any more, so the node's /proc files fail: start lxcfs there (docs/multi-host.md), then rebuild the cluster`));
+    }
     this.#sites.where.forget(c.id, index);
     await guard(operation, async () => {
       const container = site.docker.getContainer(names.container(c.id, index));
