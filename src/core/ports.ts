@@ -95,6 +95,8 @@ export interface ClusterRepository {
   /** An account's clusters by name; with `page`, at most `limit` of them whose names sort after `after`. */
   listByAccount(accountId: string, page?: { readonly after?: string | undefined; readonly limit: number }): Promise<Cluster[]>;
   listAll(): Promise<Cluster[]>;
+  /** The clusters that autoscale, in the order of listAll (the autoscaler's pass reads no other). */
+  listAutoscaled(): Promise<Cluster[]>;
   /** The ids of every cluster, or of those not in status `except`: what a periodic pass needs, without reading whole clusters. */
   listIds(filter?: { readonly except?: ClusterStatus }): Promise<string[]>;
   countByAccount(accountId: string): Promise<number>;

@@ -14,7 +14,7 @@ function harness() {
   let reserved = 2e9; // the node's whole CPU (2 vCPUs) is reserved
   const store = {
     clusters: {
-      listAll: () => Promise.resolve([cluster]),
+      listAutoscaled: () => Promise.resolve([cluster]),
       grow: (_id: string, by: number) => {
         cluster = { ...cluster, nodeCount: cluster.nodeCount + by, status: 'growing', updatedAt: new Date(now) };
         return Promise.resolve({ ok: true, cluster, from: 'active' });
@@ -58,7 +58,7 @@ describe('Autoscaler passes', () => {
     let calls = 0;
     const store = {
       clusters: {
-        listAll: () => {
+        listAutoscaled: () => {
           calls += 1;
           return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
         },

@@ -62,7 +62,7 @@ export class Autoscaler {
 
   /** One pass over every autoscaled cluster. */
   async tick(): Promise<void> {
-    const clusters = (await this.#o.store.clusters.listAll()).filter((c) => c.autoscale);
+    const clusters = await this.#o.store.clusters.listAutoscaled();
     const known = new Set(clusters.map((c) => c.id));
     for (const id of this.#memory.keys()) if (!known.has(id)) this.#memory.delete(id);
     await Promise.all(clusters.map((c) => this.#consider(c).catch((e: unknown) => this.#o.log(`autoscaler: ${c.name}: ${describeCause(e)}`, { ...about(c), level: 'warn' }))));

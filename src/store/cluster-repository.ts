@@ -54,6 +54,11 @@ export function createClusterRepository(ctx: StoreContext): ClusterRepository {
       return rows.map(toCluster);
     },
 
+    async listAutoscaled() {
+      const rows = await selectClusters(db).where('clusters.autoscale', '=', 1).orderBy('accounts.name').orderBy('clusters.name').execute();
+      return rows.map(toCluster);
+    },
+
     async listIds(filter) {
       let query = db.selectFrom('clusters').select('id');
       if (filter?.except !== undefined) query = query.where('status', '<>', filter.except);

@@ -80,6 +80,7 @@ describeStoreContract('Store contract', (h) => {
     expect((await h.store.clusters.listAll()).map((c) => `${c.accountName}/${c.name}`)).toEqual(['a/api', 'a/web', 'b/web']);
     expect(await h.store.clusters.countByAccount(a.id)).toBe(2);
     await expect(cluster('missing', 'x')).rejects.toMatchObject({ code: ErrorCode.ACCOUNT_NOT_FOUND });
+    expect((await h.store.clusters.listAutoscaled()).map((c) => `${c.accountName}/${c.name}`)).toEqual(['a/api']);
     const all = (await h.store.clusters.listAll()).map((c) => c.id);
     expect(await h.store.clusters.listIds()).toEqual([...all].sort());
     await h.store.clusters.transition(web.id, 'fail', { statusReason: 'broken' });
