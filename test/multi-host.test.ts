@@ -169,7 +169,7 @@ docker push -q ${registry}/hana/tool:1 && docker rmi ${registry}/hana/tool:1 >/d
     await dockerWithBundle(bundle, ['service', 'rm', 'tool']);
   });
 
-  it("closes the other tenant's nodes, the hosts' engine and swarm ports and every published node engine to a tenant's containers, and keeps its own nodes and the outside open", async () => {
+  it("closes the other tenant's nodes, the hosts' engine and swarm ports, every published node engine and the control plane's private ports to a tenant's containers, and keeps its own nodes, the registry and the outside open", async () => {
     const [a, b] = await Promise.all([nodesOf(id), nodesOf(bobId)]);
     expect(new Set(a.map((n) => n.host.name)).size).toBe(3);
     expect(new Set(b.map((n) => n.host.name)).size).toBe(2);
@@ -180,12 +180,17 @@ docker push -q ${registry}/hana/tool:1 && docker rmi ${registry}/hana/tool:1 >/d
       ...hosts.flatMap((h) => [2376, 2377, 7946].map((port) => ({ what: `host ${h.name}`, address: hostAddress(h), port }))),
       ...[...a, ...b].map((n) => ({ what: `published node engine on ${n.host.name}`, address: hostAddress(n.host), port: n.published })),
     ];
+    // This machine is both the control plane (at its address on the hosts' network, the registry's) and,
+    // at the address of its default route, the world outside: the same listener is closed at the first and open at the second.
     const gateway = fleet.subnet.replace(/0\/24$/, '1');
     const port = (outside?.address() as { port: number }).port;
+    const world = /\bsrc (\S+)/.exec((await run('ip', ['-4', '-o', 'route', 'get', '1.1.1.1'])).stdout)?.[1] ?? '';
+    closed.push({ what: 'the control plane, a port no client needs', address: gateway, port });
     const open: Target[] = [
       ...a.map((n) => ({ what: "A's node (overlay)", address: n.overlay, port: 7946 })),
       { what: "A's manager (overlay)", address: a.find((n) => n.host.name === hosts[0]?.name)?.overlay ?? '', port: 2377 },
-      { what: 'a listener outside the hosts', address: gateway, port },
+      { what: "the control plane's registry", address: gateway, port: Number(registry.split(':')[1]) },
+      { what: 'a listener outside the hosts', address: world, port },
     ];
     const targets = [...closed, ...open];
     const expected = [...closed.map((t) => `${t.what} ${t.address}:${t.port} closed`), ...open.map((t) => `${t.what} ${t.address}:${t.port} open`)];

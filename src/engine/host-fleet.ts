@@ -3,6 +3,7 @@ import { describeCause, EngineError } from '../core/errors.js';
 import { hostEngineClient, parseTcpHost, type TlsEngineTarget } from './host-client.js';
 import { HostCgroups } from './host-cgroups.js';
 import { HostGuard } from './host-guard.js';
+import type { ControlPlaneReach } from './host-guard-rules.js';
 import { hostServesLxcfs, HostLxcfs } from './host-lxcfs.js';
 import { copyImage, imageExists } from './node-image.js';
 
@@ -31,6 +32,8 @@ export interface HostFleetOptions {
   readonly wrap?: ((docker: Dockerode) => Dockerode) | undefined;
   /** The clusters' node subnet pool (CARINA_NODE_SUBNET_POOL): the hosts' guards close it, as the hosts' swarm pool, to containers. */
   readonly nodeSubnetPool: string;
+  /** The control plane's machine as the hosts reach it: the guards let containers reach only its public ports. */
+  readonly controlPlane?: ControlPlaneReach | undefined;
 }
 
 /** The port swarm managers listen on, between hosts as between nodes. */
@@ -78,7 +81,7 @@ export class HostFleet {
     this.#o = Object.freeze({ ...options });
     this.#cgroups = new HostCgroups(options.log);
     this.#lxcfs = new HostLxcfs(options.log);
-    this.#guard = new HostGuard({ list: options.list, engines: () => this.all(), overlaySubnets: [options.nodeSubnetPool, HOST_SWARM_ADDRESS_POOL], log: options.log });
+    this.#guard = new HostGuard({ list: options.list, engines: () => this.all(), overlaySubnets: [options.nodeSubnetPool, HOST_SWARM_ADDRESS_POOL], controlPlane: options.controlPlane, log: options.log });
   }
 
   /** The engine of the named host (`quick`: a client that gives up after a few seconds); an EngineError when it is not registered. */

@@ -36,6 +36,25 @@ describe('hostGuardRules', () => {
     ]);
   });
 
+  it("lets through to the control plane's addresses only its public TCP ports, once each, and refuses the rest", () => {
+    const withPlane = { ...facts, controlPlane: { addresses: ['192.0.2.9', '10.214.0.1', '192.0.2.9'], tcpPorts: ['8443', '26000:26999', '5443', '8443'] } };
+    const forward = hostGuardRules(withPlane).filter((r) => r.chain === GUARD_CHAINS.forward && r.args[1] === 'docker0').map((r) => r.args.slice(2).join(' '));
+    // After the hosts and the overlay-only subnets, as before.
+    expect(forward.slice(0, 11)).toEqual(hostGuardRules(facts).filter((r) => r.chain === GUARD_CHAINS.forward && r.args[1] === 'docker0').map((r) => r.args.slice(2).join(' ')));
+    expect(forward.slice(11)).toEqual([
+      '-d 10.214.0.1 -p tcp --dport 8443 -j RETURN',
+      '-d 10.214.0.1 -p tcp --dport 26000:26999 -j RETURN',
+      '-d 10.214.0.1 -p tcp --dport 5443 -j RETURN',
+      '-d 10.214.0.1 -p tcp -j REJECT --reject-with tcp-reset',
+      '-d 10.214.0.1 -j REJECT',
+      '-d 192.0.2.9 -p tcp --dport 8443 -j RETURN',
+      '-d 192.0.2.9 -p tcp --dport 26000:26999 -j RETURN',
+      '-d 192.0.2.9 -p tcp --dport 5443 -j RETURN',
+      '-d 192.0.2.9 -p tcp -j REJECT --reject-with tcp-reset',
+      '-d 192.0.2.9 -j REJECT',
+    ]);
+  });
+
   it('touches only traffic that enters from a container bridge', () => {
     expect(hostGuardRules(facts).every((r) => r.args[0] === '-i' && ['docker_gwbridge', 'docker0'].includes(r.args[1] ?? ''))).toBe(true);
   });

@@ -10,6 +10,18 @@ export interface HostGuardFacts {
   readonly hostAddresses: readonly string[];
   /** Subnets only overlay networks carry (the clusters' node subnets, the hosts' swarm pool): never reached through a bridge. */
   readonly overlaySubnets: readonly string[];
+  /** The control plane's machine as the hosts reach it, and the TCP ports any client may use there (ControlPlaneReach). */
+  readonly controlPlane?: ControlPlaneReach | undefined;
+}
+
+/**
+ * The control plane's addresses that containers on the hosts could reach (where tenants and nodes
+ * reach the API, the clusters' endpoints and the registry) and the TCP ports open to any client
+ * there: a port (`"8080"`) or a range (`"26000:26999"`), as iptables' tcp match takes them.
+ */
+export interface ControlPlaneReach {
+  readonly addresses: readonly string[];
+  readonly tcpPorts: readonly string[];
 }
 
 /** One rule: the chain it is appended to and the arguments after `-A CHAIN`. */
@@ -45,8 +57,9 @@ const reject = (protocolTcp: boolean): string[] => (protocolTcp ? ['-p', 'tcp', 
  *   sshd — is refused;
  * - FORWARD: answers pass; a new connection to any registered host's address (by its original
  *   destination, so a port DNATed to a container is refused too), to an overlay-only subnet or to a
- *   link-local address is refused. The rest — the world outside, the control plane's API and gateway
- *   ports — is forwarded as before.
+ *   link-local address is refused; to the control plane's addresses only its public TCP ports (API,
+ *   cluster endpoints, registry) pass, as for any client, and the rest is refused. The rest — the
+ *   world outside — is forwarded as before.
  * The hosts' own traffic (their swarm, the VXLAN that carries the clusters' overlays and the nodes'
  * swarms inside them) leaves and enters by the hosts' own interfaces and is not touched.
  */
@@ -67,6 +80,11 @@ export function hostGuardRules(facts: HostGuardFacts): GuardRule[] {
     }
     for (const subnet of [...new Set([...facts.overlaySubnets, LINK_LOCAL])]) {
       for (const tcp of [true, false]) rules.push({ chain: forward, args: [...from, '-d', subnet, ...reject(tcp)] });
+    }
+    const cp = facts.controlPlane;
+    for (const address of [...new Set(cp?.addresses ?? [])].sort()) {
+      for (const port of new Set(cp?.tcpPorts ?? [])) rules.push({ chain: forward, args: [...from, '-d', address, '-p', 'tcp', '--dport', port, '-j', 'RETURN'] });
+      for (const tcp of [true, false]) rules.push({ chain: forward, args: [...from, '-d', address, ...reject(tcp)] });
     }
   }
   return rules;

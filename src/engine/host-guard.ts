@@ -2,7 +2,7 @@ import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
 import { parseTcpHost } from './host-client.js';
 import type { HostEngine } from './host-fleet.js';
-import { GUARD_CHAINS, GUARD_HOOKS, hostGuardRules, type GuardRule, type HostGuardFacts } from './host-guard-rules.js';
+import { GUARD_CHAINS, GUARD_HOOKS, hostGuardRules, type ControlPlaneReach, type GuardRule, type HostGuardFacts } from './host-guard-rules.js';
 import { ensureHostScript, inspectIfExists } from './host-script.js';
 import { demux } from './docker-stream.js';
 
@@ -51,6 +51,8 @@ export interface HostGuardOptions {
   readonly engines: () => Promise<readonly HostEngine[]>;
   /** Subnets only overlays carry (docs/multi-host.md). */
   readonly overlaySubnets: readonly string[];
+  /** The control plane's addresses and public ports (host-guard-rules.ts). */
+  readonly controlPlane?: ControlPlaneReach | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -71,7 +73,7 @@ export class HostGuard {
   /** Makes sure `host` runs a guard of `image` for the current fleet (before its first node starts), and brings the others' up to date. */
   ensure(host: HostEngine, image: string): Promise<void> {
     const next = this.#chain.then(async () => {
-      const facts: HostGuardFacts = { hostAddresses: (await this.#o.list()).map((h) => parseTcpHost(h.dockerHost).host), overlaySubnets: this.#o.overlaySubnets };
+      const facts: HostGuardFacts = { hostAddresses: (await this.#o.list()).map((h) => parseTcpHost(h.dockerHost).host), overlaySubnets: this.#o.overlaySubnets, controlPlane: this.#o.controlPlane };
       await this.#guard(host, facts, image);
       for (const other of await this.#o.engines()) {
         if (other.name === host.name) continue;

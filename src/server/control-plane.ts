@@ -36,7 +36,7 @@ import { loadSecretKey } from './secret-key.js';
 import { prepareRegistry } from './registry-wiring.js';
 import { PrometheusTelemetry } from './metrics.js';
 import { serveMetrics } from './metrics-endpoint.js';
-import { prepareHosts } from './host-wiring.js';
+import { controlPlaneReach, prepareHosts } from './host-wiring.js';
 import { lineLog } from './logger.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
@@ -114,7 +114,16 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     : undefined;
   await lxcfs?.(); // started now rather than at the first node, so the log says at once whether it works
   const stillLeads = () => leadership.stillLeads(clock.now());
-  const hosts = await prepareHosts({ dataDir: config.dataDir, secretKey, store, source: docker, log: logOf('hosts'), wrap: (d) => fenceDocker(d, stillLeads), nodeSubnetPool: config.nodeSubnetPool });
+  const hosts = await prepareHosts({
+    dataDir: config.dataDir,
+    secretKey,
+    store,
+    source: docker,
+    log: logOf('hosts'),
+    wrap: (d) => fenceDocker(d, stillLeads),
+    nodeSubnetPool: config.nodeSubnetPool,
+    controlPlane: controlPlaneReach(config, registry?.address),
+  });
   const engine = new DockerEngine({
     ...hosts,
     lxcfs,

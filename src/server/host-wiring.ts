@@ -3,7 +3,9 @@ import type Dockerode from 'dockerode';
 import type { Store } from '../core/ports.js';
 import type { NodeEngineTls } from '../engine/docker-engine.js';
 import { HostFleet } from '../engine/host-fleet.js';
+import type { ControlPlaneReach } from '../engine/host-guard-rules.js';
 import { X509Pki } from '../pki/x509-pki.js';
+import { isLoopbackHost, type ServerConfig } from '../config/config.js';
 import { platformCa, type SealedCaFiles } from './front-door.js';
 
 /** The CA of node engines on registered hosts: they trust only client certificates it issued (the control plane's). */
@@ -29,6 +31,7 @@ export async function prepareHosts(opts: {
   log: (line: string) => void;
   wrap: (docker: Dockerode) => Dockerode;
   nodeSubnetPool: string;
+  controlPlane?: ControlPlaneReach | undefined;
 }): Promise<HostWiring> {
   const pki = new X509Pki();
   const ca = await platformCa(opts.dataDir, opts.secretKey, pki, NODE_ENGINES_CA);
@@ -41,6 +44,7 @@ export async function prepareHosts(opts: {
     log: opts.log,
     wrap: opts.wrap,
     nodeSubnetPool: opts.nodeSubnetPool,
+    controlPlane: opts.controlPlane,
   });
   return {
     fleet,
@@ -50,4 +54,22 @@ export async function prepareHosts(opts: {
     },
     placementsOf: async (clusterId) => new Map((await store.hosts.placementsOf(clusterId)).map((p) => [p.index, p.host])),
   };
+}
+
+/**
+ * Where containers on the hosts could reach the control plane's machine, and which of its TCP ports
+ * any client may use (the API, the clusters' endpoints, the registry nodes pull from): the hosts'
+ * guards refuse the rest (host-guard-rules.ts). The addresses are the IPv4 ones the platform gives
+ * out — the registry's, the advertised and the publish address — not loopback or wildcards.
+ */
+export function controlPlaneReach(
+  config: Pick<ServerConfig, 'listenPort' | 'portRange' | 'advertiseAddress' | 'publishAddress'>,
+  registryAddress: string | undefined,
+): ControlPlaneReach {
+  const registryHost = registryAddress?.replace(/:\d+$/, '');
+  const candidates = [registryHost, config.advertiseAddress, config.publishAddress];
+  const addresses = [...new Set(candidates.filter((a): a is string => a !== undefined && isIP(a) === 4 && !isLoopbackHost(a) && a !== '0.0.0.0'))];
+  const tcpPorts = [String(config.listenPort), `${config.portRange.from}:${config.portRange.to}`];
+  if (registryAddress !== undefined) tcpPorts.push(registryAddress.replace(/^.*:/, ''));
+  return { addresses, tcpPorts: [...new Set(tcpPorts)] };
 }
