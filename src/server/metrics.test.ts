@@ -110,6 +110,7 @@ describe('PrometheusTelemetry with a fleet version', () => {
   let versionOut = false;
   let counted = 0;
   let countOut = false;
+  let versionReads = 0;
   const logs: string[] = [];
   const telemetry = new PrometheusTelemetry(
     {
@@ -118,7 +119,10 @@ describe('PrometheusTelemetry with a fleet version', () => {
         return countOut ? Promise.reject(new Error('disk I/O error')) : Promise.resolve(new Map([['active', counted]]));
       },
       nodesByState: () => Promise.resolve(new Map([['ready', 2]])),
-      fleetVersion: () => (versionOut ? Promise.reject(new Error('the store does not answer')) : Promise.resolve(version)),
+      fleetVersion: () => {
+        versionReads += 1;
+        return versionOut ? Promise.reject(new Error('the store does not answer')) : Promise.resolve(version);
+      },
       leads: () => true,
       log: (l) => logs.push(l),
     },
@@ -130,6 +134,7 @@ describe('PrometheusTelemetry with a fleet version', () => {
     expect(await active()).toBe(1);
     expect(await active()).toBe(1); // the same version: the kept counts, no query
     expect(counted).toBe(1);
+    expect(versionReads).toBe(2); // one a scrape, for both gauges
     version = 'v2';
     expect(await active()).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -224,14 +224,23 @@ class FleetCounts {
     this.#recountAfterMs = recountAfterMs;
   }
 
+  /** The read of the scrape under way: made by the clusters gauge (collected first), taken by the nodes gauge (after it), so a scrape reads the version once. */
+  #scrapeRead: Promise<Counts> | undefined;
+
   async clustersByStatus(): Promise<ReadonlyMap<ClusterStatus, number>> {
     const { fleetVersion, clustersByStatus } = this.#sources;
-    return fleetVersion ? (await this.#counts(fleetVersion)).clusters : clustersByStatus();
+    if (!fleetVersion) return clustersByStatus();
+    const read = this.#counts(fleetVersion);
+    this.#scrapeRead = read;
+    return (await read).clusters;
   }
 
   async nodesByState(): Promise<ReadonlyMap<string, number>> {
     const { fleetVersion, nodesByState } = this.#sources;
-    return fleetVersion ? (await this.#counts(fleetVersion)).nodes : nodesByState();
+    if (!fleetVersion) return nodesByState();
+    const read = this.#scrapeRead ?? this.#counts(fleetVersion);
+    this.#scrapeRead = undefined;
+    return (await read).nodes;
   }
 
   #counts(fleetVersion: () => Promise<string>): Promise<Counts> {
