@@ -58,12 +58,13 @@ export async function prepareHosts(opts: {
 
 /**
  * Where containers on the hosts could reach the control plane's machine, and which of its TCP ports
- * any client may use (the API, the clusters' endpoints, the registry nodes pull from): the hosts'
- * guards refuse the rest (host-guard-rules.ts). The addresses are the IPv4 ones the platform gives
- * out — the registry's, the advertised and the publish address — not loopback or wildcards.
+ * any client may use (the API, the clusters' endpoints, the registry nodes pull from; with a TLS
+ * proxy in front of the API, CARINA_TRUST_PROXY, its HTTPS port 443 too): the hosts' guards refuse
+ * the rest (host-guard-rules.ts). The addresses are the IPv4 ones the platform gives out — the
+ * registry's, the advertised and the publish address — not loopback or wildcards.
  */
 export function controlPlaneReach(
-  config: Pick<ServerConfig, 'listenPort' | 'portRange' | 'advertiseAddress' | 'publishAddress'>,
+  config: Pick<ServerConfig, 'listenPort' | 'portRange' | 'advertiseAddress' | 'publishAddress' | 'trustProxy'>,
   registryAddress: string | undefined,
 ): ControlPlaneReach {
   const registryHost = registryAddress?.replace(/:\d+$/, '');
@@ -71,5 +72,6 @@ export function controlPlaneReach(
   const addresses = [...new Set(candidates.filter((a): a is string => a !== undefined && isIP(a) === 4 && !isLoopbackHost(a) && a !== '0.0.0.0'))];
   const tcpPorts = [String(config.listenPort), `${config.portRange.from}:${config.portRange.to}`];
   if (registryAddress !== undefined) tcpPorts.push(registryAddress.replace(/^.*:/, ''));
+  if (config.trustProxy.length > 0) tcpPorts.push('443');
   return { addresses, tcpPorts: [...new Set(tcpPorts)] };
 }
