@@ -36,7 +36,9 @@ describe('self-repair', () => {
     const started = Date.now();
     await container(2).remove({ force: true });
     await api.waitFor('fix', (c) => c.status === 'rebuilding', 10_000);
-    const back = await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 30_000);
+    // Usually 5 s; once (CI, 2026-12-03, a loaded machine) node 2 stayed `joining` for over 30 s: not
+    // explained yet (the stall limit, 120 s, would end it in error). 90 s keeps the test about convergence.
+    const back = await api.waitFor('fix', (c) => c.status === 'active' && c.nodes_ready === 3, 90_000);
     console.log(`worker removed → active with 3 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(back.nodes).toBe(3);
     expect(await readyNodes()).toEqual(['Ready', 'Ready', 'Ready']); // same node id (state on its volume): no stale entry

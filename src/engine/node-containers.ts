@@ -128,7 +128,8 @@ export class NodeContainers {
         await sleep(500);
         const state = (await container.inspect()).State;
         if (state.Running || state.Restarting) return;
-        if (/already exists/i.test(describeCause(e))) {
+        // ("id already in use" is runc's word for the same leftover, seen after an engine restart in CI.)
+        if (/already exists|id already in use/i.test(describeCause(e))) {
           // A task left behind by an engine that shut down while this node was being started: the
           // engine can't start the container again, so remove it; the next pass re-creates it with
           // its volume (swarm state) and its fixed address.
