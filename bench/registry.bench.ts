@@ -40,7 +40,7 @@ const SERVER = join(ROOT, 'bin/carina-server.js');
 const CARINA = join(ROOT, 'bin/carina.js');
 const LISTEN = '127.0.0.1:18900';
 const INSTANCE = 'bench-registry';
-const REGISTRY_PORT = 44500;
+const REGISTRY_PORT = 26899; // below the kernel's ephemeral ports, as every port a bench server takes
 const BARE = '127.0.0.1:44510';
 const ACCOUNT = 'bench';
 const MiB = 2 ** 20;
@@ -106,7 +106,7 @@ async function startCarina(): Promise<{ apiKey: string; address: string }> {
     ...process.env,
     CARINA_DATA_DIR: dataDir,
     CARINA_LISTEN: LISTEN,
-    CARINA_PORT_RANGE: '33000-33019',
+    CARINA_PORT_RANGE: '26900-26919',
     CARINA_INSTANCE: INSTANCE,
     CARINA_NODE_SUBNET_POOL: BENCH_SUBNET_POOL,
     CARINA_REGISTRY: 'on',

@@ -38,6 +38,7 @@ import { PrometheusTelemetry } from './metrics.js';
 import { serveMetrics } from './metrics-endpoint.js';
 import { controlPlaneReach, prepareHosts } from './host-wiring.js';
 import { lineLog } from './logger.js';
+import { ephemeralOverlapWarning, ephemeralPortRange } from './ephemeral-ports.js';
 
 /** A running control plane: API, reconciler and store, wired explicitly. */
 export interface ControlPlane {
@@ -164,6 +165,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     telemetry,
   });
   // The Docker API gateway: the only way into a cluster's engine (mutual TLS, policy, audit).
+  const overlap = ephemeralOverlapWarning(config.portRange, await ephemeralPortRange());
+  if (overlap) logOf('gateway')(overlap);
   const gateway = new Gateway({
     store,
     host: config.publishAddress,

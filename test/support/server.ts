@@ -38,7 +38,13 @@ export class TestServer {
    */
   constructor(name: string, options: { host?: string; replicaOf?: TestServer; env?: Record<string, string> } = {}) {
     const host = options.host ?? '127.0.0.1';
-    const slot = (process.pid % 50) * 20 + nextSlot++;
+    // Every port a test server takes lies below the kernel's ephemeral range (32768 and up on
+    // Linux): a gateway port there can be held by any outgoing connection on the machine (or its
+    // TIME_WAIT), and the cluster's endpoint then refuses connections until it is free. CI's
+    // autoscale test once found its cluster's port taken that way. API 18000-18799, registry
+    // 19000-19799, endpoints 20000-31999 (15 per server); the pid spreads a file's servers away
+    // from what an earlier, killed run may have left listening.
+    const slot = (process.pid % 40) * 20 + (nextSlot++ % 20);
     const of = options.replicaOf;
     this.dataDir = of?.dataDir ?? mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
     this.port = 18000 + slot;
@@ -48,16 +54,16 @@ export class TestServer {
     // Listening on every address, it is reached here on loopback (which its certificate names too).
     this.url = `${plain ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
     this.logFile = join(this.dataDir, of ? `server-${this.port}.log` : 'server.log');
-    const portBase = 30000 + slot * 20;
+    const portBase = 20000 + slot * 15;
     this.env = {
       ...process.env,
       CARINA_DATA_DIR: this.dataDir,
-      CARINA_PORT_RANGE: `${portBase}-${portBase + 19}`,
+      CARINA_PORT_RANGE: `${portBase}-${portBase + 14}`,
       CARINA_INSTANCE: this.instance,
       CARINA_RECONCILE_INTERVAL_MS: '2000',
       // The registry is the registry tests' business (CARINA_REGISTRY=on there), each server on ports of its own.
       CARINA_REGISTRY: 'off',
-      CARINA_REGISTRY_PORT: String(42000 + slot * 2),
+      CARINA_REGISTRY_PORT: String(19000 + slot),
       ...of?.env,
       ...options.env,
       CARINA_LISTEN: `${host}:${this.port}`,
