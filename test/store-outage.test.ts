@@ -28,7 +28,8 @@ const LEASE_TTL_MS = 6_000;
 /** A PostgreSQL of this test's own, so stopping it disturbs no other test. */
 class OwnPostgres {
   readonly dir = mkdtempSync(join(tmpdir(), 'carina-e2e-pg-'));
-  readonly port = 56000 + (process.pid % 1000);
+  // Below the kernel's ephemeral ports (32768 and up), which an outgoing connection may hold when it restarts.
+  readonly port = 17000 + (process.pid % 1000);
   #pg(...args: string[]): void {
     execFileSync('su', ['postgres', '-c', [join(PG_BIN ?? '', 'pg_ctl'), ...args].join(' ')], { stdio: 'pipe' });
   }
