@@ -61,6 +61,8 @@ export interface HostEngines {
   answers(name: string): Promise<boolean>;
   /** Takes a host that stopped answering out of the hosts' swarm, so its nodes' overlay addresses are free for their replacements. */
   retire(name: string): Promise<void>;
+  /** Promotes worker hosts into the hosts' swarm's manager seats a retired host left, once each is ready for it (else nothing). */
+  fillManagerSeats(): Promise<void>;
   /**
    * A host declared down answers again: removes every node container and volume of this control
    * plane on it but those of `keep` (nodes still placed there: they could not move), since their

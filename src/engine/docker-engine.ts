@@ -79,6 +79,7 @@ export class DockerEngine implements ClusterEngine {
       siteOf: async (c, index) => (await this.#sites.site(c, index)).docker,
       inner: (c, index, quick) => this.#sites.inner(c, index, quick),
       removeVolume: (c, index) => this.removeVolume(c, index),
+      nodeImage: async () => (await this.#o.images()).nodeImage,
     });
   }
 

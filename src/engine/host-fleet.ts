@@ -5,6 +5,8 @@ import { HostCgroups } from './host-cgroups.js';
 import { HostGuard } from './host-guard.js';
 import type { ControlPlaneReach } from './host-guard-rules.js';
 import { hostServesLxcfs, HostLxcfs } from './host-lxcfs.js';
+import { hostJoinAddress } from './host-join-address.js';
+import { emptySeats, joinThrough, managerAddresses, readyToManage, type SwarmMember, type WorkerView } from './host-swarm-seats.js';
 import { copyImage, imageExists } from './node-image.js';
 
 /** A registered Docker host as the engine needs it. */
@@ -49,14 +51,7 @@ const MANAGERS = 3;
 /** A host's engine must answer a probe within this long to take part in forming the swarm. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-type SwarmMember = {
-  ID: string;
-  Version?: { Index?: number };
-  Spec?: { Role?: string } & Record<string, unknown>;
-  Status?: { Addr?: string };
-  ManagerStatus?: { Addr?: string };
-};
-type SwarmInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Managers?: number } };
+type SwarmInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Managers?: number; Error?: string; RemoteManagers?: { Addr?: string }[] | null } };
 
 /**
  * The registered Docker hosts nodes are placed on: a client of each engine over mutual TLS, the node
@@ -72,6 +67,9 @@ export class HostFleet {
   /** Swarm changes one at a time: two clusters placed at once must not form two swarms. */
   #swarmChain: Promise<unknown> = Promise.resolve();
   #lastManager: string | undefined;
+  /** The address each host joined the hosts' swarm through, for the joins made in this process's lifetime. */
+  readonly #joinedThrough = new Map<string, string>();
+  readonly #said = new Map<string, string>();
 
   readonly #guard: HostGuard;
   readonly #cgroups: HostCgroups;
@@ -129,7 +127,8 @@ export class HostFleet {
   /**
    * Takes a host that no longer answers out of the hosts' swarm — demoted first if it was a manager
    * (the other managers keep the quorum), then removed — which frees the overlay addresses its
-   * nodes held, so their replacements elsewhere can take them. Done from a manager that answers.
+   * nodes held, so their replacements elsewhere can take them (a manager's seat is filled later:
+   * fillManagerSeats). Done from a manager that answers.
    */
   retire(name: string): Promise<void> {
     const next = this.#swarmChain.then(async () => {
@@ -261,19 +260,68 @@ export class HostFleet {
     return manager;
   }
 
+  /**
+   * Promotes worker hosts into the manager seats a lost host left (see emptySeats), so losing one
+   * more manager host does not cost the hosts' swarm its quorum: only a worker that joined through a
+   * host that manages now (readyToManage). `image` (the node image, on every host) reads a worker's
+   * join address. One GET /info of a manager when every seat is taken.
+   */
+  fillManagerSeats(image: string): Promise<void> {
+    const next = this.#swarmChain.then(async () => {
+      const manager = await this.manager();
+      if (manager === undefined || ((await swarmOf(manager.docker)).Managers ?? 0) >= MANAGERS) return;
+      await guard("fill the hosts' swarm's manager seats", async () => {
+        const members = (await manager.docker.listNodes()) as SwarmMember[];
+        const seats = emptySeats(members, MANAGERS);
+        const managers = managerAddresses(members);
+        const engines = new Map((await this.all()).map((e) => [e.address, e]));
+        let free = seats.free;
+        for (const worker of seats.candidates) {
+          if (free === 0) break;
+          const engine = engines.get(worker.Status?.Addr ?? '');
+          const view: WorkerView | undefined = engine && (await swarmOf(engine.docker).catch(() => undefined));
+          if (!engine || !view) continue;
+          const joinedThrough = await hostJoinAddress(engine.docker, image);
+          if (!readyToManage(view, joinedThrough, managers)) {
+            const why = view.LocalNodeState !== 'active' ? `its swarm state is ${view.LocalNodeState ?? 'unknown'}` : `it joined through ${joinedThrough ?? 'an address that could not be read'}, which manages no more, and Docker would have its promotion dial that address and fail`;
+            this.#sayOnce(`seat:${engine.name}`, `hosts: ${engine.name} is left a worker of the hosts' swarm: ${why}`);
+            continue;
+          }
+          this.#o.log(`hosts: promoting ${engine.name} (${engine.address}) to a manager of the hosts' swarm, in a lost manager's seat`);
+          await manager.docker.getNode(worker.ID).update({ _query: { version: worker.Version?.Index }, _body: { ...worker.Spec, Role: 'manager' } });
+          free--;
+        }
+      });
+    });
+    this.#swarmChain = next.catch(() => undefined);
+    return next;
+  }
+
   async #join(manager: HostEngine, host: HostEngine): Promise<void> {
     await guard(`join host ${host.name} to the hosts' swarm`, async () => {
       const swarm = (await manager.docker.swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
       const managers = (await swarmOf(manager.docker)).Managers ?? 1;
       const token = managers < MANAGERS ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker;
-      this.#o.log(`hosts: joining ${host.name} (${host.address}) to the hosts' swarm as a ${managers < MANAGERS ? 'manager' : 'worker'}`);
+      // Through the manager fewest hosts joined through: a worker can take a lost manager's seat only
+      // if the host it joined through still manages (readyToManage), so the losses are spread.
+      const live = [...managerAddresses((await manager.docker.listNodes()) as SwarmMember[])];
+      const through = joinThrough(live, [...this.#joinedThrough.values()]) ?? manager.address;
+      this.#o.log(`hosts: joining ${host.name} (${host.address}) to the hosts' swarm as a ${managers < MANAGERS ? 'manager' : 'worker'}, through ${through}`);
       await host.docker.swarmJoin({
         ListenAddr: `0.0.0.0:${SWARM_PORT}`,
         AdvertiseAddr: `${host.address}:${SWARM_PORT}`,
-        RemoteAddrs: [`${manager.address}:${SWARM_PORT}`],
+        RemoteAddrs: [`${through}:${SWARM_PORT}`],
         JoinToken: token,
       });
+      this.#joinedThrough.set(host.name, through);
     });
+  }
+
+  /** Logs `line` unless it was the last said under `key`. */
+  #sayOnce(key: string, line: string): void {
+    if (this.#said.get(key) === line) return;
+    this.#said.set(key, line);
+    this.#o.log(line);
   }
 }
 

@@ -22,6 +22,8 @@ export interface HostOperationsDeps {
   /** Node `index`'s own engine (`quick`: a client that gives up after a few seconds). */
   readonly inner: (c: NodesOf, index: number, quick?: boolean) => Promise<Dockerode>;
   readonly removeVolume: (c: NodesOf, index: number) => Promise<void>;
+  /** The node image (on every host that holds a node): host probes run from it. */
+  readonly nodeImage: () => Promise<string>;
 }
 
 /** The `HostEngines` port on registered Docker hosts: what the host monitor does to hosts that go, come back or drain. */
@@ -41,6 +43,11 @@ export class HostOperations implements HostEngines {
   async retire(name: string): Promise<void> {
     await this.#d.fleet().retire(name);
     this.#d.where.forgetHost(name);
+  }
+
+  /** Fills the hosts' swarm's empty manager seats (see HostEngines.fillManagerSeats). */
+  async fillManagerSeats(): Promise<void> {
+    await this.#d.fleet().fillManagerSeats(await this.#d.nodeImage());
   }
 
   /**

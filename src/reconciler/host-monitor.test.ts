@@ -18,6 +18,8 @@ class World {
   evacuations: ('done' | 'waiting')[] = [];
   /** How many retire calls fail before one succeeds. */
   retireFailures = 0;
+  /** Passes that asked for the hosts' swarm's empty manager seats to be filled. */
+  seatFills = 0;
 
   addHost(name: string, lastSeenS: number, memoryGiB = 16): void {
     const at = new Date(lastSeenS * 1000);
@@ -39,6 +41,7 @@ class World {
       },
       readmit: (name, keep) => (this.calls.push(`readmit ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
       evacuate: (clusterId, index) => (this.calls.push(`evacuate ${clusterId}/${index}`), Promise.resolve(this.evacuations.shift() ?? 'done')),
+      fillManagerSeats: () => (this.seatFills++, Promise.resolve()),
       clear: (name, keep) => (this.calls.push(`clear ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
     };
     const options: HostMonitorOptions = {
@@ -116,6 +119,22 @@ describe('HostMonitor', () => {
     expect(w.kicked).toEqual(['c1']);
     await monitor.tick(); // out of the swarm, nothing left on it: nothing more to do
     expect(w.calls).toEqual(['retire h1', 'retire h1']);
+  });
+
+  it("asks for the hosts' swarm's manager seats to be filled each pass once a host was taken out of it, not before", async () => {
+    const w = new World();
+    for (const h of ['h1', 'h2', 'h3', 'h4']) w.addHost(h, 90);
+    const monitor = w.monitor();
+    await monitor.tick();
+    expect(w.seatFills).toBe(0); // nobody lost: no call to any engine for it
+    w.answering.delete('h1');
+    w.now = 130_000;
+    w.retireFailures = 1; // still in the swarm after this pass: no seat to fill yet
+    await monitor.tick();
+    expect(w.seatFills).toBe(0);
+    await monitor.tick(); // taken out: its seat is filled once a worker is ready for it (the engine's judgement), each pass until then
+    await monitor.tick();
+    expect(w.seatFills).toBe(2);
   });
 
   it('leaves nodes on a down host when no other host has room, and says so', async () => {

@@ -66,6 +66,10 @@ export class HostMonitor {
     }
     const draining = new Set(hosts.filter((h, i) => h.state === 'draining' && answered[i] === true).map((h) => h.name));
     if (draining.size > 0) await this.#drain(draining);
+    // A manager host taken out of the hosts' swarm (above, or in an earlier pass) leaves a seat a worker host takes.
+    if (this.#retired.size > 0) {
+      await this.#o.engines.fillManagerSeats().catch((e: unknown) => this.#o.log(`hosts: filling the hosts' swarm's manager seats (next pass retries): ${describeCause(e)}`));
+    }
   }
 
   /**
