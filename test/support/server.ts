@@ -177,16 +177,37 @@ export class TestServer {
   }
 }
 
-/** The last lines each server of this test file logged (shown when a test fails: CI keeps no files). */
+/**
+ * The last lines each server of this test file logged (shown when a test fails: CI keeps no files):
+ * the last `lines` of what its parts said (reconciler, engine, hosts, store…), then the last few
+ * request lines. A test that polls the API fills a plain tail with its own GETs (a CI failure of the
+ * repair test showed 25 of them and nothing of the reconciler).
+ */
 export function serverLogTails(lines: number): string {
   const parts: string[] = [];
   for (const server of started) {
     const text = readLog(server.logFile) ?? server.keptLog;
     if (!text) continue;
-    const tail = text.trimEnd().split('\n').slice(-lines).join('\n');
-    parts.push(`--- last ${lines} lines of ${server.instance}'s ${server.logFile.split('/').pop()} ---\n${tail}`);
+    const { said, requests } = splitLog(text);
+    const name = `${server.instance}'s ${server.logFile.split('/').pop()}`;
+    parts.push(`--- last ${lines} lines of ${name}, requests left out ---\n${said.slice(-lines).join('\n')}`);
+    if (requests.length > 0) parts.push(`--- its last ${REQUEST_LINES} requests (of ${requests.length}) ---\n${requests.slice(-REQUEST_LINES).join('\n')}`);
   }
   return parts.join('\n');
+}
+
+const REQUEST_LINES = 5;
+
+/** A server log's lines: one per request the API or the gateway answered, and the rest. */
+export function splitLog(text: string): { said: string[]; requests: string[] } {
+  const said: string[] = [];
+  const requests: string[] = [];
+  for (const line of text.trimEnd().split('\n')) {
+    // API and gateway request lines carry the request's method and status (src/api, src/gateway).
+    if (/"component":"(api|gateway)"/.test(line) && /"method":"/.test(line) && /"status":\d/.test(line)) requests.push(line);
+    else said.push(line);
+  }
+  return { said, requests };
 }
 
 function readLog(file: string): string | undefined {
