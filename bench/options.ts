@@ -17,6 +17,10 @@ const ALIASES: Readonly<Record<string, ScenarioName>> = {
   api: 'api',
 };
 
+/** Where the API scenario's control plane keeps its store. */
+export const API_STORES = ['sqlite', 'postgres'] as const;
+export type ApiStore = (typeof API_STORES)[number];
+
 export interface BenchOptions {
   readonly mode: 'smoke' | 'full';
   readonly scenarios: readonly ScenarioName[];
@@ -37,6 +41,16 @@ export interface BenchOptions {
     readonly warmupSec: number;
     /** NODE_OPTIONS of the API scenario's control plane (e.g. V8 heap flags), recorded with the results; none when undefined. */
     readonly serverNodeOptions?: string | undefined;
+    /** After the GET loads, measure `POST /v1/clusters` answered 202 on a standby replica (nothing builds them); off by default. */
+    readonly create: boolean;
+    /** Accounts the seeded clusters are spread over, evenly (cluster i to account i mod N); the load uses the first one's key. */
+    readonly accounts: number;
+    /**
+     * The API control plane's store: SQLite in its data dir, or a fresh database on the PostgreSQL
+     * server of `CARINA_BENCH_POSTGRES_URL` (read from the environment, not kept in the options, which
+     * are written to the results: it may hold a password).
+     */
+    readonly store: ApiStore;
   };
   /** Abort everything when MemAvailable falls below this (on top of the density scenario's own stop). */
   readonly hardMemFloorBytes: number;
@@ -61,6 +75,19 @@ export const USAGE = `usage: npm run bench -- [options]
   --api-seconds S         length of each API load run (default 10, smoke 3)
   --api-node-options=STR  NODE_OPTIONS of the API scenario's control plane, e.g.
                           --api-node-options=--max-semi-space-size=2 (recorded with the results)
+  --api-accounts N        accounts the seeded clusters are spread over, evenly (default 1); the
+                          load uses the first account's key, so a page still holds 100 of its
+                          clusters when it has that many (e.g. --api-clusters 10000
+                          --api-accounts 100); N must divide --api-clusters
+  --api-store STORE       sqlite (default: a file in the control plane's data dir) or postgres:
+                          a fresh database per run on the server at CARINA_BENCH_POSTGRES_URL
+                          (e.g. postgres://carina@127.0.0.1:17555/postgres; the bench creates
+                          and drops carina_bench_* databases there), seeded through the same
+                          store code and given to the control plane as CARINA_DATABASE_URL
+  --api-create            after the GET loads, also measure POST /v1/clusters (the API's accept,
+                          202) at 10 req/s, 50 creates a run, on the same store with the control
+                          plane restarted as a standby (the lease held by an absent replica), so
+                          no reconciler builds the clusters created
   --no-markdown           write the results JSON only, leave BENCHMARKS.md alone
   --help
 `;
@@ -75,7 +102,7 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
 }
 
 /** Parses the command line (without node and the script); throws with a message for bad input. */
-export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
@@ -94,6 +121,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       'api-clusters': { type: 'string' },
       'api-seconds': { type: 'string' },
       'api-node-options': { type: 'string' },
+      'api-accounts': { type: 'string' },
+      'api-store': { type: 'string' },
+      'api-create': { type: 'boolean', default: false },
       'no-markdown': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -118,6 +148,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (scenarios.length === 0) throw new Error('--only selected no scenario');
 
   const runs = Math.round(positive('runs', values.runs, smoke ? 1 : 5));
+  const apiClusters = Math.round(positive('api-clusters', values['api-clusters'], smoke ? 50 : 1000));
+  const apiAccounts = Math.round(positive('api-accounts', values['api-accounts'], 1));
+  if (apiClusters % apiAccounts !== 0) throw new Error(`--api-accounts ${apiAccounts} must divide --api-clusters ${apiClusters} (the clusters are spread evenly)`);
+  const apiStore = (values['api-store'] ?? 'sqlite').trim().toLowerCase();
+  if (!(API_STORES as readonly string[]).includes(apiStore)) throw new Error(`--api-store: unknown store "${values['api-store']}" (known: ${API_STORES.join(', ')})`);
+  const postgresUrl = apiStore === 'postgres' ? env.CARINA_BENCH_POSTGRES_URL : undefined;
+  if (apiStore === 'postgres' && !/^postgres(ql)?:\/\//i.test(postgresUrl ?? '')) {
+    throw new Error('--api-store postgres needs CARINA_BENCH_POSTGRES_URL=postgres://user@host:port/db (a server where the bench may create and drop databases)');
+  }
   return {
     mode: smoke ? 'smoke' : 'full',
     scenarios,
@@ -138,11 +177,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       batch: 2,
     },
     api: {
-      clusters: Math.round(positive('api-clusters', values['api-clusters'], smoke ? 50 : 1000)),
+      clusters: apiClusters,
       rates: smoke ? [100] : [100, 1000],
       durationSec: positive('api-seconds', values['api-seconds'], smoke ? 3 : 10),
       warmupSec: 1,
       serverNodeOptions: values['api-node-options'],
+      create: values['api-create'],
+      accounts: apiAccounts,
+      store: apiStore as ApiStore,
     },
     hardMemFloorBytes: 3 * GiB,
     writeMarkdown: !values['no-markdown'],

@@ -102,13 +102,20 @@ type Key = 'floor' | 'lifecycle' | 'concurrency' | 'density' | 'api';
  * latest full run that has them (partial or aborted), else the same for smoke runs.
  */
 export function pick(all: readonly BenchResults[], key: Key): BenchResults | undefined {
-  const having = [...all.filter((r) => r[key] !== undefined)].reverse();
+  // The generated API figures are those of the default setup (SQLite, one account): runs on
+  // PostgreSQL or over many accounts are written up by hand beside them (BENCHMARKS.md, issue 16).
+  const having = [...all.filter((r) => r[key] !== undefined && (key !== 'api' || isDefaultApiSetup(r)))].reverse();
   return (
     having.find((r) => r.mode === 'full' && r.status === 'complete') ??
     having.find((r) => r.mode === 'full') ??
     having.find((r) => r.status === 'complete') ??
     having[0]
   );
+}
+
+/** An API run on the default setup: SQLite in the data dir, every cluster in one account (runs from before these options included). */
+export function isDefaultApiSetup(r: BenchResults): boolean {
+  return (r.api?.store?.kind ?? 'sqlite') === 'sqlite' && (r.api?.accounts ?? 1) === 1;
 }
 
 const label = (r: BenchResults | undefined): string => (r ? `${r.id}${r.mode === 'smoke' ? ' (smoke)' : ''}${r.status !== 'complete' ? ` (${r.status})` : ''}` : dash);

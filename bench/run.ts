@@ -104,7 +104,7 @@ async function main(): Promise<number> {
             results.density = await runDensity({ docker, guard, ...opts.density, logDir, log });
             break;
           case 'api':
-            results.api = await runApi({ docker, guard, ...opts.api, runs: opts.runs, logDir, log });
+            results.api = await runApi({ docker, guard, ...opts.api, postgresUrl: process.env.CARINA_BENCH_POSTGRES_URL, runs: opts.runs, logDir, log });
             break;
         }
       } catch (e) {
@@ -173,6 +173,7 @@ function summary(r: BenchResults): void {
   if (r.concurrency) lines.push(`  ${r.concurrency.clusters}×${r.concurrency.nodes} concurrent    ${ms(r.concurrency.allActiveMs?.median)}, ${r.concurrency.errorCount} errors`);
   if (r.density) lines.push(`  idle node memory      ${((r.density.perNode.workingSet?.median ?? Number.NaN) / 1024 ** 2).toFixed(1)} MiB; ${Math.min(r.density.nodesPer24GiB.byHostDrop, r.density.nodesPer24GiB.byCgroupWorkingSet)} nodes per 24 GiB (extrapolated)`);
   for (const f of r.api?.figures ?? []) lines.push(`  ${f.endpoint.padEnd(24)} @${f.rate}: p50 ${ms(f.p50Ms?.median)}, p99 ${ms(f.p99Ms?.median)}, ${f.achievedRps?.median.toFixed(0)} req/s, ${f.errors} errors`);
+  if (r.api?.create) lines.push(`  POST /v1/clusters (standby) @${r.api.create.rate}: p50 ${ms(r.api.create.p50Ms?.median)}, p99 ${ms(r.api.create.p99Ms?.median)}, ${r.api.create.errors} not accepted`);
   if (r.api) lines.push(`  control plane RSS     idle ${((r.api.rss.idle?.median ?? 0) / 1024 ** 2).toFixed(0)} MiB, peak under load ${(r.api.rss.peakUnderLoad / 1024 ** 2).toFixed(0)} MiB`);
   for (const [k, v] of Object.entries(r.failures)) lines.push(`  FAILED ${k}: ${v}`);
   say(lines.join('\n'));

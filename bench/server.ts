@@ -99,8 +99,11 @@ export class BenchServer {
     return key;
   }
 
-  /** Starts `carina-server up`, waits for /healthz and for the node images to be ready (so no create waits for them). */
-  async start(): Promise<void> {
+  /**
+   * Starts `carina-server up`, waits for /healthz and for the node images to be ready (so no create
+   * waits for them; `waitForImages: false` for a standby replica, which does not build them).
+   */
+  async start(options: { readonly waitForImages?: boolean } = {}): Promise<void> {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const log = openSync(this.logFile, 'a');
@@ -121,6 +124,7 @@ export class BenchServer {
       await this.guard.sleep(100);
     }
     // The control plane builds or finds the images in the background at start-up, then saves the workload image.
+    if (options.waitForImages === false) return;
     const images = join(this.dataDir, 'images');
     const imagesDeadline = Date.now() + 15 * 60_000;
     while (!(existsSync(images) && readdirSync(images).some((f) => /^carina-busybox-.*\.tar$/.test(f)))) {
