@@ -51,6 +51,8 @@ export interface DockerEngineOptions {
   readonly nodeTls?: NodeEngineTls | undefined;
   /** A cluster's placed nodes (host name by node index), from the store: where the gateway finds a manager no pass has observed yet. */
   readonly placementsOf?: ((clusterId: string) => Promise<ReadonlyMap<number, string>>) | undefined;
+  /** Wraps each client of a node's own engine (the control plane fences their changing requests, as the engines' that run nodes). */
+  readonly wrapNodeClient?: ((docker: Dockerode) => Dockerode) | undefined;
 }
 
 /** The tag the workload image carries inside every node (what users `docker run`). */

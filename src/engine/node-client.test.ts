@@ -30,4 +30,13 @@ describe('NodeClients', () => {
     expect(clients.get(socket('c1', 0), true)).toBe(manager);
     expect(clients.get(socket('c1', 1), true)).not.toBe(worker);
   });
+
+  it('wraps each client once, as it is made (the control plane fences node engines’ changing requests so)', () => {
+    const wrapped: unknown[] = [];
+    const clients = new NodeClients((d) => (wrapped.push(d), d));
+    const first = clients.get(socket('c1', 0));
+    expect(clients.get(socket('c1', 0))).toBe(first);
+    const remote = clients.tls('10.214.0.11', 32768, { ca: 'ca', cert: 'cert', key: 'key' }, true);
+    expect(wrapped).toEqual([first, remote]);
+  });
 });

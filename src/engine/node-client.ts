@@ -6,13 +6,19 @@ import { tlsDocker, type TlsMaterial } from './host-client.js';
 /** Dockerode clients for node engines, reached through their unix socket on the host. */
 export class NodeClients {
   readonly #clients = new Map<string, Dockerode>();
+  readonly #wrap: (docker: Dockerode) => Dockerode;
+
+  /** `wrap`: applied to each client as it is made (the control plane fences their changing requests). */
+  constructor(wrap: (docker: Dockerode) => Dockerode = (d) => d) {
+    this.#wrap = wrap;
+  }
 
   /** A client for the engine listening at `socketPath` (cached); `quick` ones time out after 2 s. */
   get(socketPath: string, quick = false): Dockerode {
     const key = `${quick ? 'q' : 's'}:${socketPath}`;
     let client = this.#clients.get(key);
     if (!client) {
-      client = new Dockerode({ socketPath, timeout: quick ? 2_000 : 30_000 });
+      client = this.#wrap(new Dockerode({ socketPath, timeout: quick ? 2_000 : 30_000 }));
       this.#clients.set(key, client);
     }
     return client;
@@ -23,7 +29,7 @@ export class NodeClients {
     const key = `${quick ? 'q' : 's'}:tls://${address}:${port}`;
     let client = this.#clients.get(key);
     if (!client) {
-      client = tlsDocker({ host: address, port }, material, quick ? 2_000 : 30_000);
+      client = this.#wrap(tlsDocker({ host: address, port }, material, quick ? 2_000 : 30_000));
       this.#clients.set(key, client);
     }
     return client;

@@ -33,6 +33,8 @@ export interface NodeSitesOptions {
   readonly fleet?: HostFleet | undefined;
   readonly nodeTls?: NodeEngineTls | undefined;
   readonly placementsOf?: ((clusterId: string) => Promise<ReadonlyMap<number, string>>) | undefined;
+  /** Wraps each client of a node's own engine as it is made. */
+  readonly wrapNodeClient?: ((docker: Dockerode) => Dockerode) | undefined;
 }
 
 /**
@@ -43,12 +45,13 @@ export interface NodeSitesOptions {
  */
 export class NodeSites {
   readonly #o: NodeSitesOptions;
-  readonly #nodes = new NodeClients();
+  readonly #nodes: NodeClients;
   /** Where remote nodes' engines were last found; a re-created or restarted node is looked up again. */
   readonly where = new NodeWhereabouts();
 
   constructor(options: NodeSitesOptions) {
     this.#o = Object.freeze({ ...options });
+    this.#nodes = new NodeClients(options.wrapNodeClient);
   }
 
   clusterDir(clusterId: string): string {

@@ -137,6 +137,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     instance: config.instance,
     nodeSubnetPool: config.nodeSubnetPool,
     images: loadImages,
+    // And the nodes' own engines' clients (swarm init, join, leave, member removal): each changing request asks too.
+    wrapNodeClient: (d) => fenceDocker(d, stillLeads),
     registryCerts: registry?.nodeCertsDir,
   });
   const dnsNames = (c: Pick<Cluster, 'id' | 'name' | 'accountName'>) => [`${c.name.toLowerCase()}.${c.accountName}.${config.dnsSuffix}`, `${c.id}.${config.dnsSuffix}`];
