@@ -426,6 +426,8 @@ export async function runApi(opts: {
       }
     }
     await bare.stop();
+    // Before the create figure restarts the control plane: the peak of the process that served the GET loads.
+    const vmHwmAtEnd = server.memory()?.hwmBytes ?? Number.NaN;
     const create = opts.create ? await measureCreates({ server, storeUrl, key, runs: opts.runs, guard, log }) : undefined;
     return {
       clustersSeeded: opts.clusters,
@@ -438,7 +440,7 @@ export async function runApi(opts: {
       durationSec: opts.durationSec,
       figures,
       bare: { what: BARE_ENDPOINT, figures: bareFigures, peakRssBytes: barePeak },
-      rss: { idle: summarize(idle), peakUnderLoad, vmHwmAtEnd: server.memory()?.hwmBytes ?? Number.NaN },
+      rss: { idle: summarize(idle), peakUnderLoad, vmHwmAtEnd },
       idleCpus,
       ...(create && { create }),
       storeCost,
