@@ -41,10 +41,11 @@ export class TestServer {
     // Every port a test server takes lies below the kernel's ephemeral range (32768 and up on
     // Linux): a gateway port there can be held by any outgoing connection on the machine (or its
     // TIME_WAIT), and the cluster's endpoint then refuses connections until it is free. CI's
-    // autoscale test once found its cluster's port taken that way. API 18000-18799, registry
-    // 19000-19799, endpoints 20000-31999 (15 per server); the pid spreads a file's servers away
-    // from what an earlier, killed run may have left listening.
-    const slot = (process.pid % 40) * 20 + (nextSlot++ % 20);
+    // autoscale test once found its cluster's port taken that way. API 18000-18699, registry
+    // 19000-19699, endpoints (15 per server) in ENDPOINT_PORTS, clear of a server on the default
+    // range and of the benchmarks' ranges; the pid spreads a file's servers away from what an
+    // earlier, killed run may have left listening.
+    const slot = (process.pid % 35) * 20 + (nextSlot++ % 20);
     const of = options.replicaOf;
     this.dataDir = of?.dataDir ?? mkdtempSync(join(tmpdir(), `carina-e2e-${name}-`));
     this.port = 18000 + slot;
@@ -54,7 +55,7 @@ export class TestServer {
     // Listening on every address, it is reached here on loopback (which its certificate names too).
     this.url = `${plain ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.port}`;
     this.logFile = join(this.dataDir, of ? `server-${this.port}.log` : 'server.log');
-    const portBase = 20000 + slot * 15;
+    const portBase = endpointBase(slot);
     this.env = {
       ...process.env,
       CARINA_DATA_DIR: this.dataDir,
@@ -175,6 +176,29 @@ export class TestServer {
     this.keptLog = readLog(this.logFile) ?? this.keptLog;
     await purgeInstance(this.instance);
   }
+}
+
+/**
+ * Where test servers' endpoint ranges may lie: below the kernel's ephemeral ports (32768), apart
+ * from the default CARINA_PORT_RANGE (23760-24759, a developer's own server) and the benchmarks'
+ * servers (26000-26999).
+ */
+const ENDPOINT_PORTS: readonly (readonly [number, number])[] = [
+  [20000, 23760],
+  [24760, 26000],
+  [27000, 32768],
+];
+const ENDPOINTS_PER_SERVER = 15;
+
+/** The first endpoint port of test server `slot` (0-699): slot after slot through ENDPOINT_PORTS. */
+export function endpointBase(slot: number): number {
+  let offset = slot * ENDPOINTS_PER_SERVER;
+  for (const [from, to] of ENDPOINT_PORTS) {
+    const fits = Math.floor((to - from) / ENDPOINTS_PER_SERVER) * ENDPOINTS_PER_SERVER;
+    if (offset < fits) return from + offset;
+    offset -= fits;
+  }
+  throw new Error(`no endpoint ports left for test server slot ${slot}`);
 }
 
 /**
