@@ -1,15 +1,13 @@
 import { ErrorCode } from '../wire/error-codes.js';
 import { CREATE_DEFAULTS } from '../wire/limits.js';
+import { API_PATHS, routePath } from '../wire/route-paths.js';
 import { CliCode, CliError } from './errors.js';
 import { followEvents, type FollowEnd, type FollowOptions } from './event-follower.js';
 import type { HttpClient } from './http-client.js';
 import type { Bundle, Cluster, ClusterEvent, ClusterList, CreateCluster, Flavor, Quotas, RegistryInfo, RepositoryList, Usage } from './types.js';
 
-const clusterPath = (name: string) => `/v1/clusters/${encodeURIComponent(name)}`;
-
-/** The path of a registry tag (`ROUTES.deleteTag`): the repository's full name is one URL-encoded segment. */
-export const registryTagPath = (repository: string, tag: string) =>
-  `/v1/registry/repositories/${encodeURIComponent(repository)}/tags/${encodeURIComponent(tag)}`;
+/** A route of one cluster (its path has `:name`). */
+type ClusterRoute = { readonly method: string; readonly path: `/v1/clusters/:name${string}` };
 
 /** The public API, one method per route (the CLI never reaches the store or engine directly). */
 export class ApiClient {
@@ -25,7 +23,7 @@ export class ApiClient {
     if (input.nodes !== undefined) body.nodes = input.nodes;
     if (input.autoscale !== undefined) body.autoscale = input.autoscale;
     if (input.flavor !== undefined) body.flavor = input.flavor;
-    return this.#http.json<Cluster>('POST', '/v1/clusters', body, { flavor: input.flavor ?? CREATE_DEFAULTS.flavor });
+    return this.#http.json<Cluster>(API_PATHS.createCluster.method, routePath(API_PATHS.createCluster), body, { flavor: input.flavor ?? CREATE_DEFAULTS.flavor });
   }
 
   /** Every cluster of the account, following the list's pages. */
@@ -34,7 +32,7 @@ export class ApiClient {
     let after: string | null = null;
     do {
       const query: string = after === null ? '' : `?after=${encodeURIComponent(after)}`;
-      const page: ClusterList = await this.#http.json<ClusterList>('GET', `/v1/clusters${query}`);
+      const page: ClusterList = await this.#http.json<ClusterList>(API_PATHS.listClusters.method, `${routePath(API_PATHS.listClusters)}${query}`);
       all.push(...page.clusters);
       after = page.next ?? null; // a server from before pagination sends no `next`
     } while (after !== null);
@@ -42,12 +40,12 @@ export class ApiClient {
   }
 
   get(name: string): Promise<Cluster> {
-    return this.#cluster<Cluster>('GET', name, '');
+    return this.#cluster<Cluster>(API_PATHS.getCluster, name);
   }
 
   /** The cluster, or undefined once it is gone (404 CLUSTER_NOT_FOUND). */
   async find(name: string): Promise<Cluster | undefined> {
-    const res = await this.#http.send('GET', clusterPath(name));
+    const res = await this.#http.send(API_PATHS.getCluster.method, routePath(API_PATHS.getCluster, { name }));
     if (res.status === 200) return JSON.parse(res.body.toString('utf8')) as Cluster;
     const error = this.#http.error(res, { cluster: name });
     if (error.code === ErrorCode.CLUSTER_NOT_FOUND) return undefined;
@@ -55,13 +53,13 @@ export class ApiClient {
   }
 
   grow(name: string, by: number): Promise<Cluster> {
-    return this.#cluster<Cluster>('POST', name, '/grow', { by });
+    return this.#cluster<Cluster>(API_PATHS.growCluster, name, { by });
   }
 
   /** `PUT /v1/clusters/{name}/nodes {count}`; a server without that route gets a clear message. */
   async resize(name: string, count: number): Promise<Cluster> {
     try {
-      return await this.#cluster<Cluster>('PUT', name, '/nodes', { count });
+      return await this.#cluster<Cluster>(API_PATHS.resizeCluster, name, { count });
     } catch (error) {
       const missingRoute = error instanceof CliError && (error.code === ErrorCode.NOT_FOUND || error.code === ErrorCode.METHOD_NOT_ALLOWED);
       if (!missingRoute) throw error;
@@ -73,22 +71,22 @@ export class ApiClient {
   }
 
   setAutoscale(name: string, enabled: boolean): Promise<Cluster> {
-    return this.#cluster<Cluster>('PUT', name, '/autoscale', { enabled });
+    return this.#cluster<Cluster>(API_PATHS.setAutoscale, name, { enabled });
   }
 
   rebuild(name: string): Promise<Cluster> {
-    return this.#cluster<Cluster>('POST', name, '/rebuild');
+    return this.#cluster<Cluster>(API_PATHS.rebuildCluster, name);
   }
 
   delete(name: string): Promise<Cluster> {
-    return this.#cluster<Cluster>('DELETE', name, '');
+    return this.#cluster<Cluster>(API_PATHS.deleteCluster, name);
   }
 
   /** The credentials zip; `ifNoneMatch` (a serial) lets a server answer 304 when unchanged. */
   async credentials(name: string, ifNoneMatch?: string): Promise<Bundle | 'not-modified'> {
     const extra: Record<string, string> = { accept: 'application/zip' };
     if (ifNoneMatch) extra['if-none-match'] = `"${ifNoneMatch}"`;
-    const res = await this.#http.send('GET', `${clusterPath(name)}/credentials`, undefined, extra);
+    const res = await this.#http.send(API_PATHS.credentials.method, routePath(API_PATHS.credentials, { name }), undefined, extra);
     if (res.status === 304) return 'not-modified';
     if (res.status !== 200) throw this.#http.error(res, { cluster: name });
     const etag = res.headers.get('etag')?.replace(/^W\//, '').replace(/"/g, '') || undefined;
@@ -97,30 +95,30 @@ export class ApiClient {
 
   async events(name: string, after?: number): Promise<ClusterEvent[]> {
     const query = after === undefined ? '' : `?after=${after}`;
-    return (await this.#cluster<{ events: ClusterEvent[] }>('GET', name, `/events${query}`)).events;
+    return (await this.#cluster<{ events: ClusterEvent[] }>(API_PATHS.events, name, undefined, query)).events;
   }
 
   /** Follows the cluster's event stream (`Accept: text/event-stream`) until it is gone, aborted, or unavailable (then poll `events`). */
   followEvents(name: string, options: FollowOptions): Promise<FollowEnd> {
-    return followEvents(this.#http, `${clusterPath(name)}/events`, options);
+    return followEvents(this.#http, routePath(API_PATHS.events, { name }), options);
   }
 
   usage(name: string): Promise<Usage> {
-    return this.#cluster<Usage>('GET', name, '/usage');
+    return this.#cluster<Usage>(API_PATHS.usage, name);
   }
 
   quotas(): Promise<Quotas> {
-    return this.#http.json<Quotas>('GET', '/v1/quotas');
+    return this.#http.json<Quotas>(API_PATHS.quotas.method, routePath(API_PATHS.quotas));
   }
 
   async flavors(): Promise<Flavor[]> {
-    return (await this.#http.json<{ flavors: Flavor[] }>('GET', '/v1/flavors')).flavors;
+    return (await this.#http.json<{ flavors: Flavor[] }>(API_PATHS.flavors.method, routePath(API_PATHS.flavors))).flavors;
   }
 
   /** `GET /v1/registry`; a server from before registries gets a clear message (exit 6). */
   async registry(): Promise<RegistryInfo> {
     try {
-      return await this.#http.json<RegistryInfo>('GET', '/v1/registry');
+      return await this.#http.json<RegistryInfo>(API_PATHS.registry.method, routePath(API_PATHS.registry));
     } catch (error) {
       if (!(error instanceof CliError && error.code === ErrorCode.NOT_FOUND)) throw error;
       throw new CliError(CliCode.UNSUPPORTED, `this server (${this.#http.endpoint}) has no registry API: it is older than the registry feature`);
@@ -129,17 +127,18 @@ export class ApiClient {
 
   /** `GET /v1/registry/repositories`. */
   repositories(): Promise<RepositoryList> {
-    return this.#http.json<RepositoryList>('GET', '/v1/registry/repositories');
+    return this.#http.json<RepositoryList>(API_PATHS.repositories.method, routePath(API_PATHS.repositories));
   }
 
   /** `DELETE /v1/registry/repositories/{repository}/tags/{tag}` (the full name URL-encoded: `alice%2Fapp`). */
   async deleteTag(repository: string, tag: string): Promise<void> {
-    const res = await this.#http.send('DELETE', registryTagPath(repository, tag));
+    const res = await this.#http.send(API_PATHS.deleteTag.method, routePath(API_PATHS.deleteTag, { repository, tag }));
     if (res.status < 200 || res.status >= 300) throw this.#http.error(res, { tag: `${repository}:${tag}` });
   }
 
   /** A request about cluster `name` (`rest` follows its path): its errors name it as the command did. */
-  #cluster<T>(method: string, name: string, rest: string, body?: unknown): Promise<T> {
-    return this.#http.json<T>(method, `${clusterPath(name)}${rest}`, body, { cluster: name });
+  /** A request of one cluster's `route` (a query, if any, appended to its path). */
+  #cluster<T>(route: ClusterRoute, name: string, body?: unknown, query = ''): Promise<T> {
+    return this.#http.json<T>(route.method, `${routePath(route, { name })}${query}`, body, { cluster: name });
   }
 }

@@ -5,6 +5,9 @@ import { EVENT_STREAM_TYPE } from './event-stream.js';
 import { Cluster, ClusterList, ClusterNameParams, CreateCluster, GrowCluster, ListClustersQuery, ResizeCluster, SetAutoscale } from './cluster-schemas.js';
 import { RegistryInfo, RegistryTagParams, RepositoryList } from './registry-schemas.js';
 import { ErrorBody } from './schema-kit.js';
+import { API_PATHS } from './route-paths.js';
+
+export { routePath } from './route-paths.js';
 
 /** One route of the public API: what Fastify validates and serialises with, and what OpenAPI documents. */
 export interface RouteContract {
@@ -35,8 +38,7 @@ const params = ClusterNameParams;
 /** Every route of the public API, by name. */
 export const ROUTES = Object.freeze({
   signIn: {
-    method: 'POST',
-    path: '/v1/session',
+    ...API_PATHS.signIn,
     schema: {
       summary: 'Sign in to the portal: exchanges username + API key for an HttpOnly session cookie',
       security: [],
@@ -45,23 +47,19 @@ export const ROUTES = Object.freeze({
     },
   },
   whoAmI: {
-    method: 'GET',
-    path: '/v1/session',
+    ...API_PATHS.whoAmI,
     schema: { summary: 'Who is signed in to the portal (by session cookie)', security: [], response: { 200: Session, 401: ErrorBody } },
   },
   signOut: {
-    method: 'DELETE',
-    path: '/v1/session',
+    ...API_PATHS.signOut,
     schema: { summary: 'Sign out of the portal (needs X-CSRF-Token when the session is live)', security: [], response: { 204: Type.Null(), 403: ErrorBody } },
   },
   createCluster: {
-    method: 'POST',
-    path: '/v1/clusters',
+    ...API_PATHS.createCluster,
     schema: { summary: 'Create a cluster', body: CreateCluster, response: { 202: Cluster, ...failures } },
   },
   listClusters: {
-    method: 'GET',
-    path: '/v1/clusters',
+    ...API_PATHS.listClusters,
     schema: {
       summary: 'List your clusters, by name, a page at a time',
       description: 'Pass the `next` of a page as `after` to get the following one; `next` is null on the last page.',
@@ -69,15 +67,13 @@ export const ROUTES = Object.freeze({
       response: { 200: ClusterList, ...failures },
     },
   },
-  getCluster: { method: 'GET', path: '/v1/clusters/:name', schema: { summary: 'Get a cluster with its nodes', params, response: { 200: Cluster, ...failures } } },
+  getCluster: { ...API_PATHS.getCluster, schema: { summary: 'Get a cluster with its nodes', params, response: { 200: Cluster, ...failures } } },
   growCluster: {
-    method: 'POST',
-    path: '/v1/clusters/:name/grow',
+    ...API_PATHS.growCluster,
     schema: { summary: 'Add nodes to a cluster', params, body: GrowCluster, response: { 202: Cluster, ...failures } },
   },
   resizeCluster: {
-    method: 'PUT',
-    path: '/v1/clusters/:name/nodes',
+    ...API_PATHS.resizeCluster,
     schema: {
       summary: 'Set the number of nodes (fewer: drains and removes the highest-numbered workers; never the manager)',
       params,
@@ -86,29 +82,24 @@ export const ROUTES = Object.freeze({
     },
   },
   rebuildCluster: {
-    method: 'POST',
-    path: '/v1/clusters/:name/rebuild',
+    ...API_PATHS.rebuildCluster,
     schema: { summary: 'Re-create the management plane of a cluster', params, response: { 202: Cluster, ...failures } },
   },
   setAutoscale: {
-    method: 'PUT',
-    path: '/v1/clusters/:name/autoscale',
+    ...API_PATHS.setAutoscale,
     schema: { summary: 'Turn autoscale on or off', params, body: SetAutoscale, response: { 200: Cluster, ...failures } },
   },
   deleteCluster: {
-    method: 'DELETE',
-    path: '/v1/clusters/:name',
+    ...API_PATHS.deleteCluster,
     schema: { summary: 'Delete a cluster and everything in it', params, response: { 202: Cluster, ...failures } },
   },
   credentials: {
-    method: 'GET',
-    path: '/v1/clusters/:name/credentials',
+    ...API_PATHS.credentials,
     file: { mediaType: 'application/zip', description: 'ca.pem, cert.pem, key.pem and scripts that set DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (docker.env, docker.fish, docker.ps1, docker.cmd)' },
     schema: { summary: 'Download the credentials bundle (zip: ca.pem, cert.pem, key.pem, docker.env, …)', params, response: failures },
   },
   rotateCredentials: {
-    method: 'POST',
-    path: '/v1/clusters/:name/credentials/rotate',
+    ...API_PATHS.rotateCredentials,
     schema: {
       summary: 'Issue a new client certificate; the previous one is refused at once (download a new bundle)',
       params,
@@ -116,8 +107,7 @@ export const ROUTES = Object.freeze({
     },
   },
   audit: {
-    method: 'GET',
-    path: '/v1/clusters/:name/audit',
+    ...API_PATHS.audit,
     schema: {
       summary: "The cluster's Docker API audit log (mutating and refused requests; no bodies, secrets redacted)",
       params,
@@ -126,8 +116,7 @@ export const ROUTES = Object.freeze({
     },
   },
   events: {
-    method: 'GET',
-    path: '/v1/clusters/:name/events',
+    ...API_PATHS.events,
     eventStream:
       'each message is one event (`id:` its id, `data:` the JSON of an entry of `events`); a last message `event: gone` when the cluster is deleted ends the stream',
     schema: {
@@ -140,8 +129,7 @@ export const ROUTES = Object.freeze({
     },
   },
   accountEvents: {
-    method: 'GET',
-    path: '/v1/events',
+    ...API_PATHS.accountEvents,
     eventStream: 'each message is one event of one of your clusters (`id:` its id, `data:` the JSON of an entry of `events`, with its `cluster`)',
     schema: {
       summary: 'The event log of all your clusters, at most 1000 events after `after`',
@@ -152,32 +140,28 @@ export const ROUTES = Object.freeze({
     },
   },
   usage: {
-    method: 'GET',
-    path: '/v1/clusters/:name/usage',
+    ...API_PATHS.usage,
     schema: {
       summary: 'Reserved and used CPU and memory per node and in total (what the autoscaler looks at)',
       params,
       response: { 200: Usage, ...failures },
     },
   },
-  quotas: { method: 'GET', path: '/v1/quotas', schema: { summary: "Your account's quotas and usage", response: { 200: Quotas, ...failures } } },
-  flavors: { method: 'GET', path: '/v1/flavors', schema: { summary: 'Node flavors', response: { 200: FlavorList } } },
+  quotas: { ...API_PATHS.quotas, schema: { summary: "Your account's quotas and usage", response: { 200: Quotas, ...failures } } },
+  flavors: { ...API_PATHS.flavors, schema: { summary: 'Node flavors', response: { 200: FlavorList } } },
   registry: {
-    method: 'GET',
-    path: '/v1/registry',
+    ...API_PATHS.registry,
     schema: {
       summary: "Your private registry: its address, your namespace, your storage quota and usage, and the CA its certificate comes from",
       response: { 200: RegistryInfo, ...failures },
     },
   },
   repositories: {
-    method: 'GET',
-    path: '/v1/registry/repositories',
+    ...API_PATHS.repositories,
     schema: { summary: 'The repositories of your namespace, their tags and sizes', response: { 200: RepositoryList, ...failures } },
   },
   deleteTag: {
-    method: 'DELETE',
-    path: '/v1/registry/repositories/:repository/tags/:tag',
+    ...API_PATHS.deleteTag,
     schema: {
       summary: 'Delete a tag (its blobs are reclaimed by the next garbage collection unless another tag uses them)',
       description: 'The repository is its full name, URL-encoded: `alice%2Fapp`.',
@@ -189,3 +173,4 @@ export const ROUTES = Object.freeze({
 
 /** The name of a route in ROUTES. */
 export type RouteName = keyof typeof ROUTES;
+

@@ -1,4 +1,5 @@
 import type { Cluster, ClusterList, Session } from './types';
+import { API_PATHS, routePath } from '../../src/wire/route-paths';
 
 /** A failed API call: the HTTP status (0: the server could not be reached), the stable code and the server's message. */
 export class ApiError extends Error {
@@ -86,10 +87,10 @@ export function createApi(options: ApiOptions): Api {
     get: async (path) => json(await call('GET', path, undefined, false)),
     send: async (method, path, body) => json(await call(method, path, body, false)),
     download: async (path) => (await call('GET', path, undefined, false)).blob(),
-    signIn: async (username, apikey) => json(await call('POST', '/v1/session', { username, apikey }, true)),
-    whoAmI: async () => json(await call('GET', '/v1/session', undefined, true)),
+    signIn: async (username, apikey) => json(await call(API_PATHS.signIn.method, routePath(API_PATHS.signIn), { username, apikey }, true)),
+    whoAmI: async () => json(await call(API_PATHS.whoAmI.method, routePath(API_PATHS.whoAmI), undefined, true)),
     signOut: async () => {
-      await call('DELETE', '/v1/session', undefined, true);
+      await call(API_PATHS.signOut.method, routePath(API_PATHS.signOut), undefined, true);
     },
   };
 }
@@ -99,15 +100,12 @@ export async function listClusters(api: Pick<Api, 'get'>): Promise<Cluster[]> {
   const all: Cluster[] = [];
   let after: string | null = null;
   do {
-    const page: ClusterList = await api.get<ClusterList>(after === null ? '/v1/clusters' : `/v1/clusters?after=${encodeURIComponent(after)}`);
+    const list = routePath(API_PATHS.listClusters);
+    const page: ClusterList = await api.get<ClusterList>(after === null ? list : `${list}?after=${encodeURIComponent(after)}`);
     all.push(...page.clusters);
     after = page.next ?? null;
   } while (after !== null);
   return all;
 }
 
-/** `/v1/clusters/NAME` with the name escaped. */
-export const clusterPath = (name: string, rest = '') => `/v1/clusters/${encodeURIComponent(name)}${rest}`;
-
-/** `DELETE` target of a registry tag: the repository's full name (`alice/app`) is one encoded segment. */
-export const registryTagPath = (repository: string, tag: string) => `/v1/registry/repositories/${encodeURIComponent(repository)}/tags/${encodeURIComponent(tag)}`;
+export { API_PATHS, routePath } from '../../src/wire/route-paths';

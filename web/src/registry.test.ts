@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '../../src/wire/routes';
-import { registryTagPath } from './api';
 import { caHref, registryLines, shortDigest, usedPercent } from './registry';
 
 describe('registry lines', () => {
@@ -20,8 +18,4 @@ describe('registry lines', () => {
     expect([usedPercent(0, 10), usedPercent(1, 1000), usedPercent(300, 1024), usedPercent(1, 0)]).toEqual(['0', '<1', '29', '0']);
   });
 
-  it("encodes the repository's full name as one segment", () => {
-    expect(registryTagPath('alice/app', 'v1.0')).toBe('/v1/registry/repositories/alice%2Fapp/tags/v1.0');
-    expect(registryTagPath('alice/app', '1')).toBe(ROUTES.deleteTag.path.replace(':repository', 'alice%2Fapp').replace(':tag', '1'));
-  });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { ErrorCode } from '../../../src/wire/error-codes';
-import { clusterPath, type ApiError } from '../api';
+import { API_PATHS, routePath, type ApiError } from '../api';
 import { CopyBlock } from '../components/copy-block';
 import { AlertLine } from '../components/field';
 import { Link } from '../components/link';
@@ -24,7 +24,7 @@ export function accessLines(name: string): { cli: string; manual: string } {
 export function AccessPanel({ cluster }: { readonly cluster: Cluster }) {
   const { api, session } = usePortal();
   // The account's registry, asked once: any failure (no registry, an older server) leaves it out.
-  const registry = usePoll<RegistryInfo | null>(() => api.get<RegistryInfo>('/v1/registry').catch(() => null), 0, 'registry-info').data ?? null;
+  const registry = usePoll<RegistryInfo | null>(() => api.get<RegistryInfo>(routePath(API_PATHS.registry)).catch(() => null), 0, 'registry-info').data ?? null;
   const [state, setState] = useState<{ kind: 'idle' | 'busy' | 'done' } | { kind: 'error'; message: string }>({ kind: 'idle' });
   const url = useRef<string | null>(null);
   useEffect(() => () => void (url.current && URL.revokeObjectURL(url.current)), []);
@@ -34,7 +34,7 @@ export function AccessPanel({ cluster }: { readonly cluster: Cluster }) {
   const download = async () => {
     setState({ kind: 'busy' });
     try {
-      const blob = await api.download(clusterPath(cluster.name, '/credentials'));
+      const blob = await api.download(routePath(API_PATHS.credentials, { name: cluster.name }));
       if (url.current) URL.revokeObjectURL(url.current);
       url.current = URL.createObjectURL(blob);
       const a = document.createElement('a');

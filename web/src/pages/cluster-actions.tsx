@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { allows } from '../../../src/wire/cluster-status';
-import { clusterPath, type ApiError } from '../api';
+import { API_PATHS, routePath, type ApiError } from '../api';
 import { Dialog } from '../components/dialog';
 import { AlertLine } from '../components/field';
 import { sentence } from '../components/notice';
@@ -117,7 +117,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
               role="switch"
               checked={cluster.autoscale}
               disabled={busy || deleting}
-              onChange={(e) => void run(() => api.send('PUT', clusterPath(cluster.name, '/autoscale'), { enabled: e.target.checked }))}
+              onChange={(e) => void run(() => api.send('PUT', routePath(API_PATHS.setAutoscale, { name: cluster.name }), { enabled: e.target.checked }))}
             />
             <span className="switch-track" aria-hidden="true" />
             <span>Autoscale is {cluster.autoscale ? 'on' : 'off'}</span>
@@ -162,7 +162,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
           onClose={close}
           actions={
             <>
-              <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(() => api.send('POST', clusterPath(cluster.name, '/grow'), { by: n }))}>
+              <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(() => api.send('POST', routePath(API_PATHS.growCluster, { name: cluster.name }), { by: n }))}>
                 {busy ? 'Adding…' : `Add ${nodeWord(n)} (${cluster.nodes + n} in total)`}
               </button>
               <button type="button" className="button" onClick={close} data-autofocus>
@@ -186,7 +186,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
           onClose={close}
           actions={
             <>
-              <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(() => api.send('POST', clusterPath(cluster.name, '/rebuild')))}>
+              <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(() => api.send('POST', routePath(API_PATHS.rebuildCluster, { name: cluster.name })))}>
                 {busy ? 'Starting…' : 'Rebuild'}
               </button>
               <button type="button" className="button" onClick={close} data-autofocus>
@@ -224,7 +224,7 @@ export function ClusterActions({ cluster, quotas, onChanged }: ClusterActionsPro
                 disabled={busy || typed !== cluster.name}
                 onClick={() =>
                   void run(
-                    () => api.send('DELETE', clusterPath(cluster.name)),
+                    () => api.send('DELETE', routePath(API_PATHS.deleteCluster, { name: cluster.name })),
                     () => {
                       flash(`Cluster "${cluster.name}" is being deleted.`);
                       navigate('/');

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { clusterPath, ApiError } from '../api';
+import { API_PATHS, ApiError, routePath } from '../api';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading } from '../components/notice';
 import { StatusBadge } from '../components/status-badge';
@@ -132,7 +132,7 @@ export function ClusterPage({ name }: { readonly name: string }) {
       const c = cache.current;
       if (!c.usage) return undefined;
       try {
-        const body = await api.get<unknown>(clusterPath(name, '/usage'));
+        const body = await api.get<unknown>(routePath(API_PATHS.usage, { name }));
         return { nodes: parseUsage(body), total: parseUsageTotal(body) };
       } catch (e) {
         if (e instanceof ApiError && e.code === ErrorCode.NOT_FOUND) c.usage = false;
@@ -148,7 +148,7 @@ export function ClusterPage({ name }: { readonly name: string }) {
   const reload = useRef(() => undefined as void);
   const reloadSoon = useMemo(() => debounce(() => reload.current(), 100), []);
   const live = useEventStream(
-    clusterPath(name, '/events'),
+    routePath(API_PATHS.events, { name }),
     (data) => {
       const e = JSON.parse(data) as ClusterEvent;
       const c = cache.current;
@@ -163,12 +163,12 @@ export function ClusterPage({ name }: { readonly name: string }) {
       const c = cache.current;
       const last = c.events[c.events.length - 1]?.id;
       const [cluster, fresh, quotas, flavors] = await Promise.all([
-        api.get<Cluster>(clusterPath(name)),
+        api.get<Cluster>(routePath(API_PATHS.getCluster, { name })),
         live
           ? []
-          : api.get<{ events: ClusterEvent[] }>(clusterPath(name, `/events${last === undefined ? '' : `?after=${last}`}`)).then((r) => r.events, () => []),
-        c.quotas ?? api.get<Quotas>('/v1/quotas').catch(() => undefined),
-        c.flavors ?? api.get<{ flavors: Flavor[] }>('/v1/flavors').then((r) => r.flavors, () => undefined),
+          : api.get<{ events: ClusterEvent[] }>(`${routePath(API_PATHS.events, { name })}${last === undefined ? '' : `?after=${last}`}`).then((r) => r.events, () => []),
+        c.quotas ?? api.get<Quotas>(routePath(API_PATHS.quotas)).catch(() => undefined),
+        c.flavors ?? api.get<{ flavors: Flavor[] }>(routePath(API_PATHS.flavors)).then((r) => r.flavors, () => undefined),
       ]);
       const known = new Set(c.events.map((e) => e.id));
       c.events = [...c.events, ...fresh.filter((e) => !known.has(e.id))].sort((a, b) => a.id - b.id);

@@ -1,5 +1,5 @@
 import { useMemo, useRef } from 'react';
-import { listClusters, type ApiError } from '../api';
+import { API_PATHS, listClusters, routePath, type ApiError } from '../api';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading } from '../components/notice';
 import { StatusBadge } from '../components/status-badge';
@@ -113,10 +113,10 @@ export function ClustersPage() {
   const { api } = usePortal();
   const reload = useRef(() => undefined as void);
   const reloadSoon = useMemo(() => debounce(() => reload.current(), 100), []);
-  const live = useEventStream('/v1/events', reloadSoon);
+  const live = useEventStream(routePath(API_PATHS.accountEvents), reloadSoon);
   const polled = usePoll(
     async () => {
-      const [clusters, quotas] = await Promise.all([listClusters(api), api.get<Quotas>('/v1/quotas')]);
+      const [clusters, quotas] = await Promise.all([listClusters(api), api.get<Quotas>(routePath(API_PATHS.quotas))]);
       return { clusters, quotas };
     },
     live ? STREAM_RECHECK_MS : POLL_MS,

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { CLUSTER_NAME } from '../../../src/wire/cluster-name';
 import { ErrorCode } from '../../../src/wire/error-codes';
 import { CREATE_DEFAULTS, NODES } from '../../../src/wire/limits';
-import { listClusters, type ApiError } from '../api';
+import { API_PATHS, listClusters, routePath, type ApiError } from '../api';
 import { AlertLine, Field } from '../components/field';
 import { Link } from '../components/link';
 import { ErrorNotice, Loading, sentence } from '../components/notice';
@@ -159,8 +159,8 @@ export function CreateClusterPage() {
   const setup = usePoll(
     async () => {
       const [quotas, flavors, list] = await Promise.all([
-        api.get<Quotas>('/v1/quotas'),
-        api.get<{ flavors: Flavor[] }>('/v1/flavors'),
+        api.get<Quotas>(routePath(API_PATHS.quotas)),
+        api.get<{ flavors: Flavor[] }>(routePath(API_PATHS.flavors)),
         listClusters(api),
       ]);
       return { quotas, flavors: flavors.flavors, names: list.map((c) => c.name) };
@@ -169,7 +169,7 @@ export function CreateClusterPage() {
     'create',
   );
   const create = async (req: CreateRequest) => {
-    const cluster = await api.send<Cluster>('POST', '/v1/clusters', req);
+    const cluster = await api.send<Cluster>(API_PATHS.createCluster.method, routePath(API_PATHS.createCluster), req);
     flash(`Cluster "${cluster.name}" requested. Its status below updates by itself.`);
     navigate(clusterHref(cluster.name));
   };

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ErrorCode } from '../../../src/wire/error-codes';
-import { registryTagPath, type ApiError } from '../api';
+import { API_PATHS, routePath, type ApiError } from '../api';
 import { CopyBlock } from '../components/copy-block';
 import { Dialog } from '../components/dialog';
 import { AlertLine } from '../components/field';
@@ -59,7 +59,7 @@ export function RegistryView({ info, list, onChanged }: { readonly info: Registr
     setBusy(true);
     setError(null);
     try {
-      await api.send('DELETE', registryTagPath(t.repository, t.tag));
+      await api.send('DELETE', routePath(API_PATHS.deleteTag, { repository: t.repository, tag: t.tag }));
       setTarget(null);
       flash(`Deleted ${t.repository}:${t.tag}.`);
       onChanged();
@@ -193,7 +193,7 @@ export function RegistryPage() {
   const { api } = usePortal();
   const polled = usePoll(
     async () => {
-      const [info, list] = await Promise.all([api.get<RegistryInfo>('/v1/registry'), api.get<RepositoryList>('/v1/registry/repositories')]);
+      const [info, list] = await Promise.all([api.get<RegistryInfo>(routePath(API_PATHS.registry)), api.get<RepositoryList>(routePath(API_PATHS.repositories))]);
       return { info, list };
     },
     REGISTRY_POLL_MS,
