@@ -51,7 +51,7 @@ const MANAGERS = 3;
 /** A host's engine must answer a probe within this long to take part in forming the swarm. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-type SwarmInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Managers?: number; Error?: string; RemoteManagers?: { Addr?: string }[] | null } };
+type SwarmInfo = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Managers?: number; Error?: string } };
 
 /**
  * The registered Docker hosts nodes are placed on: a client of each engine over mutual TLS, the node

@@ -1,8 +1,6 @@
 import type Dockerode from 'dockerode';
 import { describeCause } from '../core/errors.js';
-import { demux } from './docker-stream.js';
-import { ignore404 } from './engine-calls.js';
-import { LABEL } from './labels.js';
+import { readHostFile } from './host-file.js';
 
 /** Where a host serves lxcfs: Debian's mount point, the same as on the control plane's machine (src/host/lxcfs.ts LXCFS_DIR; docs/multi-host.md). */
 export const HOST_LXCFS_DIR = '/var/lib/lxcfs';
@@ -10,32 +8,14 @@ export const HOST_LXCFS_DIR = '/var/lib/lxcfs';
 const KEEP_MS = 60_000;
 
 /**
- * Whether a host serves lxcfs at HOST_LXCFS_DIR, asked of its engine alone (the control plane has no
- * shell there): a throwaway container of `image` reads `proc/meminfo` through a bind of the mount
- * point. A bind mount whose source is missing is refused by the engine (a `Mounts` bind, unlike a
- * `Binds` one, creates nothing on the host), and a stale mount (its lxcfs ended) fails the read: both
- * answer false, as does a host whose engine fails the probe — nodes then report the host's memory.
+ * Whether a host serves lxcfs at HOST_LXCFS_DIR, asked of its engine alone: `proc/meminfo` read
+ * through a bind of the mount point (readHostFile). A missing mount point is refused by the engine,
+ * and a stale mount (its lxcfs ended) fails the read: both answer false, as does a host whose engine
+ * fails the probe — nodes then report the host's memory.
  */
 export async function hostServesLxcfs(docker: Dockerode, image: string): Promise<boolean> {
-  let container: Dockerode.Container | undefined;
-  try {
-    container = await docker.createContainer({
-      Image: image,
-      Entrypoint: ['cat', '/lxcfs/proc/meminfo'],
-      Cmd: [],
-      Labels: { [LABEL.managed]: 'true' },
-      HostConfig: { NetworkMode: 'none', ReadonlyRootfs: true, CapDrop: ['ALL'], Mounts: [{ Type: 'bind', Source: HOST_LXCFS_DIR, Target: '/lxcfs', ReadOnly: true }] },
-    });
-    await container.start();
-    const { StatusCode } = (await container.wait()) as { StatusCode: number };
-    const out = demux(await container.logs({ stdout: true, stderr: false }));
-    return StatusCode === 0 && /^MemTotal:/m.test(out);
-  } catch {
-    return false;
-  } finally {
-    const made = container;
-    if (made) await ignore404(() => made.remove({ force: true })).catch(() => undefined);
-  }
+  const meminfo = await readHostFile(docker, image, HOST_LXCFS_DIR, { within: 'proc/meminfo' });
+  return meminfo !== undefined && /^MemTotal:/m.test(meminfo);
 }
 
 /** Per host, whether it serves lxcfs, kept a minute; `log` says when a host's answer changes. */
