@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type Dockerode from 'dockerode';
-import pg from 'pg';
 import { generateApiKey, hashApiKey } from '../../src/api/api-keys.js';
 import { DEFAULT_FLAVOR } from '../../src/core/flavors.js';
 import type { Store } from '../../src/core/ports.js';
@@ -13,6 +12,7 @@ import type { Account } from '../../src/core/types.js';
 import { X509Pki } from '../../src/pki/x509-pki.js';
 import { CONTROL_PLANE_LEASE } from '../../src/reconciler/leadership.js';
 import { openStore } from '../../src/store/open-store.js';
+import { withPostgres } from '../../test/support/replicas.js';
 import { databaseUrl, redactUrl, seedAccountName, seedName, seedSlot } from '../api-setup.js';
 import { BareFastify } from '../bare-fastify.js';
 import type { Guard } from '../guard.js';
@@ -285,11 +285,11 @@ export async function runApi(opts: {
     if (!opts.postgresUrl) throw new Error('the API scenario on PostgreSQL needs CARINA_BENCH_POSTGRES_URL');
     const serverUrl = opts.postgresUrl;
     const name = `carina_bench_${process.pid}_${Date.now()}`;
-    const version = await onPostgres(serverUrl, async (c) => {
+    const version = await withPostgres(serverUrl, async (c) => {
       await c.query(`CREATE DATABASE ${name}`);
       return String((await c.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version);
     });
-    const drop = guard.defer(`PostgreSQL database ${name}`, () => onPostgres(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined));
+    const drop = guard.defer(`PostgreSQL database ${name}`, () => withPostgres(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined));
     postgres = { url: databaseUrl(serverUrl, name), server: redactUrl(serverUrl), version, drop };
     log(`api: store on PostgreSQL ${version}: database ${name} on ${postgres.server}`);
   }
@@ -546,17 +546,6 @@ async function measureCreates(o: { server: BenchServer; storeUrl: string; key: s
   };
 }
 
-/** Runs `fn` with a client of the PostgreSQL at `url` (a database of the scenario's own, or the server's to create one). */
-async function onPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const NODES_OF_ACCOUNT = 'SELECT n.* FROM nodes n JOIN clusters c ON c.id = n.cluster_id WHERE c.account_id = ? ORDER BY n.cluster_id, n.idx';
 
 async function measureStoreCost(store: Store, accountId: string, dbFile: string, reps: number): Promise<ApiResult['storeCost']> {
@@ -570,7 +559,7 @@ async function measureStoreCost(store: Store, accountId: string, dbFile: string,
 }
 
 async function measureStoreCostPg(store: Store, accountId: string, url: string, reps: number): Promise<ApiResult['storeCost']> {
-  return onPostgres(url, (client) => timeStoreCost(store, accountId, reps, () => client.query(NODES_OF_ACCOUNT.replace('?', '$1'), [accountId])));
+  return withPostgres(url, (client) => timeStoreCost(store, accountId, reps, () => client.query(NODES_OF_ACCOUNT.replace('?', '$1'), [accountId])));
 }
 
 async function timeStoreCost(store: Store, accountId: string, reps: number, nodesInOneQuery: () => Promise<unknown>): Promise<ApiResult['storeCost']> {

@@ -2,15 +2,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { TestServer } from './server.js';
 
-/** Runs one statement on the PostgreSQL at `url` (CREATE/DROP DATABASE for a test's own store). */
-export async function onPostgres(url: string | undefined, sql: string): Promise<void> {
+/** Runs `fn` with a client of the PostgreSQL at `url`, closed afterwards. */
+export async function withPostgres<T>(url: string | undefined, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** Runs one statement on the PostgreSQL at `url` (CREATE/DROP DATABASE for a test's own store). */
+export async function onPostgres(url: string | undefined, sql: string): Promise<void> {
+  await withPostgres(url, (client) => client.query(sql));
 }
 
 /** The role the lease in the store gives a running replica, as the operator sees it: /healthz tells anyone only "ok". */
