@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { API_PATHS } from '../wire/route-paths.js';
-import { ROUTES, routePath } from '../wire/routes.js';
+import { API_PATHS, routePath } from '../wire/route-paths.js';
+import { ROUTES } from '../wire/routes.js';
 
 describe('routePath: a route named, not written again', () => {
   it('fills each parameter as one URL-encoded segment', () => {

@@ -7,8 +7,6 @@ import { RegistryInfo, RegistryTagParams, RepositoryList } from './registry-sche
 import { ErrorBody } from './schema-kit.js';
 import { API_PATHS } from './route-paths.js';
 
-export { routePath } from './route-paths.js';
-
 /** One route of the public API: what Fastify validates and serialises with, and what OpenAPI documents. */
 export interface RouteContract {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -173,4 +171,3 @@ export const ROUTES = Object.freeze({
 
 /** The name of a route in ROUTES. */
 export type RouteName = keyof typeof ROUTES;
-

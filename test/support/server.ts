@@ -59,7 +59,7 @@ export class TestServer {
     this.env = {
       ...process.env,
       CARINA_DATA_DIR: this.dataDir,
-      CARINA_PORT_RANGE: `${portBase}-${portBase + 14}`,
+      CARINA_PORT_RANGE: `${portBase}-${portBase + ENDPOINTS_PER_SERVER - 1}`,
       CARINA_INSTANCE: this.instance,
       CARINA_RECONCILE_INTERVAL_MS: '2000',
       // The registry is the registry tests' business (CARINA_REGISTRY=on there), each server on ports of its own.
