@@ -30,6 +30,11 @@ export interface NewCluster {
   readonly pki?: ClusterPki;
   /** The message of its `created` event, written in the same transaction. */
   readonly createdEvent?: string;
+  /**
+   * Takes over the ready warm shell whose id is `id` (docs/warm-pool.md): its port instead of a free
+   * one, its row deleted in the same transaction. ShellTakenError when no such ready shell is left.
+   */
+  readonly fromShell?: boolean;
 }
 
 /** Result of an atomic status change: the updated cluster, or why the transition was refused. */
@@ -48,6 +53,7 @@ export interface Store {
   readonly kicks: KickRepository;
   readonly authFailures: AuthFailureRepository;
   readonly hosts: HostRepository;
+  readonly warmShells: WarmShellRepository;
   /**
    * The clusters and their events as a leader writes them: every write carries `fence()` and the
    * store refuses it (CARINA_ERR_FENCED, nothing changed), in the write's own transaction, unless
@@ -81,6 +87,30 @@ export interface AccountRepository {
   updateKeyHash(id: string, keyHash: string): Promise<void>;
   setQuota(id: string, quota: { clusters?: number; nodes?: number; registryBytes?: number }): Promise<Account>;
   delete(id: string): Promise<void>;
+}
+
+/** A cluster built ahead of any request (issue 16, docs/warm-pool.md): its id and port are a future cluster's. */
+export interface WarmShell {
+  readonly id: string;
+  readonly flavor: string;
+  readonly nodeCount: number;
+  readonly port: number;
+  /** Its nodes are up with their engines answering: a create may take it. */
+  readonly ready: boolean;
+  readonly createdAt: Date;
+}
+
+/** The warm shells. A create takes one through `ClusterRepository.createWithinQuota` (`fromShell`). */
+export interface WarmShellRepository {
+  /** Records a new shell on the lowest port of `portRange` no cluster or shell uses; PORTS_EXHAUSTED when none is left. */
+  reserve(input: { id: string; flavor: string; nodeCount: number }, portRange: { from: number; to: number }): Promise<WarmShell>;
+  list(): Promise<WarmShell[]>;
+  /** False when the shell is gone (released). */
+  markReady(id: string): Promise<boolean>;
+  /** Deletes the shell's row unless a create took it first: true when this call deleted it (its engine objects are then the caller's to remove). */
+  release(id: string): Promise<boolean>;
+  /** The ready shell a create of `nodeCount` nodes of `flavor` would take: that flavor, the most nodes not above `nodeCount`. */
+  pick(flavor: string, nodeCount: number): Promise<WarmShell | undefined>;
 }
 
 export interface ClusterRepository {

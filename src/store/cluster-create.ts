@@ -5,15 +5,11 @@ import type { Cluster } from '../core/types.js';
 import { eventsCommitted, nowIso, type Database, type StoreContext } from './database.js';
 import { announceEvents } from './event-commits.js';
 import { lockEventOrder } from './event-order.js';
-import { lockAccount } from './row-locks.js';
+import { lockAccount, lockPorts } from './row-locks.js';
 import { pkiColumns, selectClusters, toCluster } from './row-mapping.js';
 import { uniqueViolation } from './sql-errors.js';
-
-/** Inclusive range of host ports clusters may publish their endpoint on. */
-export interface PortRange {
-  readonly from: number;
-  readonly to: number;
-}
+import { lowestFreePort, portsExhausted, type PortRange } from './warm-shell-repository.js';
+import { ShellTakenError } from '../core/warm-pool.js';
 
 // Two creates in different accounts may pick the same port at once; the loser retries with a fresh view.
 const PORT_RACE_ATTEMPTS = 10;
@@ -26,21 +22,19 @@ function clusterExists(name: string, cause?: unknown): CarinaError {
   return new CarinaError(ErrorCode.CLUSTER_EXISTS, `cluster "${name}" already exists`, { cause, details: { name } });
 }
 
-/** The lowest port of `range` not used by any cluster, or undefined when all are taken. */
-async function lowestFreePort(trx: Kysely<Database>, range: PortRange): Promise<number | undefined> {
-  const rows = await trx
-    .selectFrom('clusters')
-    .select('port')
-    .where('port', '>=', range.from)
-    .where('port', '<=', range.to)
-    .orderBy('port')
-    .execute();
-  let candidate = range.from;
-  for (const { port } of rows) {
-    if (Number(port) === candidate) candidate += 1;
-    else if (Number(port) > candidate) break;
-  }
-  return candidate <= range.to ? candidate : undefined;
+/** A free port for a new cluster (under the port lock: warm shells hold ports too). */
+async function freePort(trx: Kysely<Database>, ctx: StoreContext, range: PortRange): Promise<number> {
+  await lockPorts(trx, ctx.dialect);
+  const port = await lowestFreePort(trx, range);
+  if (port === undefined) throw portsExhausted(range);
+  return port;
+}
+
+/** Deletes the ready warm shell `id` and answers its port; ShellTakenError when it is not there (another create took it). */
+async function takeShell(trx: Kysely<Database>, id: string): Promise<number> {
+  const shell = await trx.deleteFrom('warm_shells').where('id', '=', id).where('ready', '=', 1).returning('port').executeTakeFirst();
+  if (shell === undefined) throw new ShellTakenError(id);
+  return Number(shell.port);
 }
 
 /** One attempt: every check and the insert in a single transaction, with the account row locked. */
@@ -83,14 +77,7 @@ async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): 
       );
     }
 
-    const port = await lowestFreePort(trx, range);
-    if (port === undefined) {
-      throw new CarinaError(
-        ErrorCode.PORTS_EXHAUSTED,
-        `no free port left in ${range.from}-${range.to}: delete a cluster or ask an operator to widen the port range`,
-        { details: { from: range.from, to: range.to } },
-      );
-    }
+    const port = input.fromShell ? await takeShell(trx, input.id) : await freePort(trx, ctx, range);
     const now = nowIso(ctx);
     await trx
       .insertInto('clusters')
@@ -120,7 +107,7 @@ async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): 
   });
 }
 
-/** Inserts a cluster within the account's quotas on the lowest free port of `range`, atomically. */
+/** Inserts a cluster within the account's quotas on the lowest free port of `range` (or its warm shell's), atomically. */
 export async function createWithinQuota(ctx: StoreContext, input: NewCluster, range: PortRange): Promise<Cluster> {
   if (!Number.isInteger(range.from) || !Number.isInteger(range.to) || range.from > range.to) {
     throw new CarinaError(ErrorCode.VALIDATION, `invalid port range ${range.from}-${range.to}`);

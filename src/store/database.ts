@@ -128,6 +128,16 @@ export interface PlacementsTable {
   host: string;
 }
 
+/** Row of `warm_shells` (0012-warm-shells.ts): a cluster built ahead of any request. `ready` is 0 or 1. */
+export interface WarmShellsTable {
+  id: string;
+  flavor: string;
+  node_count: number;
+  port: number;
+  ready: Generated<number>;
+  created_at: string;
+}
+
 /** The schema as Kysely sees it. */
 export interface Database {
   accounts: AccountsTable;
@@ -142,6 +152,7 @@ export interface Database {
   auth_failures: AuthFailuresTable;
   hosts: HostsTable;
   placements: PlacementsTable;
+  warm_shells: WarmShellsTable;
 }
 
 /** The SQL dialects the store speaks. */

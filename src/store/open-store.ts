@@ -13,6 +13,7 @@ import { createKickRepository } from './kick-repository.js';
 import { createAuthFailureRepository } from './auth-failure-repository.js';
 import { createClusterRepository } from './cluster-repository.js';
 import { createHostRepository } from './host-repository.js';
+import { createWarmShellRepository } from './warm-shell-repository.js';
 import type { Database, DialectKind, StoreContext } from './database.js';
 import { EventCommits, type OpenCommitChannel } from './event-commits.js';
 import { createEventRepository } from './event-repository.js';
@@ -177,6 +178,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     kicks: createKickRepository(ctx),
     authFailures: createAuthFailureRepository(ctx),
     hosts: createHostRepository(ctx),
+    warmShells: createWarmShellRepository(ctx),
     // The leader's view: the same repositories on a context whose writes check the fence (fencing.ts).
     fenced,
     close: () => (closing ??= Promise.all([eventCommits.close(), db.destroy()]).then(() => undefined)),

@@ -24,7 +24,7 @@ async function resetPostgres(url: string): Promise<void> {
   await client.connect();
   try {
     await client.query(
-      'DROP TABLE IF EXISTS placements, hosts, auth_failures, kicks, leases, sessions, audit, events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
+      'DROP TABLE IF EXISTS warm_shells, placements, hosts, auth_failures, kicks, leases, sessions, audit, events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
     );
   } finally {
     await client.end();
