@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_FLAVOR, findFlavor } from '../core/flavors.js';
 import type { LogLevel } from '../core/log.js';
+import { parsePoolSpec, type ShellSpec } from '../core/warm-pool.js';
+
+/**
+ * The warm pool by default: a 1-node shell (what `carina create` makes without --nodes) and a
+ * 3-node one, about 200 MiB of idle nodes (docs/warm-pool.md).
+ */
+export const DEFAULT_WARM_POOL = '1,3';
 
 /** Every setting of the control plane, read from the environment in this one place. */
 export interface ServerConfig {
@@ -48,6 +56,8 @@ export interface ServerConfig {
   readonly hostDownAfterMs: number;
   /** Days the gateway's audit log is kept (older entries are deleted hourly); 0 keeps it forever. */
   readonly auditRetentionDays: number;
+  /** The warm pool's shells (CARINA_WARM_POOL, docs/warm-pool.md); empty: off. */
+  readonly warmPool: readonly ShellSpec[];
   /**
    * This replica's name among those sharing one store (the holder of the control-plane lease).
    * Stable across restarts, so a replica restarted after a crash takes its lease back at once.
@@ -305,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, isRoot = proces
     autoscaleCooldownMs: int(env, 'CARINA_AUTOSCALE_COOLDOWN_MS', 60_000),
     hostDownAfterMs: int(env, 'CARINA_HOST_DOWN_AFTER_MS', 30_000),
     auditRetentionDays: int(env, 'CARINA_AUDIT_RETENTION_DAYS', 90),
+    warmPool: parsePoolSpec(env.CARINA_WARM_POOL ?? DEFAULT_WARM_POOL, DEFAULT_FLAVOR, (name) => findFlavor(name) !== undefined),
     // Two live processes cannot listen on one host:port, so this name is never held by two at once.
     replicaId: env.CARINA_REPLICA_ID || `${hostname()}:${listenPort}`,
     leaseTtlMs: Math.max(3_000, int(env, 'CARINA_LEASE_TTL_MS', 15_000)),

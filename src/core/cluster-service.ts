@@ -5,6 +5,7 @@ import { placeNodes, placementPool } from './placement.js';
 import type { AuditEntry, CredentialsBundler, EndpointNotifier, LoggedEvent, Pki, Store } from './ports.js';
 import type { Account, Cluster, ClusterEvent, ClusterNode, ClusterPki } from './types.js';
 import { assertClusterName } from './validation.js';
+import { ShellTakenError } from './warm-pool.js';
 import type { CreateCluster } from '../wire/cluster-schemas.js';
 import { CREATE_DEFAULTS } from '../wire/limits.js';
 
@@ -31,6 +32,8 @@ export interface ClusterServiceDeps {
   readonly endpointHost: string;
   /** The registry's address, for the bundle's README (namespace: the account's name). */
   readonly registryAddress?: string | undefined;
+  /** Set when the warm pool is on (docs/warm-pool.md): creates take its shells, and tell it when they did. */
+  readonly warmPool?: { taken(): void } | undefined;
 }
 
 /** A cluster and how many of its nodes are Ready. */
@@ -66,34 +69,41 @@ export class ClusterService {
       throw new CarinaError(ErrorCode.FLAVOR_NOT_FOUND, `unknown flavor "${flavor}"`, { details: { flavor } });
     }
     const nodeCount = input.nodes ?? CREATE_DEFAULTS.nodes;
-    const id = this.#d.newId();
+    const fresh = this.#d.newId();
     // With registered hosts, every node must fit on one before anything is stored.
-    const hosts = await this.#chooseHosts(id, findFlavor(flavor) as Flavor, nodeCount);
-    // The key material first, so the cluster, its keys and its first event are stored together or not at all.
-    const pki = await this.#d.pki.createClusterPki({
-      clusterId: id,
-      clusterName: input.name,
-      accountName: account.name,
-      dnsNames: this.#d.dnsNames({ id, name: input.name, accountName: account.name }),
-      ipAddresses: this.#d.ipAddresses,
-    });
-    const cluster = await this.#d.store.clusters.createWithinQuota(
-      {
-        id,
-        accountId: account.id,
-        name: input.name,
-        flavor,
-        nodeCount,
-        autoscale: input.autoscale ?? CREATE_DEFAULTS.autoscale,
-        pki,
-        createdEvent: `cluster requested with ${nodeCount} node(s) of flavor ${flavor}`,
-      },
-      this.#d.portRange,
-    );
+    const hosts = await this.#chooseHosts(fresh, findFlavor(flavor) as Flavor, nodeCount);
+    // On the local engine, a warm shell's nodes are already up (docs/warm-pool.md): the cluster takes its id.
+    const shell = hosts === undefined && this.#d.warmPool ? await this.#d.store.warmShells.pick(flavor, nodeCount) : undefined;
+    const request = { account, name: input.name, flavor, nodeCount, autoscale: input.autoscale ?? CREATE_DEFAULTS.autoscale };
+    let cluster: Cluster;
+    try {
+      cluster = await this.#insert(request, shell ? { id: shell.id, warmNodes: shell.nodeCount } : { id: fresh });
+      if (shell) this.#d.warmPool?.taken();
+    } catch (e) {
+      if (!(e instanceof ShellTakenError)) throw e;
+      cluster = await this.#insert(request, { id: fresh }); // another create took that shell first: this one starts cold
+    }
     if (hosts !== undefined) await this.#recordPlacements(cluster, hosts.map((host, index) => ({ index, host })), () => this.#d.store.clusters.delete(cluster.id));
     await this.#d.endpoints?.refresh(cluster.id);
     this.#d.scheduler.kick(cluster.id);
     return cluster;
+  }
+
+  /** Issues the key material and stores the cluster with it and its first event, all or nothing; `warmNodes`: it takes over the shell `id`. */
+  async #insert(r: { account: Account; name: string; flavor: string; nodeCount: number; autoscale: boolean }, as: { id: string; warmNodes?: number }): Promise<Cluster> {
+    const { account, name, flavor, nodeCount } = r;
+    const pki = await this.#d.pki.createClusterPki({
+      clusterId: as.id,
+      clusterName: name,
+      accountName: account.name,
+      dnsNames: this.#d.dnsNames({ id: as.id, name, accountName: account.name }),
+      ipAddresses: this.#d.ipAddresses,
+    });
+    const warm = as.warmNodes === undefined ? '' : ` (${as.warmNodes} of them already running, from the warm pool)`;
+    return this.#d.store.clusters.createWithinQuota(
+      { id: as.id, accountId: account.id, name, flavor, nodeCount, autoscale: r.autoscale, pki, createdEvent: `cluster requested with ${nodeCount} node(s) of flavor ${flavor}${warm}`, fromShell: as.warmNodes !== undefined },
+      this.#d.portRange,
+    );
   }
 
   /**

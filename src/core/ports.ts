@@ -354,12 +354,25 @@ export interface EngineCluster {
   readonly hosts?: ReadonlyMap<number, string> | undefined;
 }
 
+/** What the engine needs to build a cluster's network and nodes: everything but its key material (a warm shell has none yet). */
+export type EngineNodes = Omit<EngineCluster, 'pki'>;
+
+/** A warm shell for the engine to build (docs/warm-pool.md). */
+export interface ShellToBuild {
+  readonly id: string;
+  readonly flavor: Flavor;
+  readonly port: number;
+  readonly nodeCount: number;
+}
+
 /** The container engine, seen as clusters of node containers. Every operation is idempotent. */
 export interface ClusterEngine {
   /** Builds or finds the node and workload images (slow the first time only). */
   prepare(): Promise<void>;
   observe(cluster: EngineCluster): Promise<ObservedCluster>;
   createNetwork(cluster: EngineCluster): Promise<void>;
+  /** Builds a warm shell's network and nodes, engines answering, workload image loaded (idempotent). */
+  buildShell(shell: ShellToBuild): Promise<void>;
   removeNetwork(cluster: EngineCluster): Promise<void>;
   /** Creates the node's volume and container, starts it and waits until its inner engine answers. */
   createNode(cluster: EngineCluster, index: number, role: NodeRole): Promise<void>;

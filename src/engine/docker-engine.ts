@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
-import type { ClusterEngine, EngineCluster } from '../core/ports.js';
+import type { ClusterEngine, EngineCluster, EngineNodes, ShellToBuild } from '../core/ports.js';
 import type { ObservedCluster } from '../core/planner.js';
-import type { NodeRole } from '../core/types.js';
+import { roleOf, type NodeRole } from '../core/types.js';
 import { clusterLabels, LABEL, names } from './labels.js';
 import { pingQuick } from './node-client.js';
 import type { HostFleet } from './host-fleet.js';
@@ -71,8 +71,8 @@ export class DockerEngine implements ClusterEngine {
   constructor(options: DockerEngineOptions) {
     this.#o = Object.freeze({ ...options });
     this.#sites = new NodeSites(options);
-    this.#swarm = new SwarmSteps(this.#sites);
     this.#nodes = new NodeContainers(this.#o, this.#sites);
+    this.#swarm = new SwarmSteps(this.#sites, (c, index) => this.#nodes.name(c, index));
     this.hosts = new HostOperations({
       fleet: () => this.#sites.fleet(),
       where: this.#sites.where,
@@ -133,7 +133,7 @@ export class DockerEngine implements ClusterEngine {
     return observed;
   }
 
-  async createNetwork(c: EngineCluster): Promise<void> {
+  async createNetwork(c: EngineNodes): Promise<void> {
     const hosts = this.#sites.hostsOf(c);
     // Nodes on hosts share an attachable overlay network of the hosts' swarm; local nodes a bridge.
     const docker = hosts.length === 0 ? this.#o.docker : (await this.#sites.fleet().ensureSwarm(hosts)).docker;
@@ -152,6 +152,23 @@ export class DockerEngine implements ClusterEngine {
         if (statusOf(e) !== 409) throw e;
       }
     });
+  }
+
+  /**
+   * Builds a warm shell (docs/warm-pool.md): the network and nodes the future cluster `shell.id` will
+   * have, as a create would make them but unnamed, each node's engine answering with the workload
+   * image loaded. Every step is idempotent: an interrupted build is taken up again.
+   */
+  async buildShell(shell: ShellToBuild): Promise<void> {
+    const c: EngineNodes = { id: shell.id, name: '', accountName: '', flavor: shell.flavor, port: shell.port };
+    await this.createNetwork(c);
+    await Promise.all(
+      Array.from({ length: shell.nodeCount }, async (_, index) => {
+        await this.#nodes.create(c, index, roleOf(index, 1));
+        await this.#nodes.engineAnswers(c, index, `start node ${index}`);
+        await this.#nodes.loadWorkloadImage(c, index);
+      }),
+    );
   }
 
   async removeNetwork(c: EngineCluster): Promise<void> {

@@ -1,7 +1,6 @@
-import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
 import { cgroupDirs, remappedRoot, type RemappedRoot } from './cgroup-delegation.js';
-import { demux } from './docker-stream.js';
+import { execIn as run } from './docker-stream.js';
 import type { HostEngine } from './host-fleet.js';
 import { ensureHostScript, inspectIfExists } from './host-script.js';
 
@@ -138,21 +137,4 @@ export class HostCgroups {
       () => this.#log(`host ${host.name}: its engine remaps users; starting ${CGROUPS_HELPER}, which hands nodes their cgroups`),
     );
   }
-}
-
-/** Runs `cmd` in `container` and returns its output; fails with its output when it exits non-zero. */
-async function run(container: Dockerode.Container, cmd: string[]): Promise<string> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
-  const output = demux(Buffer.concat(chunks));
-  const { ExitCode } = await exec.inspect();
-  if (ExitCode !== 0) throw new Error(`${cmd[0] ?? ''} exited ${String(ExitCode)}: ${output.trim().slice(-300)}`);
-  return output;
 }

@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { describeCause, EngineError } from '../core/errors.js';
-import type { EngineCluster } from '../core/ports.js';
+import type { EngineNodes } from '../core/ports.js';
 import type { NodeRole } from '../core/types.js';
 import type { DockerEngineOptions } from './docker-engine.js';
+import { execIn } from './docker-stream.js';
 import { guard, ignore404, statusOf } from './engine-calls.js';
 import { HOST_LXCFS_DIR } from './host-lxcfs.js';
 import type { NodesOf } from './host-operations.js';
@@ -35,7 +36,7 @@ export class NodeContainers {
   }
 
   /** Creates node `index` (its volume, container, TLS files on a host) and starts it; an interrupted earlier attempt is taken up. */
-  async create(c: EngineCluster, index: number, role: NodeRole): Promise<void> {
+  async create(c: EngineNodes, index: number, role: NodeRole): Promise<void> {
     const { nodeImage } = await this.#o.images();
     const site = await this.#sites.site(c, index);
     const labels = clusterLabels(this.#o.instance, c, { [LABEL.nodeIndex]: String(index), [LABEL.role]: role });
@@ -113,7 +114,26 @@ export class NodeContainers {
     return found;
   }
 
-  async start(c: EngineCluster, index: number): Promise<void> {
+  /**
+   * Names node `index` after its cluster (`nodeHostname`) when it was created under another name:
+   * a node of a warm shell, built before its cluster had one (docs/warm-pool.md). Its engine takes the
+   * name at swarm init or join (measured: not after), so the swarm steps call this first; the name is
+   * also kept where the node's entrypoint sets it again at every start. Nodes on registered hosts are
+   * never pooled.
+   */
+  async name(c: EngineNodes, index: number): Promise<void> {
+    const site = await this.#sites.site(c, index);
+    if (site.host) return;
+    const wanted = nodeHostname(c.name, index);
+    const container = site.docker.getContainer(names.container(c.id, index));
+    await guard(`name node ${index}`, async () => {
+      if ((await container.inspect()).Config.Hostname === wanted) return;
+      await writeFile(join(this.#sites.nodeDir(c.id, index), 'hostname'), `${wanted}\n`, { mode: 0o644 });
+      await execIn(container, ['hostname', wanted]);
+    });
+  }
+
+  async start(c: EngineNodes, index: number): Promise<void> {
     const operation = `start node ${index}`;
     const site = await this.#sites.site(c, index);
     const container = site.docker.getContainer(names.container(c.id, index));
@@ -155,7 +175,7 @@ export class NodeContainers {
   }
 
   /** Waits until node `index`'s inner engine answers; an EngineError naming `operation` after ENGINE_START_TIMEOUT_MS. */
-  async #engineAnswers(c: EngineCluster, index: number, operation: string): Promise<Dockerode> {
+  async engineAnswers(c: EngineNodes, index: number, operation: string): Promise<Dockerode> {
     const inner = await guard(operation, () => this.#sites.inner(c, index, true));
     if (!(await waitForEngine(inner, ENGINE_START_TIMEOUT_MS))) {
       throw new EngineError(operation, new Error(`its Docker engine did not answer within ${ENGINE_START_TIMEOUT_MS / 1000} s`));
@@ -163,7 +183,7 @@ export class NodeContainers {
     return inner;
   }
 
-  async restart(c: EngineCluster, index: number): Promise<void> {
+  async restart(c: EngineNodes, index: number): Promise<void> {
     const operation = `restart node ${index}`;
     const site = await this.#sites.site(c, index);
     // The container's binds point into lxcfs's mount: it must serve again before a restart can bind them.
@@ -180,7 +200,7 @@ export class NodeContainers {
       await container.restart({ t: 10 });
       await this.#delegate(site.host?.name, container.id);
     });
-    const inner = await this.#engineAnswers(c, index, operation);
+    const inner = await this.engineAnswers(c, index, operation);
     // Restarting again would not help a node whose /proc still doesn't answer: fail, so the cluster says why.
     const info = (await guard(operation, () => inner.info())) as { MemTotal?: number };
     if (info.MemTotal === 0) throw new EngineError(operation, new Error('the node still reports no memory after a restart: its /proc/meminfo does not answer'));
@@ -199,7 +219,7 @@ export class NodeContainers {
     await guard(`remove volume of node ${index}`, () => ignore404(() => docker.getVolume(names.volume(c.id, index)).remove()));
   }
 
-  async loadWorkloadImage(c: EngineCluster, index: number): Promise<void> {
+  async loadWorkloadImage(c: EngineNodes, index: number): Promise<void> {
     const { workloadTar } = await this.#o.images();
     await guard(`load workload image into node ${index}`, async () => {
       const stream = await (await this.#sites.inner(c, index)).loadImage(createReadStream(workloadTar), { quiet: true });

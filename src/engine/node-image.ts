@@ -18,6 +18,8 @@ for d in /sys/fs/cgroup/*/; do mount -o remount,bind,rw "$d" 2>/dev/null || true
 # or dockerd refuses to start ("pid file found").
 rm -rf /run/docker.pid /run/docker /run/carina/docker.sock
 mkdir -p /run/carina
+# A node built ahead of its cluster (the warm pool) is named after the cluster later: the name is kept here.
+if [ -s /run/carina/hostname ]; then hostname "$(cat /run/carina/hostname)"; fi
 exec dockerd --host unix:///run/carina/docker.sock "$@"
 `;
 

@@ -1,5 +1,5 @@
 import type { Log } from '../core/log.js';
-import type { Clock, ClusterEngine, ClusterRepository, EventRepository, HostRepository, KickRepository, Pki } from '../core/ports.js';
+import type { Clock, ClusterEngine, ClusterRepository, EventRepository, HostRepository, KickRepository, Pki, WarmShellRepository } from '../core/ports.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 
@@ -10,6 +10,8 @@ export interface ReconcilerStore {
   readonly kicks: Pick<KickRepository, 'take'>;
   /** Where each node runs (issue 13). */
   readonly hosts: Pick<HostRepository, 'placementsOf' | 'unplace'>;
+  /** The warm pool's shells (docs/warm-pool.md): their objects are a future cluster's, not orphans. */
+  readonly warmShells?: Pick<WarmShellRepository, 'list'>;
 }
 
 /** Everything the reconciler does IO through, wired by the entry point (tests give fakes). */

@@ -14,6 +14,16 @@ describe('Reconciler: scheduling (fake engine, memory store)', () => {
     expect(h.engine.calls.filter((c) => c.startsWith('createNetwork'))).toHaveLength(1);
   });
 
+  it('leaves the objects of a warm shell alone: they are a future cluster’s, not orphans', async () => {
+    const h = reconcilerHarness();
+    h.store.shellIds.push('shell');
+    h.engine.cluster('shell').network = true;
+    h.engine.cluster('ghost').network = true;
+    await h.reconciler.tick();
+    await h.reconciler.idle();
+    expect(h.engine.calls.filter((c) => c.startsWith('purgeCluster'))).toEqual(['purgeCluster ghost']);
+  });
+
   it('removes objects whose cluster record is gone, on the first pass and every sixth', async () => {
     const h = reconcilerHarness();
     h.store.add({ id: 'live' });

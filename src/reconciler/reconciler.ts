@@ -123,7 +123,10 @@ export class Reconciler {
   async #collectOrphans(): Promise<void> {
     const onEngine = await this.#o.engine.listClusterIds();
     if (onEngine.length === 0) return;
-    const known = new Set(await this.#o.store.clusters.listIds());
+    // Shells before clusters: a create that takes a shell turns its row into a cluster's in one
+    // transaction, so read in this order the id is in one list or the other, never in neither.
+    const shells = (await this.#o.store.warmShells?.list()) ?? [];
+    const known = new Set([...shells.map((s) => s.id), ...(await this.#o.store.clusters.listIds())]);
     for (const id of onEngine) {
       if (!isOrphan(id, known, this.#workers)) continue;
       await this.#io.checkLease();

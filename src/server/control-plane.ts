@@ -28,6 +28,7 @@ import { hostUsage } from '../core/host-capacity.js';
 import { FLAVORS } from '../core/flavors.js';
 import { AuditRetention } from '../reconciler/audit-retention.js';
 import { Leadership } from '../reconciler/leadership.js';
+import { WarmPoolKeeper } from '../reconciler/warm-pool-keeper.js';
 import { fenceDocker } from './fenced-docker.js';
 import { openStore } from '../store/open-store.js';
 import { preparePrivateDataDir } from './data-dir.js';
@@ -151,7 +152,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     if (!fence || !(await store.leases.holds(fence))) throw fencedError(fence);
   };
   const reconciler = new Reconciler({
-    store: { ...leaderStore, kicks: store.kicks, hosts: store.hosts },
+    store: { ...leaderStore, kicks: store.kicks, hosts: store.hosts, warmShells: store.warmShells },
     checkLease,
     onFenced: () => leadership.check(),
     engine,
@@ -179,6 +180,19 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     telemetry,
     registryPull: registry && ((c) => registry.pullAuth({ id: c.accountId, name: c.accountName })),
   });
+  // Clusters built ahead of requests on the local engine (docs/warm-pool.md); with none wanted it
+  // still removes what an earlier setting left.
+  const warmPool = new WarmPoolKeeper({
+    shells: store.warmShells,
+    hosts: store.hosts,
+    engine,
+    wanted: config.warmPool,
+    portRange: config.portRange,
+    newId: () => randomBytes(6).toString('hex'),
+    clock,
+    log: logOf('warm-pool'),
+    checkLease,
+  });
   // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
   // leader through the store: a kick row it takes within 250 ms (else its periodic pass), and its
   // gateway sync (1 s).
@@ -195,6 +209,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     },
     newId: () => randomBytes(6).toString('hex'),
     portRange: config.portRange,
+    warmPool: config.warmPool.length > 0 ? { taken: () => (leads() ? warmPool.poke() : undefined) } : undefined,
     dnsNames,
     ipAddresses,
     usage: (c) => reconciler.usage(c, { withStats: true }),
@@ -240,9 +255,11 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       autoscaler.start();
       hostMonitor.start();
       retention.start();
+      warmPool.start();
     },
     // The store is out: stop changing clusters, keep the gateways and the registry serving.
     async onSuspended() {
+      await warmPool.stop();
       await autoscaler.stop();
       await hostMonitor.stop();
       await retention.stop();
@@ -253,11 +270,13 @@ export async function startControlPlane(config: ServerConfig, version: string, l
       autoscaler.start();
       hostMonitor.start();
       retention.start();
+      warmPool.start();
       return Promise.resolve();
     },
     async onDeposed() {
       await gateway.close();
       await registry?.standDown();
+      await warmPool.stop();
       await autoscaler.stop();
       await hostMonitor.stop();
       await retention.stop();

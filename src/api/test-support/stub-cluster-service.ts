@@ -12,7 +12,7 @@ export const STUB_PKI: Pki = { createClusterPki: () => Promise.resolve(STUB_PKI_
  */
 export function stubClusterService(
   store: Store,
-  options: { readonly ports: { readonly from: number; readonly to: number }; readonly scheduler?: Scheduler; readonly ids?: { n: number } },
+  options: { readonly ports: { readonly from: number; readonly to: number }; readonly scheduler?: Scheduler; readonly ids?: { n: number }; readonly warmPool?: { taken(): void } },
 ): ClusterService {
   const ids = options.ids ?? { n: 0 };
   return new ClusterService({
@@ -26,5 +26,6 @@ export function stubClusterService(
     usage: () => Promise.resolve({ nodes: [] }),
     bundles: { zip: () => Promise.resolve(new Uint8Array()) },
     endpointHost: '127.0.0.1',
+    warmPool: options.warmPool,
   });
 }

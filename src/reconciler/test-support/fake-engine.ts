@@ -1,6 +1,6 @@
 import type { ClusterUsage } from '../../core/autoscale.js';
 import type { ObservedCluster, ObservedSwarmMember, SwarmState } from '../../core/planner.js';
-import type { ClusterEngine, EngineCluster } from '../../core/ports.js';
+import type { ClusterEngine, EngineCluster, ShellToBuild } from '../../core/ports.js';
 import type { NodeRole } from '../../core/types.js';
 
 /** A node container on the fake host engine. */
@@ -103,6 +103,15 @@ export class FakeEngine implements ClusterEngine {
     });
 
   createNetwork = (t: EngineCluster) => this.#act('createNetwork', t, [], (c) => void (c.network = true));
+  /** A warm shell: its network and nodes, engines up, workload image loaded (as a create's first steps leave them). */
+  buildShell = (s: ShellToBuild) =>
+    this.#act('buildShell', s, [s.id, s.nodeCount], (c) => {
+      c.network = true;
+      for (let index = 0; index < s.nodeCount; index++) {
+        this.#volume(c, index).hasWorkloadImage = true;
+        c.containers.set(index, { running: true, engineUp: true, procStale: false });
+      }
+    });
   removeNetwork = (t: EngineCluster) => this.#act('removeNetwork', t, [], (c) => void (c.network = false));
   createNode = (t: EngineCluster, index: number, role: NodeRole) =>
     this.#act('createNode', t, [index, role], (c) => {
@@ -171,7 +180,7 @@ export class FakeEngine implements ClusterEngine {
     Object.assign(n, change);
   }
 
-  async #act(operation: Operation, t: EngineCluster, args: readonly (string | number)[], change: (c: FakeCluster) => void): Promise<void> {
+  async #act(operation: Operation, t: Pick<EngineCluster, 'id'>, args: readonly (string | number)[], change: (c: FakeCluster) => void): Promise<void> {
     this.#call(operation, ...args);
     await this.#paused.get(operation);
     change(this.cluster(t.id));

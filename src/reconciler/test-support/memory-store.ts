@@ -109,6 +109,13 @@ export class MemoryStore implements ReconcilerStore {
   /** Placed nodes by cluster id (tests place them; none: local). */
   readonly placements = new Map<string, { index: number; host: string }[]>();
 
+  /** Ids of warm shells in the store (their objects are not orphans). */
+  readonly shellIds: string[] = [];
+
+  readonly warmShells: NonNullable<ReconcilerStore['warmShells']> = {
+    list: () => Promise.resolve(this.shellIds.map((id) => ({ id, flavor: 'container1-4G', nodeCount: 1, port: 23761, ready: true, createdAt: this.#clock.now() }))),
+  };
+
   readonly hosts: ReconcilerStore['hosts'] = {
     placementsOf: (clusterId) => Promise.resolve((this.placements.get(clusterId) ?? []).map((p) => ({ clusterId, ...p }))),
     unplace: (clusterId, indexes) => {

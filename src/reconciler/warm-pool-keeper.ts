@@ -1,0 +1,119 @@
+import { describeCause, isFenced } from '../core/errors.js';
+import { findFlavor } from '../core/flavors.js';
+import type { Log } from '../core/log.js';
+import type { Clock, ClusterEngine, HostRepository, WarmShell, WarmShellRepository } from '../core/ports.js';
+import { planPool, type ShellSpec } from '../core/warm-pool.js';
+
+/** Inputs of WarmPoolKeeper. */
+export interface WarmPoolKeeperOptions {
+  readonly shells: WarmShellRepository;
+  /** With registered hosts the pool stays empty (their nodes are placed per cluster). */
+  readonly hosts: Pick<HostRepository, 'list'>;
+  readonly engine: Pick<ClusterEngine, 'buildShell' | 'purgeCluster'>;
+  /** The shells to keep (CARINA_WARM_POOL); none: the keeper only removes what an earlier setting left. */
+  readonly wanted: readonly ShellSpec[];
+  /** Where shells take their port from: the clusters' range (a shell's port becomes its cluster's). */
+  readonly portRange: { readonly from: number; readonly to: number };
+  readonly newId: () => string;
+  readonly clock: Clock;
+  readonly log: Log;
+  /** Before each engine step and reservation: throws CARINA_ERR_FENCED unless this replica still leads. */
+  readonly checkLease: () => Promise<void>;
+  /** How often the pool is looked at even without a poke (default 2 s). */
+  readonly intervalMs?: number;
+  /** After a failed pass, the next waits this long (default 30 s), so a broken engine is not hammered. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * Keeps the warm pool full on the leader (docs/warm-pool.md): reserves and builds the shells
+ * CARINA_WARM_POOL asks for, one at a time, and removes those no longer wanted or never finished.
+ * Everything it needs to resume after a crash is in the store (the shell rows) and in engine labels:
+ * a shell's row is written before its objects and deleted before they are removed, so the orphan
+ * sweep never mistakes a shell for an orphan and removes what a crash left of a released one.
+ */
+export class WarmPoolKeeper {
+  readonly #o: WarmPoolKeeperOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #pausedUntil = 0;
+  #stopped = false;
+
+  constructor(options: WarmPoolKeeperOptions) {
+    this.#o = Object.freeze({ ...options });
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.poke();
+    this.#timer = setInterval(() => this.poke(), this.#o.intervalMs ?? 2_000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** Looks at the pool soon (a create just took a shell); one pass at a time. */
+  poke(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.pass().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.poke();
+      }
+    });
+  }
+
+  /** One pass: release what is not wanted, then reserve and build what is missing. Never throws. */
+  async pass(): Promise<void> {
+    if (this.#o.clock.now().getTime() < this.#pausedUntil) return;
+    try {
+      const hosted = (await this.#o.hosts.list()).length > 0;
+      const wanted = hosted ? [] : this.#o.wanted;
+      const shells = await this.#o.shells.list();
+      if (wanted.length === 0 && shells.length === 0) return;
+      const plan = planPool(wanted, shells, this.#o.clock.now().getTime());
+      for (const shell of plan.release) await this.#release(shell, hosted);
+      for (const shell of plan.build) if (!this.#stopped) await this.#build(shell);
+      for (const spec of plan.reserve) {
+        if (this.#stopped) return;
+        await this.#o.checkLease();
+        await this.#build(await this.#o.shells.reserve({ id: this.#o.newId(), ...spec }, this.#o.portRange));
+      }
+    } catch (e) {
+      this.#pausedUntil = this.#o.clock.now().getTime() + (this.#o.retryAfterMs ?? 30_000);
+      if (isFenced(e)) this.#o.log(`warm pool: stopped: ${describeCause(e)}`, { level: 'warn' });
+      else this.#o.log(`warm pool: ${describeCause(e)} (tried again in ${Math.round((this.#o.retryAfterMs ?? 30_000) / 1000)} s)`, { level: 'warn' });
+    }
+  }
+
+  async #build(shell: WarmShell): Promise<void> {
+    const flavor = findFlavor(shell.flavor);
+    if (!flavor) throw new Error(`shell ${shell.id} has unknown flavor ${shell.flavor}`);
+    const started = this.#o.clock.now().getTime();
+    await this.#o.checkLease();
+    await this.#o.engine.buildShell({ id: shell.id, flavor, port: shell.port, nodeCount: shell.nodeCount });
+    if (await this.#o.shells.markReady(shell.id)) {
+      const seconds = ((this.#o.clock.now().getTime() - started) / 1000).toFixed(1);
+      this.#o.log(`warm pool: shell ${shell.id} (${shell.nodeCount} × ${shell.flavor}, port ${shell.port}) ready in ${seconds} s`, { clusterId: shell.id });
+    }
+  }
+
+  /** The row goes first: a create cannot take the shell any more, and a crash leaves only orphans to sweep. */
+  async #release(shell: WarmShell, hosted: boolean): Promise<void> {
+    if (!(await this.#o.shells.release(shell.id))) return; // a create took it meanwhile
+    const why = hosted ? 'hosts are registered' : shell.ready ? 'not wanted any more' : 'its build did not finish';
+    this.#o.log(`warm pool: removing shell ${shell.id} (${shell.nodeCount} × ${shell.flavor}): ${why}`, { clusterId: shell.id });
+    await this.#o.checkLease();
+    await this.#o.engine.purgeCluster(shell.id);
+  }
+}
