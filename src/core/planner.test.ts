@@ -91,6 +91,30 @@ describe('plan: create', () => {
   });
 });
 
+describe('plan: a cluster that took over a warm shell (docs/warm-pool.md)', () => {
+  const named = (index: number, over = {}) => node(index, { hostname: `web-${index}`, ...over });
+  it('names the nodes built before it had a name, before any swarm step', () => {
+    const nodes = [node(0, { hostname: 'node-0' }), node(1, { hostname: 'node-1', swarm: 'inactive', swarmNodeId: null }), named(2)];
+    expect(plan({ status: 'building', nodeCount: 3, name: 'web' }, { ...healthy(3), nodes })).toEqual({
+      kind: 'act',
+      actions: [
+        { type: 'nameNode', index: 0 },
+        { type: 'nameNode', index: 1 },
+      ],
+    });
+  });
+
+  it('has nothing left but to mark it active once its nodes carry its name', () => {
+    expect(plan({ status: 'building', nodeCount: 2, name: 'web' }, { ...healthy(2), nodes: [named(0), named(1)] })).toEqual({ kind: 'act', actions: [{ type: 'markActive' }] });
+  });
+
+  it('does not name a node whose engine does not answer, nor look at names when not asked to', () => {
+    const nodes = [node(0, { hostname: 'node-0' }), node(1, { engineUp: false, hostname: null })];
+    expect(plan({ status: 'building', nodeCount: 2, name: 'web' }, { ...healthy(2), nodes })).toEqual({ kind: 'wait', reason: 'engine of node 1 to answer' });
+    expect(plan({ status: 'active', nodeCount: 1 }, { ...healthy(1), nodes: [node(0, { hostname: 'node-0' })] })).toEqual({ kind: 'done' });
+  });
+});
+
 describe('plan: grow and repair', () => {
   it('grows by creating the new indexes only', () => {
     expect(plan({ status: 'growing', nodeCount: 4 }, healthy(2))).toEqual({

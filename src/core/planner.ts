@@ -1,3 +1,4 @@
+import { nodeHostname } from './node-hostname.js';
 import { roleOf, type ClusterStatus, type NodeRole } from './types.js';
 
 /** Swarm membership of a node's engine as it reports it (`docker info` → Swarm.LocalNodeState). */
@@ -19,6 +20,8 @@ export interface ObservedNode {
    */
   readonly procStale: boolean;
   readonly address: string | null;
+  /** The name its engine reports (`docker info` Name, what swarm shows); null when the engine does not answer. */
+  readonly hostname: string | null;
 }
 
 /** A member of the swarm as the manager lists it. */
@@ -56,6 +59,8 @@ export interface DesiredCluster {
   readonly nodeCount: number;
   /** Swarm managers wanted: nodes 0 … managers − 1 manage (default 1; see managerSeats). */
   readonly managers?: number;
+  /** The cluster's name: its nodes are named after it (`nodeHostname`); absent, names are not looked at. */
+  readonly name?: string;
 }
 
 /** One step toward the desired state; every action is idempotent. */
@@ -68,6 +73,8 @@ export type Action =
   | { readonly type: 'removeVolume'; readonly index: number }
   | { readonly type: 'removeNetwork' }
   | { readonly type: 'loadWorkloadImage'; readonly index: number }
+  // A node built before its cluster had a name (a warm shell, docs/warm-pool.md) is named after it.
+  | { readonly type: 'nameNode'; readonly index: number }
   | { readonly type: 'swarmInit' }
   // The one manager left of a swarm that lost its quorum starts a new raft of its own from the state it holds.
   | { readonly type: 'forceNewCluster'; readonly via: number }
@@ -139,6 +146,10 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   if (down.length > 0) return wait(`engine of node ${down.map((n) => n.index).join(', ')} to answer`);
   const stale = wanted.filter((n) => n.procStale);
   if (stale.length > 0) return act(stale.map((n) => ({ type: 'restartNode', index: n.index })));
+  // Named before any swarm step: a node's swarm shows the name it had at init or join for up to 20 s after a change.
+  const { name } = desired;
+  const unnamed = name === undefined ? [] : wanted.filter((n) => n.hostname !== null && n.hostname !== nodeHostname(name, n.index));
+  if (unnamed.length > 0) return act(unnamed.map((n) => ({ type: 'nameNode', index: n.index })));
 
   const steps: Action[] = wanted.filter((n) => !n.hasWorkloadImage).map((n) => ({ type: 'loadWorkloadImage', index: n.index }));
   const survivor = lastManagerStanding(observed, wanted);

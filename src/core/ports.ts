@@ -371,8 +371,10 @@ export interface ClusterEngine {
   prepare(): Promise<void>;
   observe(cluster: EngineCluster): Promise<ObservedCluster>;
   createNetwork(cluster: EngineCluster): Promise<void>;
-  /** Builds a warm shell's network and nodes, engines answering, workload image loaded (idempotent). */
+  /** Builds a warm shell's network and nodes, engines answering, workload image loaded, swarm formed (idempotent). */
   buildShell(shell: ShellToBuild): Promise<void>;
+  /** Names node `index` after its cluster (`nodeHostname`), now and at every start: a node of a warm shell. */
+  nameNode(cluster: EngineCluster, index: number): Promise<void>;
   removeNetwork(cluster: EngineCluster): Promise<void>;
   /** Creates the node's volume and container, starts it and waits until its inner engine answers. */
   createNode(cluster: EngineCluster, index: number, role: NodeRole): Promise<void>;

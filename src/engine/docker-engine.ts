@@ -58,6 +58,14 @@ export interface DockerEngineOptions {
 /** The tag the workload image carries inside every node (what users `docker run`). */
 const WORKLOAD_IMAGE_IN_NODE = 'carina/busybox:latest';
 
+async function hasImage(docker: Dockerode, image: string): Promise<boolean> {
+  return docker.getImage(image).inspect().then(() => true, () => false);
+}
+
+async function swarmState(docker: Dockerode): Promise<string> {
+  return guard('read swarm state', async () => ((await docker.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState ?? 'inactive');
+}
+
 /** The `ClusterEngine` port on a real Docker engine through dockerode. */
 export class DockerEngine implements ClusterEngine {
   readonly #o: DockerEngineOptions;
@@ -72,7 +80,7 @@ export class DockerEngine implements ClusterEngine {
     this.#o = Object.freeze({ ...options });
     this.#sites = new NodeSites(options);
     this.#nodes = new NodeContainers(this.#o, this.#sites);
-    this.#swarm = new SwarmSteps(this.#sites, (c, index) => this.#nodes.name(c, index));
+    this.#swarm = new SwarmSteps(this.#sites);
     this.hosts = new HostOperations({
       fleet: () => this.#sites.fleet(),
       where: this.#sites.where,
@@ -162,13 +170,23 @@ export class DockerEngine implements ClusterEngine {
   async buildShell(shell: ShellToBuild): Promise<void> {
     const c: EngineNodes = { id: shell.id, name: '', accountName: '', flavor: shell.flavor, port: shell.port };
     await this.createNetwork(c);
+    const indexes = Array.from({ length: shell.nodeCount }, (_, index) => index);
     await Promise.all(
-      Array.from({ length: shell.nodeCount }, async (_, index) => {
+      indexes.map(async (index) => {
         await this.#nodes.create(c, index, roleOf(index, 1));
-        await this.#nodes.engineAnswers(c, index, `start node ${index}`);
-        await this.#nodes.loadWorkloadImage(c, index);
+        const inner = await this.#nodes.engineAnswers(c, index, `start node ${index}`);
+        if (!(await hasImage(inner, WORKLOAD_IMAGE_IN_NODE))) await this.#nodes.loadWorkloadImage(c, index);
       }),
     );
+    // The swarm too, as the reconciler forms a local cluster's (node 0 its one manager): the cluster
+    // that takes the shell has nothing left to do but name its nodes. Taken up where a crash left it.
+    const states = await Promise.all(indexes.map(async (index) => swarmState(await this.#sites.inner(c, index))));
+    if (states[0] !== 'active') await this.#swarm.init(c);
+    await Promise.all(indexes.slice(1).filter((index) => states[index] !== 'active' || states[0] !== 'active').map((index) => this.#swarm.join(c, index, 'worker', 0)));
+  }
+
+  nameNode(c: EngineCluster, index: number): Promise<void> {
+    return this.#nodes.name(c, index);
   }
 
   async removeNetwork(c: EngineCluster): Promise<void> {

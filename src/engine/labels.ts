@@ -16,12 +16,6 @@ export const names = Object.freeze({
   volume: (clusterId: string, index: number) => `carina-${clusterId}-n${index}-docker`,
 });
 
-/** A hostname (shown by `docker node ls`) built from the cluster name. */
-export function nodeHostname(clusterName: string, index: number): string {
-  const base = clusterName.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 50).replace(/-+$/, '');
-  return `${base || 'node'}-${index}`;
-}
-
 /** The labels of every Docker object of cluster `c` made by the control plane `instance` (plus `extra`). */
 export function clusterLabels(instance: string, c: { readonly id: string; readonly name: string; readonly accountName: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {

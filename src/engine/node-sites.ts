@@ -2,7 +2,6 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { EngineError } from '../core/errors.js';
-import type { EngineCluster } from '../core/ports.js';
 import { guard } from './engine-calls.js';
 import type { TlsMaterial } from './host-client.js';
 import type { HostEngine, HostFleet } from './host-fleet.js';
@@ -127,7 +126,7 @@ export class NodeSites {
   }
 
   /** Node `index`'s address on its cluster network. */
-  async address(c: EngineCluster, index: number): Promise<string> {
+  async address(c: NodesOf, index: number): Promise<string> {
     const { docker } = await this.site(c, index);
     const info = await guard(`inspect node ${index}`, () => docker.getContainer(names.container(c.id, index)).inspect());
     const ip = info.NetworkSettings.Networks[names.network(c.id)]?.IPAddress;

@@ -75,14 +75,14 @@ export async function observeCluster(input: ObserveInput): Promise<ObservedClust
 }
 
 /** What a node's engine says of itself; `manages`: it is a swarm manager (Swarm.ControlAvailable). */
-type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage' | 'procStale'> & { readonly manages: boolean };
+type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'hasWorkloadImage' | 'procStale' | 'hostname'> & { readonly manages: boolean };
 
 /** What is known of a node whose engine is not running or does not answer. */
-const ENGINE_DOWN: InnerState = Object.freeze({ engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false, manages: false });
+const ENGINE_DOWN: InnerState = Object.freeze({ engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false, hostname: null, manages: false });
 
 async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
   try {
-    const info = (await client.info()) as { MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
+    const info = (await client.info()) as { Name?: string; MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
     const state = (info.Swarm?.LocalNodeState ?? 'inactive') as SwarmState;
     let hasWorkloadImage = true;
     try {
@@ -92,7 +92,7 @@ async function observeInner(client: Dockerode, workloadImage: string): Promise<I
     }
     // An engine reads MemTotal from /proc/meminfo each time: 0 means the file no longer answers.
     const procStale = info.MemTotal === 0;
-    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage, procStale, manages: state === 'active' && info.Swarm?.ControlAvailable === true };
+    return { engineUp: true, swarm: state, swarmNodeId: info.Swarm?.NodeID || null, hasWorkloadImage, procStale, hostname: info.Name ?? null, manages: state === 'active' && info.Swarm?.ControlAvailable === true };
   } catch {
     return ENGINE_DOWN;
   }

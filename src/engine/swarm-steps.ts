@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { EngineCluster } from '../core/ports.js';
+import type { EngineCluster, EngineNodes } from '../core/ports.js';
 import type { NodeRole } from '../core/types.js';
 import { guard, ignore404, updateMember } from './engine-calls.js';
 import type { NodesOf } from './host-operations.js';
@@ -15,16 +15,13 @@ const SWARM_PORT = 2377;
  */
 export class SwarmSteps {
   readonly #sites: NodeSites;
-  readonly #name: (c: EngineCluster, index: number) => Promise<void>;
 
-  /** `name`: names a node after its cluster before it forms or joins the swarm (NodeContainers.name). */
-  constructor(sites: NodeSites, name: (c: EngineCluster, index: number) => Promise<void>) {
+  constructor(sites: NodeSites) {
     this.#sites = sites;
-    this.#name = name;
   }
 
-  async init(c: EngineCluster): Promise<void> {
-    const [addr] = await Promise.all([this.#sites.address(c, 0), this.#name(c, 0)]);
+  async init(c: EngineNodes): Promise<void> {
+    const addr = await this.#sites.address(c, 0);
     await guard('initialise the swarm', async () => {
       await (await this.#sites.inner(c, 0)).swarmInit({
         ListenAddr: `0.0.0.0:${SWARM_PORT}`,
@@ -44,8 +41,8 @@ export class SwarmSteps {
     this.#sites.where.setManager(c.id, via);
   }
 
-  async join(c: EngineCluster, index: number, role: NodeRole, via: number): Promise<void> {
-    const [managerAddr, addr] = await Promise.all([this.#sites.address(c, via), this.#sites.address(c, index), this.#name(c, index)]);
+  async join(c: EngineNodes, index: number, role: NodeRole, via: number): Promise<void> {
+    const [managerAddr, addr] = await Promise.all([this.#sites.address(c, via), this.#sites.address(c, index)]);
     await guard(`join node ${index} to the swarm`, async () => {
       const swarm = (await (await this.#manager(c, via)).swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
       const joining = await this.#sites.inner(c, index);

@@ -61,6 +61,7 @@ const ENGINE_CALLS: { readonly [T in EngineAction['type']]: EngineCall<Extract<E
   removeVolume: (engine, target, a) => engine.removeVolume(target, a.index),
   removeNetwork: (engine, target) => engine.removeNetwork(target),
   loadWorkloadImage: (engine, target, a) => engine.loadWorkloadImage(target, a.index),
+  nameNode: (engine, target, a) => engine.nameNode(target, a.index),
   swarmInit: (engine, target) => engine.swarmInit(target),
   forceNewCluster: (engine, target, a) => engine.forceNewCluster(target, a.via),
   swarmJoin: (engine, target, a) => engine.swarmJoin(target, a.index, a.role, a.via),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fencedError } from '../core/errors.js';
+import { findFlavor } from '../core/flavors.js';
 import { reconcilerHarness } from './test-support/reconciler-harness.js';
 
 describe('Reconciler: scheduling (fake engine, memory store)', () => {
@@ -12,6 +13,18 @@ describe('Reconciler: scheduling (fake engine, memory store)', () => {
     expect(h.store.get('fresh')?.status).toBe('active');
     expect(h.store.get('broken')?.status).toBe('error');
     expect(h.engine.calls.filter((c) => c.startsWith('createNetwork'))).toHaveLength(1);
+  });
+
+  it('brings a cluster that took over a warm shell to active by naming its nodes, and nothing more', async () => {
+    const h = reconcilerHarness();
+    const flavor = findFlavor('container1-4G');
+    if (!flavor) throw new Error('no default flavor');
+    await h.engine.buildShell({ id: 'warm', flavor, port: 23761, nodeCount: 2 });
+    h.engine.calls.length = 0;
+    h.store.add({ id: 'warm', name: 'web', nodeCount: 2 });
+    await h.run('warm');
+    expect(h.store.get('warm')?.status).toBe('active');
+    expect(h.engine.calls).toEqual(['nameNode 0', 'nameNode 1']);
   });
 
   it('leaves the objects of a warm shell alone: they are a future cluster’s, not orphans', async () => {

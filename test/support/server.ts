@@ -65,6 +65,8 @@ export class TestServer {
       // The registry is the registry tests' business (CARINA_REGISTRY=on there), each server on ports of its own.
       CARINA_REGISTRY: 'off',
       CARINA_REGISTRY_PORT: String(19000 + slot),
+      // The warm pool builds nodes in the background (CPU the other e2e files share): its own test turns it on.
+      CARINA_WARM_POOL: '0',
       ...of?.env,
       ...options.env,
       CARINA_LISTEN: `${host}:${this.port}`,

@@ -11,6 +11,7 @@ export const node = (index: number, over: Partial<ObservedNode> = {}): ObservedN
   hasWorkloadImage: true,
   procStale: false,
   address: `10.0.0.${index + 2}`,
+  hostname: null,
   ...over,
 });
 

@@ -1,6 +1,7 @@
 import type { ClusterUsage } from '../../core/autoscale.js';
 import type { ObservedCluster, ObservedSwarmMember, SwarmState } from '../../core/planner.js';
 import type { ClusterEngine, EngineCluster, ShellToBuild } from '../../core/ports.js';
+import { nodeHostname } from '../../core/node-hostname.js';
 import type { NodeRole } from '../../core/types.js';
 
 /** A node container on the fake host engine. */
@@ -8,6 +9,8 @@ export interface FakeContainer {
   running: boolean;
   engineUp: boolean;
   procStale: boolean;
+  /** The name its engine reports; unset: its cluster's (`nodeHostname`), as a node created for the cluster has. */
+  hostname?: string;
 }
 
 /** What a node keeps on its volume: its swarm state and images survive its container. */
@@ -95,7 +98,8 @@ export class FakeEngine implements ClusterEngine {
         const v = this.#volume(c, index);
         const up = n.running && n.engineUp;
         const address = `10.0.0.${index + 2}`;
-        return { index, containerId: `fake-${t.id}-n${index}`, running: n.running, engineUp: up, swarm: up ? v.swarm : null, swarmNodeId: up ? v.swarmNodeId : null, hasWorkloadImage: v.hasWorkloadImage, procStale: n.procStale, address };
+        const hostname = up ? (n.hostname ?? nodeHostname(t.name, index)) : null;
+        return { index, containerId: `fake-${t.id}-n${index}`, running: n.running, engineUp: up, swarm: up ? v.swarm : null, swarmNodeId: up ? v.swarmNodeId : null, hasWorkloadImage: v.hasWorkloadImage, procStale: n.procStale, address, hostname };
       });
       const manager = nodes.find((n) => n.index === 0);
       const members = manager?.engineUp && manager.swarm === 'active' ? [...c.members.values()].map((m) => ({ ...m })) : null;
@@ -103,15 +107,20 @@ export class FakeEngine implements ClusterEngine {
     });
 
   createNetwork = (t: EngineCluster) => this.#act('createNetwork', t, [], (c) => void (c.network = true));
-  /** A warm shell: its network and nodes, engines up, workload image loaded (as a create's first steps leave them). */
+  /** A warm shell: its network and unnamed nodes, engines up, workload image loaded, swarm formed (node 0 its manager). */
   buildShell = (s: ShellToBuild) =>
     this.#act('buildShell', s, [s.id, s.nodeCount], (c) => {
       c.network = true;
+      const swarm = ++c.swarms;
+      c.members.clear();
       for (let index = 0; index < s.nodeCount; index++) {
-        this.#volume(c, index).hasWorkloadImage = true;
-        c.containers.set(index, { running: true, engineUp: true, procStale: false });
+        const id = index === 0 ? `m0-swarm${swarm}` : `w${index}-swarm${swarm}`;
+        Object.assign(this.#volume(c, index), { hasWorkloadImage: true, swarm: 'active', swarmNodeId: id });
+        c.containers.set(index, { running: true, engineUp: true, procStale: false, hostname: `node-${index}` });
+        c.members.set(id, { id, ready: true, role: index === 0 ? 'manager' : 'worker', availability: 'active', tasks: 0 });
       }
     });
+  nameNode = (t: EngineCluster, index: number) => this.#act('nameNode', t, [index], (c) => this.#container(c, index, { hostname: nodeHostname(t.name, index) }));
   removeNetwork = (t: EngineCluster) => this.#act('removeNetwork', t, [], (c) => void (c.network = false));
   createNode = (t: EngineCluster, index: number, role: NodeRole) =>
     this.#act('createNode', t, [index, role], (c) => {
