@@ -276,6 +276,24 @@ export function createBreakdown(t: CreateTiming, events: readonly ApiEvent[], en
   ]);
 }
 
+export const WARM_CREATE_PHASES = [
+  'API: key check, store insert (the shell taken), PKI, event',
+  'gateway listener opens, reconciler picks the cluster up',
+  'nodes named after the cluster, Ready in the swarm, mark active',
+  'client sees active (poll)',
+] as const;
+
+/** Where the time of a create that took a warm shell went (docs/warm-pool.md): its nodes and swarm were there already. */
+export function warmCreateBreakdown(t: CreateTiming, events: readonly ApiEvent[]): Phase[] {
+  return segments([
+    ['post', t.postWall],
+    [WARM_CREATE_PHASES[0], first(at(events, 'created'))],
+    [WARM_CREATE_PHASES[1], first(at(events, 'building'))],
+    [WARM_CREATE_PHASES[2], first(at(events, 'active'))],
+    [WARM_CREATE_PHASES[3], t.activeWall],
+  ]);
+}
+
 export const GROW_PHASES = [
   'API: grow recorded',
   'new node container create + start',

@@ -71,6 +71,8 @@ export class BenchServer {
       CARINA_PORT_RANGE: `${options.portRange.from}-${options.portRange.to}`,
       CARINA_INSTANCE: this.instance,
       CARINA_NODE_SUBNET_POOL: BENCH_SUBNET_POOL,
+      // Cold creates unless a scenario asks for the warm pool (lifecycle's warm creates do).
+      CARINA_WARM_POOL: '0',
       ...options.extraEnv,
     };
     this.#cleanup = guard.defer(`control plane ${this.instance}`, () => this.#destroy());

@@ -16,6 +16,8 @@ import {
   growBreakdown,
   growCluster,
   verifyReady,
+  WARM_CREATE_PHASES,
+  warmCreateBreakdown,
   type Phase,
 } from '../clusters.js';
 import type { EventRecorder } from '../docker.js';
@@ -62,6 +64,8 @@ export interface PhaseSummary {
 
 export interface LifecycleResult {
   readonly create: Record<string, { readonly activeMs?: Summary | undefined; readonly postMs?: Summary | undefined; readonly phases: PhaseSummary[] }>;
+  /** Creates that took a warm shell of their size (CARINA_WARM_POOL, docs/warm-pool.md), each with the pool full; absent in runs from before it. */
+  readonly createWarm?: Record<string, { readonly activeMs?: Summary | undefined; readonly postMs?: Summary | undefined; readonly phases: PhaseSummary[] }>;
   readonly grow: { readonly from: number; readonly growMs?: Summary | undefined; readonly phases: PhaseSummary[] };
   readonly delete: Record<string, { readonly deleteMs?: Summary | undefined; readonly goneMs?: Summary | undefined }>;
   readonly verify: { readonly dockerCliMs?: Summary | undefined; readonly tlsHandshakeMs?: Summary | undefined; readonly bundleMs?: Summary | undefined; readonly allReady: boolean };
@@ -75,7 +79,7 @@ export interface LifecycleResult {
     readonly firstAuthMs?: Summary | undefined;
     readonly cachedAuthMs?: Summary | undefined;
   };
-  readonly samples: { readonly create: CreateSample[]; readonly grow: GrowSample[]; readonly delete: DeleteSample[] };
+  readonly samples: { readonly create: CreateSample[]; readonly grow: GrowSample[]; readonly delete: DeleteSample[]; readonly createWarm?: CreateSample[] };
   /** Failed samples (the run goes on; three failures in a row end the scenario). */
   readonly errors: string[];
   readonly warmup: boolean;
@@ -231,6 +235,7 @@ export async function runLifecycle(opts: {
   } finally {
     await server.cleanup();
   }
+  const warm = guard.signal.aborted ? [] : await warmCreates({ ...opts, errors });
   const micro = { ...(guard.signal.aborted ? {} : await microBenchmarks(guard, opts.runs > 1 ? 20 : 5)), firstAuthMs: summarize(firstAuthMs), cachedAuthMs: summarize(cachedAuthMs) };
 
   const create: LifecycleResult['create'] = {};
@@ -242,6 +247,11 @@ export async function runLifecycle(opts: {
       phases: summarizePhases(s.map((c) => c.phases), ['post', ...CREATE_PHASES]),
     };
   }
+  const createWarm: NonNullable<LifecycleResult['createWarm']> = {};
+  for (const nodes of opts.sizes) {
+    const s = warm.filter((c) => c.nodes === nodes);
+    createWarm[String(nodes)] = { activeMs: summarize(s.map((c) => c.activeMs)), postMs: summarize(s.map((c) => c.postMs)), phases: summarizePhases(s.map((c) => c.phases), ['post', ...WARM_CREATE_PHASES]) };
+  }
   const del: LifecycleResult['delete'] = {};
   for (const nodes of [...new Set(deleted.map((d) => d.nodes))].sort((a, b) => a - b)) {
     const s = deleted.filter((d) => d.nodes === nodes);
@@ -249,6 +259,7 @@ export async function runLifecycle(opts: {
   }
   return {
     create,
+    createWarm,
     grow: { from: opts.growFrom, growMs: summarize(grown.map((g) => g.growMs)), phases: summarizePhases(grown.map((g) => g.phases), ['post', ...GROW_PHASES]) },
     delete: del,
     verify: {
@@ -259,8 +270,62 @@ export async function runLifecycle(opts: {
     },
     engineStartMs: summarize(created.flatMap((c) => c.engineStartMs)),
     micro,
-    samples: { create: created, grow: grown, delete: deleted },
+    samples: { create: created, grow: grown, delete: deleted, createWarm: warm },
     errors,
     warmup: opts.warmup,
   };
+}
+
+/**
+ * Creates that take a warm shell (docs/warm-pool.md): a control plane of its own keeping one shell of
+ * each size, and before each timed create the pool full again (every shell built), so a figure is
+ * that of a create arriving at a quiet pool. Verified Ready through the TLS endpoint, then deleted.
+ */
+async function warmCreates(opts: { docker: Dockerode; guard: Guard; runs: number; sizes: readonly number[]; logDir: string; log: (line: string) => void; errors: string[] }): Promise<CreateSample[]> {
+  const { guard, log } = opts;
+  const sizes = [...opts.sizes].sort((a, b) => a - b);
+  const server = new BenchServer({ name: 'lifecycle-warm', portRange: { from: 26020, to: 26039 }, logDir: opts.logDir, extraEnv: { CARINA_WARM_POOL: sizes.join(',') } }, opts.docker, guard);
+  const samples: CreateSample[] = [];
+  let store: Awaited<ReturnType<typeof openStore>> | undefined;
+  try {
+    const key = await server.createAccount('bench', '--clusters', '3', '--nodes', String(Math.max(...sizes)));
+    await server.start();
+    store = await openStore({ url: `sqlite:${join(server.dataDir, 'carina.db')}` });
+    const shells = store.warmShells;
+    /** Waits until the pool holds a ready shell of every size (at most 3 min: the first ones build with the images). */
+    const poolFull = async () => {
+      for (const deadline = Date.now() + 180_000; Date.now() < deadline; await guard.sleep(100)) {
+        const ready = (await shells.list()).filter((s) => s.ready).map((s) => s.nodeCount);
+        if (sizes.every((n) => ready.includes(n))) return;
+      }
+      throw new Error('the warm pool did not fill within 3 min');
+    };
+    const api = new BenchApi(server.url, key, guard);
+    await api.client.request('GET', '/v1/quotas'); // the key's scrypt check, not timed into a create
+    for (let run = 1; run <= opts.runs && !guard.signal.aborted; run++) {
+      for (const nodes of sizes) {
+        const name = `w${run}-n${nodes}`;
+        try {
+          await poolFull();
+          const c = await createCluster(api, name, nodes);
+          const events = await api.events(name);
+          if (!/from the warm pool/.test(events[0]?.message ?? '')) throw new Error(`${name} did not take a warm shell: ${events[0]?.message ?? 'no created event'}`);
+          const v = await verifyReady(api, name);
+          samples.push({ nodes, run, activeMs: c.activeMs, postMs: c.postMs, ready: v.ready, verifyDockerCliMs: v.dockerCliMs, tlsHandshakeMs: v.tlsHandshakeMs, bundleMs: v.bundleMs, phases: warmCreateBreakdown(c, events), engineStartMs: [] });
+          log(`create ${nodes} node(s) from the warm pool, run ${run}/${opts.runs}: active in ${c.activeMs.toFixed(0)} ms; ${v.ready}/${nodes} Ready via TLS`);
+          await deleteCluster(api, opts.docker, name, c.id);
+        } catch (e) {
+          if (guard.signal.aborted) break;
+          const message = e instanceof Error ? e.message : String(e);
+          opts.errors.push(`${name}: ${message}`);
+          log(`lifecycle ${name} failed: ${message}`);
+          await api.client.request('DELETE', `/v1/clusters/${name}`).catch(() => undefined);
+        }
+      }
+    }
+  } finally {
+    await store?.close();
+    await server.cleanup();
+  }
+  return samples;
 }
