@@ -4,7 +4,7 @@ import type { Host } from '../core/ports.js';
 import type { ShellSpec } from '../core/warm-pool.js';
 import { FakeEngine } from './test-support/fake-engine.js';
 import { MemoryShells } from './test-support/memory-shells.js';
-import { WarmPoolKeeper, type WarmPoolKeeperOptions } from './warm-pool-keeper.js';
+import { REFILL_DELAY_MS, WarmPoolKeeper, type WarmPoolKeeperOptions } from './warm-pool-keeper.js';
 
 const FLAVOR = 'container1-4G';
 const RANGE = { from: 24000, to: 24009 };
@@ -60,6 +60,18 @@ describe('WarmPoolKeeper', () => {
     await k.pass();
     expect((await shells.list()).map((s) => [s.id, s.ready])).toEqual([['s2', true]]);
     expect(builds()).toEqual(['buildShell s1 3', 'buildShell s2 3']);
+  });
+
+  it('waits a moment after a create took a shell before it builds the next (the taking cluster converges first)', async () => {
+    const k = keeper([{ flavor: FLAVOR, nodeCount: 1 }]);
+    await k.pass();
+    expect(shells.take('s1')).toBe(true);
+    k.taken();
+    await k.pass();
+    expect(builds()).toEqual(['buildShell s1 1']);
+    now += REFILL_DELAY_MS;
+    await k.pass();
+    expect(builds()).toEqual(['buildShell s1 1', 'buildShell s2 1']);
   });
 
   it('takes up a build a crash interrupted: the reserved shell is built, not another reserved', async () => {

@@ -209,7 +209,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     },
     newId: () => randomBytes(6).toString('hex'),
     portRange: config.portRange,
-    warmPool: config.warmPool.length > 0 ? { taken: () => (leads() ? warmPool.poke() : undefined) } : undefined,
+    warmPool: config.warmPool.length > 0 ? { taken: () => (leads() ? warmPool.taken() : undefined) } : undefined,
     dnsNames,
     ipAddresses,
     usage: (c) => reconciler.usage(c, { withStats: true }),
