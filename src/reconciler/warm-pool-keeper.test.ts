@@ -4,7 +4,7 @@ import type { Host } from '../core/ports.js';
 import type { ShellSpec } from '../core/warm-pool.js';
 import { FakeEngine } from './test-support/fake-engine.js';
 import { MemoryShells } from './test-support/memory-shells.js';
-import { REFILL_DELAY_MS, WarmPoolKeeper, type WarmPoolKeeperOptions } from './warm-pool-keeper.js';
+import { LOW_MEMORY_BYTES, REFILL_DELAY_MS, WarmPoolKeeper, type WarmPoolKeeperOptions } from './warm-pool-keeper.js';
 
 const FLAVOR = 'container1-4G';
 const RANGE = { from: 24000, to: 24009 };
@@ -98,6 +98,21 @@ describe('WarmPoolKeeper', () => {
     await keeper([{ flavor: FLAVOR, nodeCount: 1 }]).pass();
     expect(await pool()).toEqual([]);
     expect(logs).toContain('warm pool: removing shell s1 (1 × container1-4G): hosts are registered');
+  });
+
+  it('gives its idle nodes back first when the machine runs short of memory, and builds again once there is room', async () => {
+    let available = 8 * 1024 ** 3;
+    const k = keeper([{ flavor: FLAVOR, nodeCount: 3 }], { availableMemory: () => available });
+    await k.pass();
+    available = LOW_MEMORY_BYTES - 1;
+    await k.pass();
+    expect(await pool()).toEqual([]);
+    expect(logs).toContain('warm pool: removing shell s1 (3 × container1-4G): the machine runs short of memory (1024 MiB available)');
+    await k.pass();
+    expect(builds()).toEqual(['buildShell s1 3', 'purgeCluster s1']);
+    available = LOW_MEMORY_BYTES;
+    await k.pass();
+    expect(await pool()).toEqual(['s2:3:24000:ready']);
   });
 
   it('after a failed build waits before trying again, then finishes the same shell', async () => {

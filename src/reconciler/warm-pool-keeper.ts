@@ -7,6 +7,9 @@ import { planPool, type ShellSpec } from '../core/warm-pool.js';
 /** How long after a create took a shell the refill waits (see `taken`). */
 export const REFILL_DELAY_MS = 1_500;
 
+/** Below this much available memory on the engine's machine the pool holds nothing (its idle nodes go first). */
+export const LOW_MEMORY_BYTES = 1024 ** 3;
+
 /** Inputs of WarmPoolKeeper. */
 export interface WarmPoolKeeperOptions {
   readonly shells: WarmShellRepository;
@@ -22,6 +25,8 @@ export interface WarmPoolKeeperOptions {
   readonly log: Log;
   /** Before each engine step and reservation: throws CARINA_ERR_FENCED unless this replica still leads. */
   readonly checkLease: () => Promise<void>;
+  /** Memory available on the machine that runs the nodes (MemAvailable), when it is this one; undefined: not known. */
+  readonly availableMemory?: () => number | undefined;
   /** How often the pool is looked at even without a poke (default 2 s). */
   readonly intervalMs?: number;
   /** After a failed pass, the next waits this long (default 30 s), so a broken engine is not hammered. */
@@ -30,7 +35,8 @@ export interface WarmPoolKeeperOptions {
 
 /**
  * Keeps the warm pool full on the leader (docs/warm-pool.md): reserves and builds the shells
- * CARINA_WARM_POOL asks for, one at a time, and removes those no longer wanted or never finished.
+ * CARINA_WARM_POOL asks for, one at a time, and removes those no longer wanted or never finished —
+ * all of them while hosts are registered or the machine runs short of memory (the pool goes first).
  * Everything it needs to resume after a crash is in the store (the shell rows) and in engine labels:
  * a shell's row is written before its objects and deleted before they are removed, so the orphan
  * sweep never mistakes a shell for an orphan and removes what a crash left of a released one.
@@ -94,11 +100,15 @@ export class WarmPoolKeeper {
     if (now < this.#pausedUntil || now < this.#quietUntil) return;
     try {
       const hosted = (await this.#o.hosts.list()).length > 0;
-      const wanted = hosted ? [] : this.#o.wanted;
+      const available = this.#o.availableMemory?.();
+      const short = available !== undefined && available < LOW_MEMORY_BYTES;
+      const wanted = hosted || short ? [] : this.#o.wanted;
       const shells = await this.#o.shells.list();
       if (wanted.length === 0 && shells.length === 0) return;
       const plan = planPool(wanted, shells, this.#o.clock.now().getTime());
-      for (const shell of plan.release) await this.#release(shell, hosted);
+      const why = (shell: WarmShell) =>
+        hosted ? 'hosts are registered' : short ? `the machine runs short of memory (${Math.round((available ?? 0) / 1024 ** 2)} MiB available)` : shell.ready ? 'not wanted any more' : 'its build did not finish';
+      for (const shell of plan.release) await this.#release(shell, why(shell));
       for (const shell of plan.build) if (!this.#stopped) await this.#build(shell);
       for (const spec of plan.reserve) {
         if (this.#stopped) return;
@@ -125,9 +135,8 @@ export class WarmPoolKeeper {
   }
 
   /** The row goes first: a create cannot take the shell any more, and a crash leaves only orphans to sweep. */
-  async #release(shell: WarmShell, hosted: boolean): Promise<void> {
+  async #release(shell: WarmShell, why: string): Promise<void> {
     if (!(await this.#o.shells.release(shell.id))) return; // a create took it meanwhile
-    const why = hosted ? 'hosts are registered' : shell.ready ? 'not wanted any more' : 'its build did not finish';
     this.#o.log(`warm pool: removing shell ${shell.id} (${shell.nodeCount} × ${shell.flavor}): ${why}`, { clusterId: shell.id });
     await this.#o.checkLease();
     await this.#o.engine.purgeCluster(shell.id);

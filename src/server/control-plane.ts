@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { freemem } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import type { FastifyInstance } from 'fastify';
@@ -192,6 +193,8 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     clock,
     log: logOf('warm-pool'),
     checkLease,
+    // The nodes run on this machine unless the engine is reached over TCP: its MemAvailable then (libuv reads it).
+    availableMemory: config.dockerHost?.startsWith('tcp:') ? undefined : () => freemem(),
   });
   // Only the leader reconciles and serves gateways (leadership.ts). A standby's API writes reach the
   // leader through the store: a kick row it takes within 250 ms (else its periodic pass), and its
