@@ -108,8 +108,9 @@ describe('warm pool (real engine, real docker client)', () => {
   });
 
   it('survives kill -9 while it refills: after a restart the pool holds one shell, and nothing is there twice', async () => {
-    // The keeper started the next shell when bob's create took his: kill the server in the middle of it.
-    await sleep(1_500);
+    // The keeper starts the next shell 1.5 s after bob's create took his (REFILL_DELAY_MS), and
+    // builds it in about 2–3 s: kill the server in the middle of that.
+    await sleep(2_500);
     await server.kill();
     await server.start();
     const third = await nextReadyShell();
