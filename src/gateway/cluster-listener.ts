@@ -20,8 +20,9 @@ import { EngineLink, type Upstream } from './upstream.js';
 const STREAM_BUFFER = 256 * 1024;
 /**
  * A listener without connections for this long drops its TLS server: the OpenSSL context with the
- * cluster's CA and certificates costs ≈ 33 KiB, 33 MiB for 1,000 idle clusters. The next connection
- * makes it again (about a millisecond).
+ * cluster's CA and certificates costs ≈ 33 KiB, 33 MiB for 1,000 idle clusters. Its HTTP server and
+ * the agents of its engine link go with it (≈ 7.5 KiB more). The next connection makes them again
+ * (about a millisecond); an idle cluster keeps only its listening socket.
  */
 const TLS_IDLE_MS = 5 * 60_000;
 
@@ -69,7 +70,8 @@ export class ClusterListener {
   readonly #net: net.Server;
   #tls: tls.Server | undefined;
   #idle: NodeJS.Timeout | undefined;
-  readonly #http: http.Server;
+  /** The HTTP server behind the TLS one: made and dropped with it. */
+  #http: http.Server | undefined;
   readonly #engine: EngineLink;
   readonly #callers = new Map<TLSSocket, Caller>();
   /** Every TCP connection, also those still in (or stuck before) the TLS handshake. */
@@ -85,27 +87,6 @@ export class ClusterListener {
     this.#serial = normaliseSerial(config.pki.clientSerial);
     this.#engine = new EngineLink(config.upstream);
     this.#endpoint = { clusterId: config.clusterId, clusterName: config.clusterName, account: config.account, engine: this.#engine, audit: config.audit, registryPull: config.registryPull, telemetry: config.telemetry ?? NO_TELEMETRY, log: config.log };
-    // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
-    // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
-    const timeouts = { requestTimeout: 0, ...headTimeoutOptions(config.headersTimeoutMs) };
-    this.#http = http.createServer({ ...timeouts, noDelay: true, highWaterMark: STREAM_BUFFER }, (req, res) => {
-      const caller = forRequest(this.#callers.get(req.socket as TLSSocket));
-      if (caller.serial !== this.#serial) {
-        audit(this.#endpoint, caller, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
-        sendError(res, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage(), true);
-        return;
-      }
-      handleRequest(this.#endpoint, caller, req, res);
-    });
-    this.#http.on('upgrade', (req: http.IncomingMessage, socket: TLSSocket, head: Buffer) => {
-      const caller = forRequest(this.#callers.get(socket));
-      if (caller.serial !== this.#serial) {
-        audit(this.#endpoint, caller, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
-        sendRawError(socket, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage());
-        return;
-      }
-      handleUpgrade(this.#endpoint, caller, req, socket, head);
-    });
     // Not half-open before the handshake: a client that leaves then is let go at once, instead of
     // holding its place under the caps until the handshake timeout (#accept allows it after).
     this.#net = net.createServer({ allowHalfOpen: false }, (raw) => this.#connected(raw));
@@ -126,6 +107,34 @@ export class ClusterListener {
     this.#tlsServer().emit('connection', raw);
   }
 
+  /** The HTTP server the TLS server hands its connections to. */
+  #httpServer(): http.Server {
+    if (this.#http) return this.#http;
+    // No request timeout: a stream lasts as long as the client wants it. The head has its timeout,
+    // and so has a kept-alive connection between requests (http's keepAliveTimeout, 5 s).
+    const timeouts = { requestTimeout: 0, ...headTimeoutOptions(this.config.headersTimeoutMs) };
+    const server = http.createServer({ ...timeouts, noDelay: true, highWaterMark: STREAM_BUFFER }, (req, res) => {
+      const caller = forRequest(this.#callers.get(req.socket as TLSSocket));
+      if (caller.serial !== this.#serial) {
+        audit(this.#endpoint, caller, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
+        sendError(res, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage(), true);
+        return;
+      }
+      handleRequest(this.#endpoint, caller, req, res);
+    });
+    server.on('upgrade', (req: http.IncomingMessage, socket: TLSSocket, head: Buffer) => {
+      const caller = forRequest(this.#callers.get(socket));
+      if (caller.serial !== this.#serial) {
+        audit(this.#endpoint, caller, (req.method ?? 'GET').toUpperCase(), parseTarget(req.url ?? '/'), 401, PolicyCode.REVOKED_CERTIFICATE);
+        sendRawError(socket, 401, PolicyCode.REVOKED_CERTIFICATE, this.#revokedMessage());
+        return;
+      }
+      handleUpgrade(this.#endpoint, caller, req, socket, head);
+    });
+    this.#http = server;
+    return server;
+  }
+
   #tlsServer(): tls.Server {
     clearTimeout(this.#idle);
     if (this.#tls) return this.#tls;
@@ -144,7 +153,7 @@ export class ClusterListener {
     this.#tls = server;
     // Node checks an http.Server's head timeout only once it listens; this one never does (its
     // connections come from the TLS server), so it is told it does while it has them to check.
-    this.#http.emit('listening');
+    this.#httpServer().emit('listening');
     return server;
   }
 
@@ -158,7 +167,9 @@ export class ClusterListener {
     this.#idle = setTimeout(() => {
       if (this.#raw.size > 0) return;
       this.#tls = undefined;
-      this.#http.close(); // stops the head-timeout check until the next connection
+      this.#http?.close(); // stops the head-timeout check until the next connection
+      this.#http = undefined;
+      this.#engine.destroy(); // and the kept-alive connections to the engine
     }, this.config.tlsIdleMs ?? TLS_IDLE_MS);
     this.#idle.unref();
   }
@@ -176,7 +187,7 @@ export class ClusterListener {
     this.#callers.set(socket, { serial });
     socket.once('close', () => this.#callers.delete(socket));
     socket.allowHalfOpen = true; // attach and exec pass a client's half-close through
-    this.#http.emit('connection', socket);
+    this.#httpServer().emit('connection', socket);
   }
 
   /** Starts listening; rejects when the port cannot be bound. */
@@ -213,7 +224,8 @@ export class ClusterListener {
     for (const socket of this.#callers.keys()) socket.destroy();
     // A client that is still in its handshake would keep close() waiting until the handshake timeout.
     for (const socket of this.#raw) socket.destroy();
-    this.#http.close();
+    this.#http?.close();
+    this.#http = undefined;
     this.#engine.destroy();
     await closed;
   }
