@@ -11,7 +11,7 @@ import { ConnectionCaps } from '../net/connection-caps.js';
 import { ending, rawConnect } from '../net/test-support/raw-client.js';
 import { X509Pki } from '../pki/x509-pki.js';
 import { AuditLog } from './audit-log.js';
-import { ClusterListener, type ListenerConfig } from './cluster-listener.js';
+import { ClusterListener, listenerPki, type ListenerConfig } from './cluster-listener.js';
 import { inspectDocument } from './test-support/engine-documents.js';
 import { memoryAudit } from './test-support/memory-audit.js';
 
@@ -111,6 +111,10 @@ afterAll(async () => {
 });
 
 describe('ClusterListener', () => {
+  it('is given only the key material it serves with: not the CA key, not the client key', () => {
+    expect(listenerPki(pki)).toEqual({ caCert: pki.caCert, serverCert: pki.serverCert, serverKey: pki.serverKey, clientSerial: pki.clientSerial });
+  });
+
   it('forwards requests with the engine headers and audits only mutating ones', async () => {
     const a = agent(pki);
     expect(await request(a, 'GET', '/_ping')).toEqual({ status: 200, text: 'OK' });

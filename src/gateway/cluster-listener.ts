@@ -26,6 +26,18 @@ const STREAM_BUFFER = 256 * 1024;
  */
 const TLS_IDLE_MS = 5 * 60_000;
 
+/**
+ * The key material a listener serves with: the cluster's CA (to check clients), its server
+ * certificate and key, and the serial of the one client certificate let through. Not the CA's key
+ * nor the client's: the gateway has no use for them, so it does not keep them in memory.
+ */
+export type ListenerPki = Pick<ClusterPki, 'caCert' | 'serverCert' | 'serverKey' | 'clientSerial'>;
+
+/** Only the listener's part of a cluster's key material (a copy: the rest of `pki` is not held on to). */
+export function listenerPki(pki: ClusterPki): ListenerPki {
+  return { caCert: pki.caCert, serverCert: pki.serverCert, serverKey: pki.serverKey, clientSerial: pki.clientSerial };
+}
+
 /** What a listener serves: one cluster, on one host address and port. */
 export interface ListenerConfig {
   readonly clusterId: string;
@@ -35,7 +47,7 @@ export interface ListenerConfig {
   readonly port: number;
   /** Where the cluster's manager engine answers (asked per request: the manager may move). */
   readonly upstream: () => Upstream | undefined;
-  readonly pki: ClusterPki;
+  readonly pki: ListenerPki;
   readonly audit: AuditLog;
   /** How long without connections before the TLS server is dropped (default TLS_IDLE_MS). */
   readonly tlsIdleMs?: number;
@@ -76,7 +88,7 @@ export class ClusterListener {
   readonly #callers = new Map<TLSSocket, Caller>();
   /** Every TCP connection, also those still in (or stuck before) the TLS handshake. */
   readonly #raw = new Set<Socket>();
-  #pki: ClusterPki;
+  #pki: ListenerPki;
   #serial: string;
   readonly #endpoint: Endpoint;
   /** Closes a connection over a cap at once; false when it did. */
@@ -204,7 +216,7 @@ export class ClusterListener {
   }
 
   /** Takes new key material: new certificates apply to new connections; a new client serial cuts off the old one now. */
-  update(pki: ClusterPki): void {
+  update(pki: ListenerPki): void {
     if (pki.caCert !== this.#pki.caCert || pki.serverCert !== this.#pki.serverCert || pki.serverKey !== this.#pki.serverKey) {
       this.#pki = pki;
       this.#tls?.setSecureContext(this.#secureOptions());

@@ -5,7 +5,7 @@ import type { Telemetry } from '../core/telemetry.js';
 import type { Cluster } from '../core/types.js';
 import { ConnectionCaps } from '../net/connection-caps.js';
 import { AuditLog } from './audit-log.js';
-import { ClusterListener } from './cluster-listener.js';
+import { ClusterListener, listenerPki } from './cluster-listener.js';
 import type { Upstream } from './upstream.js';
 
 /** Where the gateway listens and how it reaches each cluster's manager engine. */
@@ -155,8 +155,9 @@ export class Gateway implements EndpointNotifier {
   /** Opens or updates the cluster's listener; `version` is the key-material version read with it (if known). */
   async #apply(cluster: Cluster, version?: number): Promise<void> {
     if (this.#closed || cluster.status === 'deleting') return this.#drop(cluster.id);
-    const pki = await this.#o.store.clusters.getPki(cluster.id);
-    if (!pki) return;
+    const stored = await this.#o.store.clusters.getPki(cluster.id);
+    if (!stored) return;
+    const pki = listenerPki(stored);
     // Unknown (a refresh): the next sync reads the key material once more and records its version.
     if (version === undefined) this.#versions.delete(cluster.id);
     else this.#versions.set(cluster.id, version);
