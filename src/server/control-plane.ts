@@ -67,7 +67,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
   const clock: Clock = { now: () => new Date() };
   const secretKey = await loadSecretKey(config.secretKeyFile, log);
   // Metrics (CARINA_METRICS_LISTEN): every layer reports through the Telemetry port; nothing is kept when they are off.
-  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), fleetVersion: () => store.clusters.fleetVersion(), leads: () => leadership.role === 'leader', log: logOf('metrics'), hosts: async () => hostUsage(await store.hosts.list(), await store.hosts.placedNodes(), FLAVORS) });
+  const metrics = config.metrics && new PrometheusTelemetry({ clustersByStatus: () => store.clusters.countByStatus(), nodesByState: () => store.clusters.countNodesByState(), fleetVersion: () => store.clusters.fleetVersion(), leads: () => leadership.role === 'leader', log: logOf('metrics'), hosts: async () => hostUsage(await store.hosts.list(), await store.hosts.placedNodes(), FLAVORS), warmShells: () => store.warmShells.list() });
   const telemetry = metrics ?? NO_TELEMETRY;
   const store: Store = await openStore({ url: config.databaseUrl, clock, secretKey, onOutage: (repository) => telemetry.storeError(repository), log: logOf('store') });
   const door = await openFrontDoor(config, secretKey, log);

@@ -209,6 +209,23 @@ describe('PrometheusTelemetry with registered hosts', () => {
     { processMetrics: false },
   );
 
+  it('counts the warm pool’s nodes by state, and has no such series without a pool source', async () => {
+    const pooled = new PrometheusTelemetry(
+      {
+        clustersByStatus: () => Promise.resolve(new Map()),
+        nodesByState: () => Promise.resolve(new Map()),
+        leads: () => true,
+        log: () => undefined,
+        warmShells: () => Promise.resolve([{ nodeCount: 3, ready: true }, { nodeCount: 1, ready: true }, { nodeCount: 5, ready: false }]),
+      },
+      { processMetrics: false },
+    );
+    const text = await pooled.scrape();
+    expect([value(text, 'carina_warm_pool_nodes{state="ready"}'), value(text, 'carina_warm_pool_nodes{state="building"}')]).toEqual([4, 5]);
+    const without = new PrometheusTelemetry({ clustersByStatus: () => Promise.resolve(new Map()), nodesByState: () => Promise.resolve(new Map()), leads: () => true, log: () => undefined }, { processMetrics: false });
+    expect(await without.scrape()).not.toContain('carina_warm_pool_nodes');
+  });
+
   it('counts hosts by state and shows what each can give and what its nodes reserve, reading the store once per scrape', async () => {
     const text = await telemetry.scrape();
     expect(reads).toBe(1);

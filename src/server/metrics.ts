@@ -6,6 +6,7 @@ import { PolicyCode } from '../core/policy-codes.js';
 import { gatewayOutcome, statusClass, type AutoscaleOutcome, type ClusterOperation, type EngineActionType, type Telemetry } from '../core/telemetry.js';
 import { CLUSTER_STATUSES, type ClusterStatus } from '../core/types.js';
 import type { HostUsage } from '../core/host-capacity.js';
+import type { WarmShell } from '../core/ports.js';
 import { HOST_STATES } from '../core/placement.js';
 
 /** What the gauges read at scrape time: the store's grouped counts and this replica's role. */
@@ -22,6 +23,8 @@ export interface MetricSources {
   readonly leads: () => boolean;
   /** The registered Docker hosts with what their placed nodes reserve (issue 13); none when omitted. */
   readonly hosts?: (() => Promise<readonly HostUsage[]>) | undefined;
+  /** The warm pool's shells (docs/warm-pool.md); no series when omitted. */
+  readonly warmShells?: (() => Promise<readonly Pick<WarmShell, 'nodeCount' | 'ready'>[]>) | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -94,6 +97,20 @@ export class PrometheusTelemetry implements Telemetry {
         for (const state of counts ? new Set([...NODE_STATES, ...counts.keys()]) : []) this.set({ state }, counts?.get(state) ?? 0);
       },
     });
+    const shells = sources.warmShells;
+    if (shells) {
+      new Gauge({
+        name: 'carina_warm_pool_nodes',
+        help: 'Nodes of the warm pool\'s shells (clusters built ahead of requests), by state: ready (a create may take them) or building.',
+        labelNames: ['state'],
+        registers,
+        async collect() {
+          const all = await scraped(this, 'warm pool', shells, log);
+          const count = (ready: boolean) => (all ?? []).filter((s) => s.ready === ready).reduce((n, s) => n + s.nodeCount, 0);
+          if (all) for (const [state, ready] of [['ready', true], ['building', false]] as const) this.set({ state }, count(ready));
+        },
+      });
+    }
     // Hosts: states, and per host (an operator's name, a bounded set) what is allocatable and reserved.
     let hostFigures: Promise<readonly HostUsage[] | undefined> | undefined;
     /** One store read per scrape for the five host gauges (the first gauge collected starts it, the last ends it). */
