@@ -5,10 +5,10 @@ import type { Cluster } from '../core/types.js';
 import { eventsCommitted, nowIso, type Database, type StoreContext } from './database.js';
 import { announceEvents } from './event-commits.js';
 import { lockEventOrder } from './event-order.js';
-import { lockAccount, lockPorts } from './row-locks.js';
+import { lockAccount } from './row-locks.js';
 import { pkiColumns, selectClusters, toCluster } from './row-mapping.js';
 import { uniqueViolation } from './sql-errors.js';
-import { lowestFreePort, portsExhausted, type PortRange } from './warm-shell-repository.js';
+import { allocatePort, type PortRange } from './port-allocation.js';
 import { ShellTakenError } from '../core/warm-pool.js';
 
 // Two creates in different accounts may pick the same port at once; the loser retries with a fresh view.
@@ -20,14 +20,6 @@ function plural(count: number, noun: string): string {
 
 function clusterExists(name: string, cause?: unknown): CarinaError {
   return new CarinaError(ErrorCode.CLUSTER_EXISTS, `cluster "${name}" already exists`, { cause, details: { name } });
-}
-
-/** A free port for a new cluster (under the port lock: warm shells hold ports too). */
-async function freePort(trx: Kysely<Database>, ctx: StoreContext, range: PortRange): Promise<number> {
-  await lockPorts(trx, ctx.dialect);
-  const port = await lowestFreePort(trx, range);
-  if (port === undefined) throw portsExhausted(range);
-  return port;
 }
 
 /** Deletes the ready warm shell `id` and answers its port; ShellTakenError when it is not there (another create took it). */
@@ -77,7 +69,7 @@ async function attempt(ctx: StoreContext, input: NewCluster, range: PortRange): 
       );
     }
 
-    const port = input.fromShell ? await takeShell(trx, input.id) : await freePort(trx, ctx, range);
+    const port = input.fromShell ? await takeShell(trx, input.id) : await allocatePort(trx, ctx.dialect, range);
     const now = nowIso(ctx);
     await trx
       .insertInto('clusters')

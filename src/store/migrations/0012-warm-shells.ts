@@ -5,7 +5,7 @@ import type { Kysely, Migration } from 'kysely';
  * and node containers with their engines up, under an id and a port reserved here — that a create
  * takes over by inserting its cluster with the shell's id and port in the transaction that deletes
  * the shell's row. `port` is unique among shells; the clusters' ports are kept apart from them by
- * the port lock (row-locks.ts `lockPorts`), since a unique index cannot span two tables.
+ * the port lock (port-allocation.ts), since a unique index cannot span two tables.
  */
 export function warmShellsMigration(): Migration {
   return {
