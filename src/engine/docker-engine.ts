@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { EngineError } from '../core/errors.js';
 import type { ClusterEngine, EngineCluster, EngineNodes, ShellToBuild } from '../core/ports.js';
 import type { ObservedCluster } from '../core/planner.js';
 import { roleOf, type NodeRole } from '../core/types.js';
@@ -13,7 +14,7 @@ import { NodeContainers } from './node-containers.js';
 import { watchNodes } from './node-events.js';
 import { collectUsage } from './usage.js';
 import type { ClusterUsage } from '../core/autoscale.js';
-import { observeCluster } from './observe.js';
+import { observeCluster, observeInner } from './observe.js';
 import { guard, ignore404, statusOf } from './engine-calls.js';
 import { HostOperations, type NodesOf } from './host-operations.js';
 import type { CgroupDelegation } from './cgroup-delegation.js';
@@ -57,14 +58,6 @@ export interface DockerEngineOptions {
 
 /** The tag the workload image carries inside every node (what users `docker run`). */
 const WORKLOAD_IMAGE_IN_NODE = 'carina/busybox:latest';
-
-async function hasImage(docker: Dockerode, image: string): Promise<boolean> {
-  return docker.getImage(image).inspect().then(() => true, () => false);
-}
-
-async function swarmState(docker: Dockerode): Promise<string> {
-  return guard('read swarm state', async () => ((await docker.info()) as { Swarm?: { LocalNodeState?: string } }).Swarm?.LocalNodeState ?? 'inactive');
-}
 
 /** The `ClusterEngine` port on a real Docker engine through dockerode. */
 export class DockerEngine implements ClusterEngine {
@@ -171,16 +164,18 @@ export class DockerEngine implements ClusterEngine {
     const c: EngineNodes = { id: shell.id, name: '', accountName: '', flavor: shell.flavor, port: shell.port };
     await this.createNetwork(c);
     const indexes = Array.from({ length: shell.nodeCount }, (_, index) => index);
-    await Promise.all(
+    // Each node's swarm state, read with its image as a pass observes them.
+    const states = await Promise.all(
       indexes.map(async (index) => {
         await this.#nodes.create(c, index, roleOf(index, 1));
-        const inner = await this.#nodes.engineAnswers(c, index, `start node ${index}`);
-        if (!(await hasImage(inner, WORKLOAD_IMAGE_IN_NODE))) await this.#nodes.loadWorkloadImage(c, index);
+        const node = await observeInner(await this.#nodes.engineAnswers(c, index, `start node ${index}`), WORKLOAD_IMAGE_IN_NODE);
+        if (!node.engineUp) throw new EngineError(`start node ${index}`, new Error('its Docker engine stopped answering'));
+        if (!node.hasWorkloadImage) await this.#nodes.loadWorkloadImage(c, index);
+        return node.swarm;
       }),
     );
     // The swarm too, as the reconciler forms a local cluster's (node 0 its one manager): the cluster
     // that takes the shell has nothing left to do but name its nodes. Taken up where a crash left it.
-    const states = await Promise.all(indexes.map(async (index) => swarmState(await this.#sites.inner(c, index))));
     if (states[0] !== 'active') await this.#swarm.init(c);
     await Promise.all(indexes.slice(1).filter((index) => states[index] !== 'active' || states[0] !== 'active').map((index) => this.#swarm.join(c, index, 'worker', 0)));
   }

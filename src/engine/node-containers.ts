@@ -117,10 +117,10 @@ export class NodeContainers {
 
   /**
    * Names node `index` after its cluster (`nodeHostname`) when it was created under another name:
-   * a node of a warm shell, built before its cluster had one (docs/warm-pool.md). Its engine takes the
-   * name at swarm init or join (measured: not after), so the swarm steps call this first; the name is
-   * also kept where the node's entrypoint sets it again at every start. Nodes on registered hosts are
-   * never pooled.
+   * a node of a warm shell, built before its cluster had one (docs/warm-pool.md). `docker info` shows
+   * the name at once, the swarm at the node's next description update (within 20 s, measured). The
+   * name is also kept where the node's entrypoint sets it again at every start. Nodes on registered
+   * hosts are never pooled.
    */
   async name(c: EngineNodes, index: number): Promise<void> {
     const site = await this.#sites.site(c, index);

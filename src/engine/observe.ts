@@ -80,7 +80,8 @@ type InnerState = Pick<ObservedNode, 'engineUp' | 'swarm' | 'swarmNodeId' | 'has
 /** What is known of a node whose engine is not running or does not answer. */
 const ENGINE_DOWN: InnerState = Object.freeze({ engineUp: false, swarm: null, swarmNodeId: null, hasWorkloadImage: false, procStale: false, hostname: null, manages: false });
 
-async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
+/** What node's engine `client` says of itself (its swarm state, the workload image, its name…); ENGINE_DOWN when it does not answer. */
+export async function observeInner(client: Dockerode, workloadImage: string): Promise<InnerState> {
   try {
     const info = (await client.info()) as { Name?: string; MemTotal?: number; Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean } };
     const state = (info.Swarm?.LocalNodeState ?? 'inactive') as SwarmState;
