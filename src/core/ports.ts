@@ -5,8 +5,10 @@ import type { ObservedCluster } from './planner.js';
 import type { ClusterUsage } from './autoscale.js';
 import type { ClusterTrigger } from './cluster-state.js';
 import type { HostRepository } from './host-ports.js';
+import type { ShellToBuild, WarmShellRepository } from './warm-pool-ports.js';
 
 export type { Host, HostEngines, HostRepository, NewHost, NodePlacement } from './host-ports.js';
+export type { ShellToBuild, WarmShell, WarmShellRepository } from './warm-pool-ports.js';
 
 // ---------------------------------------------------------------- store
 
@@ -87,30 +89,6 @@ export interface AccountRepository {
   updateKeyHash(id: string, keyHash: string): Promise<void>;
   setQuota(id: string, quota: { clusters?: number; nodes?: number; registryBytes?: number }): Promise<Account>;
   delete(id: string): Promise<void>;
-}
-
-/** A cluster built ahead of any request (issue 16, docs/warm-pool.md): its id and port are a future cluster's. */
-export interface WarmShell {
-  readonly id: string;
-  readonly flavor: string;
-  readonly nodeCount: number;
-  readonly port: number;
-  /** Its nodes are up with their engines answering: a create may take it. */
-  readonly ready: boolean;
-  readonly createdAt: Date;
-}
-
-/** The warm shells. A create takes one through `ClusterRepository.createWithinQuota` (`fromShell`). */
-export interface WarmShellRepository {
-  /** Records a new shell on the lowest port of `portRange` no cluster or shell uses; PORTS_EXHAUSTED when none is left. */
-  reserve(input: { id: string; flavor: string; nodeCount: number }, portRange: { from: number; to: number }): Promise<WarmShell>;
-  list(): Promise<WarmShell[]>;
-  /** False when the shell is gone (released). */
-  markReady(id: string): Promise<boolean>;
-  /** Deletes the shell's row unless a create took it first: true when this call deleted it (its engine objects are then the caller's to remove). */
-  release(id: string): Promise<boolean>;
-  /** The ready shell a create of `nodeCount` nodes of `flavor` would take: that flavor, the most nodes not above `nodeCount`. */
-  pick(flavor: string, nodeCount: number): Promise<WarmShell | undefined>;
 }
 
 export interface ClusterRepository {
@@ -356,14 +334,6 @@ export interface EngineCluster {
 
 /** What the engine needs to build a cluster's network and nodes: everything but its key material (a warm shell has none yet). */
 export type EngineNodes = Omit<EngineCluster, 'pki'>;
-
-/** A warm shell for the engine to build (docs/warm-pool.md). */
-export interface ShellToBuild {
-  readonly id: string;
-  readonly flavor: Flavor;
-  readonly port: number;
-  readonly nodeCount: number;
-}
 
 /** The container engine, seen as clusters of node containers. Every operation is idempotent. */
 export interface ClusterEngine {
