@@ -135,6 +135,12 @@ function timeVerdict(value: number | undefined, goalMs: number): string {
   return verdict(value, goalMs, 'at-most', ms).text;
 }
 
+/** A 3-node create's goal, "≤ `seconds` s and ≤ `times`× floor", and its verdict from the median and its ratio to the floor. */
+function createGoal(median: number | undefined, floorRatio: number | undefined, seconds: number, times: number): [string, string] {
+  const byRatio = floorRatio === undefined ? dash : verdict(floorRatio, times, 'at-most', (x) => `${x.toFixed(2)}×`).text;
+  return [`≤ ${seconds} s and ≤ ${times}× floor`, `${seconds} s: ${timeVerdict(median, seconds * 1_000)}; ${times}× floor: ${byRatio}`];
+}
+
 // ------------------------------------------------------------------ rendering
 
 function machineLine(r: BenchResults): string {
@@ -174,27 +180,14 @@ export function renderSection(all: readonly BenchResults[]): string {
   for (const [nodes, c] of Object.entries(life?.create ?? {})) {
     const median = c.activeMs?.median;
     const r = ratio(median, lifeFloor);
-    let goal = dash;
-    let v = dash;
-    if (nodes === '3') {
-      goal = '≤ 5 s and ≤ 3× floor';
-      const byTime = timeVerdict(median, 5_000);
-      const byRatio = r === undefined ? dash : verdict(r, 3, 'at-most', (x) => `${x.toFixed(2)}×`).text;
-      v = `5 s: ${byTime}; 3× floor: ${byRatio}`;
-    }
+    const [goal, v] = nodes === '3' ? createGoal(median, r, 5, 3) : [dash, dash];
     const ref = nodes === '1' ? 'kind: 12–36 s for one node; Carina (Rackspace): "under a minute"' : 'Carina (Rackspace): "under a minute"';
     rows.push(['2', `Create ${nodes} node${nodes === '1' ? '' : 's'}: POST → active, every node Ready (verified via TLS with the docker CLI, not timed)`, goal, medP95(c.activeMs), num(r, 2), v, ref, label(lifeRun)]);
   }
   for (const [nodes, c] of Object.entries(life?.createWarm ?? {})) {
     const median = c.activeMs?.median;
     const r = ratio(median, lifeFloor);
-    let goal = dash;
-    let v = dash;
-    if (nodes === '3') {
-      goal = '≤ 1 s and ≤ 1× floor';
-      const byRatio = r === undefined ? dash : verdict(r, 1, 'at-most', (x) => `${x.toFixed(2)}×`).text;
-      v = `1 s: ${timeVerdict(median, 1_000)}; 1× floor: ${byRatio}`;
-    }
+    const [goal, v] = nodes === '3' ? createGoal(median, r, 1, 1) : [dash, dash];
     rows.push(['2w', `Create ${nodes} node${nodes === '1' ? '' : 's'} from the warm pool (docs/warm-pool.md; a shell of that size ready): POST → active, every node Ready (verified via TLS, not timed)`, goal, medP95(c.activeMs), num(r, 2), v, dash, label(lifeRun)]);
   }
   if (life?.grow.growMs) {
