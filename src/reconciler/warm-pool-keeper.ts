@@ -105,7 +105,7 @@ export class WarmPoolKeeper {
       const wanted = hosted || short ? [] : this.#o.wanted;
       const shells = await this.#o.shells.list();
       if (wanted.length === 0 && shells.length === 0) return;
-      const plan = planPool(wanted, shells, this.#o.clock.now().getTime());
+      const plan = planPool(wanted, shells, now);
       const why = (shell: WarmShell) =>
         hosted ? 'hosts are registered' : short ? `the machine runs short of memory (${Math.round((available ?? 0) / 1024 ** 2)} MiB available)` : shell.ready ? 'not wanted any more' : 'its build did not finish';
       for (const shell of plan.release) await this.#release(shell, why(shell));
@@ -116,9 +116,10 @@ export class WarmPoolKeeper {
         await this.#build(await this.#o.shells.reserve({ id: this.#o.newId(), ...spec }, this.#o.portRange));
       }
     } catch (e) {
-      this.#pausedUntil = this.#o.clock.now().getTime() + (this.#o.retryAfterMs ?? 30_000);
+      const retryMs = this.#o.retryAfterMs ?? 30_000;
+      this.#pausedUntil = this.#o.clock.now().getTime() + retryMs;
       if (isFenced(e)) this.#o.log(`warm pool: stopped: ${describeCause(e)}`, { level: 'warn' });
-      else this.#o.log(`warm pool: ${describeCause(e)} (tried again in ${Math.round((this.#o.retryAfterMs ?? 30_000) / 1000)} s)`, { level: 'warn' });
+      else this.#o.log(`warm pool: ${describeCause(e)} (tried again in ${Math.round(retryMs / 1000)} s)`, { level: 'warn' });
     }
   }
 
