@@ -89,4 +89,12 @@ describe('placement of new nodes on registered hosts', () => {
     expect((await call('POST', '/v1/clusters', { name: 'more', nodes: 1, flavor: 'container1-4G' })).statusCode).toBe(202);
     expect(await hostsOf('more')).toEqual([[0, 'h-ccc']]);
   });
+
+  it('makes a stand-in (of a drain) the node a grow adds at its index, where it runs', async () => {
+    const id = (await call('GET', '/v1/clusters/more')).json<{ id: string }>().id;
+    await store.hosts.place(id, [{ index: 1, host: 'h-bb', standIn: true }]);
+    expect((await call('POST', '/v1/clusters/more/grow', { by: 2 })).statusCode).toBe(202);
+    const placed = await store.hosts.placementsOf(id);
+    expect(placed.map((p) => [p.index, p.host, p.standIn ?? false])).toEqual([[0, 'h-ccc', false], [1, 'h-bb', false], [2, 'h-ccc', false]]);
+  });
 });

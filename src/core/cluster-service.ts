@@ -139,7 +139,9 @@ export class ClusterService {
   /** Records the hosts of nodes `from`… of a grown cluster; refused, the node count goes back to `from`. */
   async #placeMore(cluster: Cluster, from: number, hosts: readonly string[] | undefined, account: Account): Promise<void> {
     if (hosts === undefined) return;
-    const placements = hosts.map((host, i) => ({ index: from + i, host }));
+    // A stand-in at a new index (a drain's, HostMonitor) becomes that node where it runs: not placed anew elsewhere, which would leave its container behind.
+    const standIns = new Map((await this.#d.store.hosts.placementsOf(cluster.id)).filter((p) => p.standIn === true).map((p) => [p.index, p.host]));
+    const placements = hosts.map((host, i) => ({ index: from + i, host: standIns.get(from + i) ?? host }));
     await this.#recordPlacements(cluster, placements, async () => {
       await this.#d.store.clusters.resize(cluster.id, from, account.quotaNodes);
     });

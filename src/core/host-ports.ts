@@ -27,6 +27,11 @@ export interface NodePlacement {
   readonly clusterId: string;
   readonly index: number;
   readonly host: string;
+  /**
+   * A node placed beyond its cluster's count while nodes move off a draining host: it joins first, so
+   * the cluster keeps its count of working nodes throughout, and leaves once they moved (HostMonitor).
+   */
+  readonly standIn?: boolean;
 }
 
 /** Docker hosts and which host each node runs on; a node with no placement runs on the local engine. */
@@ -46,13 +51,18 @@ export interface HostRepository {
    * Records the hosts of nodes of one cluster, all or none, replacing what those nodes had. Refused
    * when the cluster is gone or a host is missing or not `ready` (drained since placement chose it).
    */
-  place(clusterId: string, placements: readonly { readonly index: number; readonly host: string }[]): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+  place(clusterId: string, placements: readonly { readonly index: number; readonly host: string; readonly standIn?: boolean }[]): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: string }>;
+  /** The stand-in `index` is no longer wanted: its row stays (the node still runs) until it is removed and unplaced. */
+  releaseStandIn(clusterId: string, index: number): Promise<void>;
   /** Forgets the hosts of these nodes (removed, or moved to the local engine). */
   unplace(clusterId: string, indexes: readonly number[]): Promise<void>;
   /** A cluster's placed nodes, by index. */
   placementsOf(clusterId: string): Promise<NodePlacement[]>;
-  /** Every placed node with its cluster's flavor name: what each host has reserved, for placement. */
-  placedNodes(): Promise<(NodePlacement & { readonly flavor: string })[]>;
+  /**
+   * Every placed node with its cluster's flavor name (what each host has reserved, for placement) and
+   * node count (a node at or past it is surplus, or a stand-in).
+   */
+  placedNodes(): Promise<(NodePlacement & { readonly flavor: string; readonly nodeCount: number })[]>;
 }
 
 /** The registered hosts' engines, as the host monitor needs them (issue 13). */
@@ -77,4 +87,6 @@ export interface HostEngines {
    * container is removed by `clear` once it is).
    */
   evacuate(clusterId: string, index: number): Promise<'done' | 'waiting'>;
+  /** Whether node `index` runs on the host it is placed on and is a Ready swarm member open to tasks (a stand-in, or a node that moved). */
+  joined(clusterId: string, index: number): Promise<boolean>;
 }

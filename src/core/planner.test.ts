@@ -136,6 +136,18 @@ describe('plan: grow and repair', () => {
     expect(plan(d, healthy(1))).toEqual({ kind: 'act', actions: [{ type: 'markActive' }] });
   });
 
+  it('creates a stand-in beyond the count as a worker, keeps it while it is wanted, and lets it leave gently once released', () => {
+    const d = { status: 'active' as const, nodeCount: 3, standIns: [3] };
+    expect(plan(d, healthy(3))).toEqual({ kind: 'act', actions: [{ type: 'createNode', index: 3, role: 'worker', standIn: true }] });
+    const joining = { ...healthy(4), nodes: [...healthy(3).nodes, node(3, { swarm: 'inactive', swarmNodeId: null })], members: healthy(3).members };
+    expect(plan(d, joining)).toEqual({ kind: 'act', actions: [{ type: 'swarmJoin', index: 3, role: 'worker', via: 0 }] });
+    expect(plan(d, healthy(4))).toEqual({ kind: 'done' });
+    // Released: surplus, drained first like any node a resize removes.
+    expect(plan({ status: 'active', nodeCount: 3 }, healthy(4))).toEqual({ kind: 'act', actions: [{ type: 'drainNode', index: 3, memberId: 's3', via: 0 }] });
+    // An index the count already covers (a grow took it) is an ordinary node, with its seat's role.
+    expect(plan({ status: 'growing', nodeCount: 2, standIns: [1] }, healthy(1))).toEqual({ kind: 'act', actions: [{ type: 'createNode', index: 1, role: 'worker' }] });
+  });
+
   it('removes a surplus node straight away when it is not a working swarm member', () => {
     const observed = { ...healthy(3), nodes: [node(0), node(1, { running: false }), node(2, { engineUp: false })] };
     expect(plan({ status: 'shrinking', nodeCount: 1 }, observed)).toEqual({

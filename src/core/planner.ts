@@ -61,12 +61,17 @@ export interface DesiredCluster {
   readonly managers?: number;
   /** The cluster's name: its nodes are named after it (`nodeHostname`); absent, names are not looked at. */
   readonly name?: string;
+  /**
+   * Nodes wanted beyond `nodeCount` for a while: stand-ins that join while nodes move off a draining
+   * host (HostMonitor), as workers. Once released, a stand-in is surplus and leaves gently.
+   */
+  readonly standIns?: readonly number[];
 }
 
 /** One step toward the desired state; every action is idempotent. */
 export type Action =
   | { readonly type: 'createNetwork' }
-  | { readonly type: 'createNode'; readonly index: number; readonly role: NodeRole }
+  | { readonly type: 'createNode'; readonly index: number; readonly role: NodeRole; readonly standIn?: true }
   | { readonly type: 'startNode'; readonly index: number }
   | { readonly type: 'restartNode'; readonly index: number }
   | { readonly type: 'removeNode'; readonly index: number }
@@ -133,15 +138,17 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   const managers = desired.managers ?? 1;
 
   const byIndex = new Map(observed.nodes.map((n) => [n.index, n]));
+  const standIns = new Set((desired.standIns ?? []).filter((i) => i >= desired.nodeCount));
+  const isWanted = (index: number) => index < desired.nodeCount || standIns.has(index);
   const containerSteps: Action[] = [];
-  for (let index = 0; index < desired.nodeCount; index++) {
+  for (const index of [...Array.from({ length: desired.nodeCount }, (_, i) => i), ...[...standIns].sort((x, y) => x - y)]) {
     const node = byIndex.get(index);
-    if (!node) containerSteps.push({ type: 'createNode', index, role: roleOf(index, managers) });
+    if (!node) containerSteps.push(standIns.has(index) ? { type: 'createNode', index, role: 'worker', standIn: true } : { type: 'createNode', index, role: roleOf(index, managers) });
     else if (!node.running) containerSteps.push({ type: 'startNode', index });
   }
   if (containerSteps.length > 0) return act(containerSteps);
 
-  const wanted = observed.nodes.filter((n) => n.index < desired.nodeCount);
+  const wanted = observed.nodes.filter((n) => isWanted(n.index));
   const down = wanted.filter((n) => !n.engineUp);
   if (down.length > 0) return wait(`engine of node ${down.map((n) => n.index).join(', ')} to answer`);
   const stale = wanted.filter((n) => n.procStale);
@@ -190,7 +197,7 @@ function planConverge(desired: DesiredCluster, observed: ObservedCluster): Plan 
   // a second one proposed meanwhile fails and is retried after a back-off); workers all at once.
   const managerJoins = steps.filter((a) => a.type === 'swarmJoin' && a.role === 'manager');
   if (managerJoins.length > 1) for (const later of managerJoins.slice(1)) steps.splice(steps.indexOf(later), 1);
-  const surplus = planSurplus(observed.nodes.filter((n) => n.index >= desired.nodeCount), members, via);
+  const surplus = planSurplus(observed.nodes.filter((n) => !isWanted(n.index)), members, via);
   if (surplus.kind === 'wait' && steps.length === 0) return surplus;
   if (surplus.kind === 'act') steps.push(...surplus.actions);
   if (steps.length > 0) return act(steps);

@@ -330,6 +330,8 @@ export interface EngineCluster {
   readonly pki: ClusterPki;
   /** The registered host each node runs on, by node index (issue 13); none: every node runs on the local engine. */
   readonly hosts?: ReadonlyMap<number, string> | undefined;
+  /** Stand-ins among `hosts` (nodes beyond the count while nodes move off a draining host; DesiredCluster.standIns). */
+  readonly standIns?: readonly number[] | undefined;
 }
 
 /** What the engine needs to build a cluster's network and nodes: everything but its key material (a warm shell has none yet). */

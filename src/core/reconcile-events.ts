@@ -15,7 +15,7 @@ export function describeRepair(actions: readonly Action[]): string {
 function repairWords(a: Action): string {
   switch (a.type) {
     case 'createNode':
-      return `node ${a.index} is missing, re-creating it`;
+      return a.standIn ? `adding stand-in node ${a.index} (it joins before a node moves off a draining host)` : `node ${a.index} is missing, re-creating it`;
     case 'startNode':
       return `node ${a.index} stopped, restarting it`;
     case 'restartNode':
@@ -32,6 +32,10 @@ function repairWords(a: Action): string {
       return a.role === 'manager' ? `node ${a.index} holds a manager seat as a worker, promoting it` : `demoting node ${a.index} to a worker`;
     case 'removeNode':
       return `removing surplus node ${a.index}`;
+    case 'drainNode':
+      return `draining surplus node ${a.index} (its tasks move to other nodes)`;
+    case 'decommissionNode':
+      return `surplus node ${a.index} leaves the swarm`;
     case 'createNetwork':
       return 'the cluster network is missing, re-creating it';
     case 'loadWorkloadImage':
@@ -60,7 +64,7 @@ export function repairEvent(why: string): EventLine {
 export function actionEvent(status: ClusterStatus, action: Action): EventLine | null {
   switch (action.type) {
     case 'createNode':
-      return { type: 'node', message: `node ${action.index} (${action.role}) started` };
+      return { type: 'node', message: `node ${action.index} (${action.standIn ? 'stand-in ' : ''}${action.role}) started` };
     case 'startNode':
       return { type: 'node', message: `node ${action.index} restarted` };
     case 'restartNode':

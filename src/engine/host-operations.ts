@@ -6,6 +6,17 @@ import type { HostFleet } from './host-fleet.js';
 import { LABEL, names } from './labels.js';
 import { nodeKey, type NodeWhereabouts } from './node-whereabouts.js';
 
+/** A swarm member as the engine's node inspect shows it (the fields read here). */
+type SwarmMember = { Version: { Index: number }; Status?: { State?: string }; Spec: Record<string, unknown> & { Availability?: string; Role?: string } };
+
+/** What HostOperations found of a node: its engine and swarm id when they answer, and its member as a manager lists it. */
+interface Found {
+  readonly inner: Dockerode | undefined;
+  readonly nodeId: string | undefined;
+  readonly manager: Dockerode | undefined;
+  readonly member: SwarmMember | undefined;
+}
+
 /** What finding a cluster's nodes takes: its id and where they are placed. */
 export type NodesOf = Pick<EngineCluster, 'id' | 'hosts'>;
 
@@ -57,45 +68,68 @@ export class HostOperations implements HostEngines {
    * is gone from its host (then it can be placed elsewhere). Each step is idempotent.
    */
   async evacuate(clusterId: string, index: number): Promise<'done' | 'waiting'> {
-    const c: NodesOf = { id: clusterId, hosts: (await this.#d.placementsOf?.(clusterId)) ?? new Map<number, string>() };
-    const docker = await this.#d.siteOf(c, index);
     const operation = `move node ${index} off its host`;
-    const info = await guard(operation, () => docker.getContainer(names.container(clusterId, index)).inspect()).catch((e: unknown) => {
-      if (e instanceof EngineError && statusOf(e.cause) === 404) return undefined;
-      throw e;
-    });
-    if (info === undefined) {
-      await this.#d.removeVolume(c, index);
+    const found = await this.#find(clusterId, index, operation);
+    if (found === undefined) {
+      await this.#d.removeVolume(await this.#nodesOf(clusterId), index);
       return 'done';
     }
-    const inner = info.State.Running ? await this.#d.inner(c, index, true).catch(() => undefined) : undefined;
-    const swarm = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm : undefined;
-    if (inner && swarm?.NodeID) {
-      // Through another manager than the node itself (it is demoted below when it manages).
-      const last = this.#d.where.manager(clusterId);
-      const via = [last, 0, 1, 2].find((i) => i !== index && c.hosts?.has(i)) ?? 0;
-      const manager = await this.#d.inner(c, via);
-      const member = (await manager.getNode(swarm.NodeID).inspect().catch(() => undefined)) as
-        | { Version: { Index: number }; Spec: Record<string, unknown> & { Availability?: string; Role?: string } }
-        | undefined;
+    const { inner, nodeId, manager, member } = found;
+    if (inner && nodeId && manager) {
       if (member && member.Spec.Availability !== 'drain') {
-        await guard(operation, () => updateMember(manager, swarm.NodeID as string, { Availability: 'drain' }));
+        await guard(operation, () => updateMember(manager, nodeId, { Availability: 'drain' }));
         return 'waiting';
       }
       if (member) {
-        const tasks = (await guard(operation, () => manager.listTasks({ filters: { node: [swarm.NodeID as string], 'desired-state': ['running'] } }))) as { Status?: { State?: string } }[];
+        const tasks = (await guard(operation, () => manager.listTasks({ filters: { node: [nodeId], 'desired-state': ['running'] } }))) as { Status?: { State?: string } }[];
         if (tasks.some((t) => t.Status?.State === 'running')) return 'waiting';
       }
       // A manager seat (of a cluster with 3) is demoted through another manager, then leaves at once:
       // the other two keep the quorum, and its replacement joins into the seat on its new host.
       const manages = member?.Spec.Role === 'manager';
-      if (manages) await guard(operation, () => updateMember(manager, swarm.NodeID as string, { Role: 'worker' }));
+      if (manages) await guard(operation, () => updateMember(manager, nodeId, { Role: 'worker' }));
       await inner.swarmLeave({ force: manages }).catch(() => undefined); // not a member any more: fine
-      await ignore404(() => manager.getNode(swarm.NodeID as string).remove({ force: true }));
+      await ignore404(() => manager.getNode(nodeId).remove({ force: true }));
     }
     // The container stays until the node is placed elsewhere (clear): removed before, a pass of the
     // reconciler would see the node missing from the host it is still placed on and create it there again.
     return 'done';
+  }
+
+  /**
+   * Whether node `index` runs on the host it is placed on and is a Ready member of its cluster's swarm,
+   * open to tasks (see HostEngines.joined): what a drain waits for before a node goes.
+   */
+  async joined(clusterId: string, index: number): Promise<boolean> {
+    const found = await this.#find(clusterId, index, `look at node ${index}`);
+    return found?.member?.Status?.State === 'ready' && found.member.Spec.Availability === 'active';
+  }
+
+  async #nodesOf(clusterId: string): Promise<NodesOf> {
+    return { id: clusterId, hosts: (await this.#d.placementsOf?.(clusterId)) ?? new Map<number, string>() };
+  }
+
+  /**
+   * Node `index`'s container on the host it is placed on (undefined when there is none), its engine and
+   * swarm id when they answer, and its member as another manager of the swarm lists it.
+   */
+  async #find(clusterId: string, index: number, operation: string): Promise<Found | undefined> {
+    const c = await this.#nodesOf(clusterId);
+    const docker = await this.#d.siteOf(c, index);
+    const info = await guard(operation, () => docker.getContainer(names.container(clusterId, index)).inspect()).catch((e: unknown) => {
+      if (e instanceof EngineError && statusOf(e.cause) === 404) return undefined;
+      throw e;
+    });
+    if (info === undefined) return undefined;
+    const inner = info.State.Running ? await this.#d.inner(c, index, true).catch(() => undefined) : undefined;
+    const nodeId = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID : undefined;
+    if (!inner || !nodeId) return { inner, nodeId: undefined, manager: undefined, member: undefined };
+    // Through another manager than the node itself (a node that manages is demoted through it).
+    const last = this.#d.where.manager(clusterId);
+    const via = [last, 0, 1, 2].find((i) => i !== index && c.hosts?.has(i)) ?? 0;
+    const manager = await this.#d.inner(c, via);
+    const member = (await manager.getNode(nodeId).inspect().catch(() => undefined)) as SwarmMember | undefined;
+    return { inner, nodeId, manager, member };
   }
 
   /** Clears a returning host of this control plane's nodes and volumes, then joins it to the hosts' swarm again (see HostEngines.readmit). */

@@ -25,6 +25,7 @@ function setup(status: ClusterStatus) {
 const DISPATCH: readonly (readonly [ClusterStatus, Action, string, EventLine | null])[] = [
   ['building', { type: 'createNetwork' }, 'createNetwork', null],
   ['building', { type: 'createNode', index: 1, role: 'worker' }, 'createNode 1 worker', { type: 'node', message: 'node 1 (worker) started' }],
+  ['rebuilding', { type: 'createNode', index: 3, role: 'worker', standIn: true }, 'createNode 3 worker', { type: 'node', message: 'node 3 (stand-in worker) started' }],
   ['rebuilding', { type: 'startNode', index: 1 }, 'startNode 1', { type: 'node', message: 'node 1 restarted' }],
   ['rebuilding', { type: 'restartNode', index: 0 }, 'restartNode 0', { type: 'node', message: 'node 0 restarted: its /proc files answer again' }],
   ['shrinking', { type: 'removeNode', index: 1 }, 'removeNode 1', { type: 'node', message: 'node 1 removed' }],
@@ -64,6 +65,14 @@ describe('applyAction: the dispatch of planned actions', () => {
     expect(store.eventsOf('k1')).toEqual([{ type: 'active', message: 'cluster active with 2 Ready node(s) (building took 2.4 s)' }]);
     expect(engine.calls).toEqual([]);
     expect(telemetry.lines).toEqual(['operation create 2.449s']);
+  });
+
+  it('markActive releases the hosts of surplus nodes, not those of a stand-in', async () => {
+    const { io, cluster, target, store } = setup('rebuilding');
+    store.placements.set('k1', [{ index: 0, host: 'h1' }, { index: 1, host: 'h1' }, { index: 2, host: 'h2' }, { index: 3, host: 'h2', standIn: true }]);
+    const hosts = new Map([[0, 'h1'], [1, 'h1'], [2, 'h2'], [3, 'h2']]);
+    await applyAction(io, cluster, { ...target, hosts, standIns: [3] }, { type: 'markActive' });
+    expect(store.placements.get('k1')?.map((p) => p.index)).toEqual([0, 1, 3]);
   });
 
   it('markActive on a cluster already active says nothing', async () => {

@@ -11,8 +11,9 @@ export async function applyAction(io: Pick<ReconcilerIo, 'engine' | 'store' | 'c
   const { store } = io;
   if (action.type === 'markActive') {
     const t = await store.clusters.transition(cluster.id, 'ready');
-    // Nodes removed by a resize down release their hosts' room once the cluster is what was asked for.
-    const surplus = [...(target.hosts?.keys() ?? [])].filter((index) => index >= cluster.nodeCount);
+    // Nodes removed by a resize down (or a released stand-in) release their hosts' room once the cluster is what was asked for.
+    const standIns = new Set(target.standIns ?? []);
+    const surplus = [...(target.hosts?.keys() ?? [])].filter((index) => index >= cluster.nodeCount && !standIns.has(index));
     if (t.ok && surplus.length > 0) await store.hosts.unplace(cluster.id, surplus);
     if (t.ok && t.from !== 'active') {
       const now = io.clock.now();

@@ -57,7 +57,7 @@ export class Converger {
         continue;
       }
       await this.#recordNodes(cluster, observed);
-      const desired = { status: cluster.status, nodeCount: cluster.nodeCount, managers: managerSeats(cluster.nodeCount, target.hosts), name: cluster.name };
+      const desired = { status: cluster.status, nodeCount: cluster.nodeCount, managers: managerSeats(cluster.nodeCount, target.hosts), name: cluster.name, standIns: target.standIns ?? [] };
       const decision = decide(desired, observed, this.#now(), memory, this.#timings);
       memory = this.#remember(cluster.id, decision.memory);
       if (decision.repair !== null) cluster = await this.#repair(cluster, decision.repair);

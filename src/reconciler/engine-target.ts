@@ -23,5 +23,6 @@ export async function engineTarget(io: Pick<ReconcilerIo, 'store' | 'pki' | 'dns
   }
   const placements = await io.store.hosts.placementsOf(cluster.id);
   const hosts = new Map(placements.map((p) => [p.index, p.host]));
-  return { id: cluster.id, name: cluster.name, accountName: cluster.accountName, flavor, port: cluster.port, pki, hosts };
+  const standIns = placements.filter((p) => p.standIn === true).map((p) => p.index);
+  return { id: cluster.id, name: cluster.name, accountName: cluster.accountName, flavor, port: cluster.port, pki, hosts, standIns };
 }

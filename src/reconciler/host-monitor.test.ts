@@ -16,6 +16,10 @@ class World {
   readonly answering = new Set<string>();
   /** What each evacuation step answers, in turn (then `done`). */
   evacuations: ('done' | 'waiting')[] = [];
+  /** Nodes (`cluster/index`) that are not Ready swarm members on their hosts; every other one is. */
+  readonly unjoined = new Set<string>();
+  /** Node counts by cluster; absent: one past its highest placed index that is no stand-in. */
+  readonly counts = new Map<string, number>();
   /** How many retire calls fail before one succeeds. */
   retireFailures = 0;
   /** Passes that asked for the hosts' swarm's empty manager seats to be filled. */
@@ -25,6 +29,10 @@ class World {
     const at = new Date(lastSeenS * 1000);
     this.hosts.set(name, { name, dockerHost: `tcp://${name}:2376`, tlsDir: '/x', state: 'ready', allocatableNanoCpus: 8e9, allocatableMemoryBytes: memoryGiB * GiB, createdAt: at, updatedAt: at, lastSeenAt: at });
     this.answering.add(name);
+  }
+
+  countOf(clusterId: string): number {
+    return this.counts.get(clusterId) ?? Math.max(0, ...this.placements.filter((p) => p.clusterId === clusterId && p.standIn !== true).map((p) => p.index + 1));
   }
 
   monitor(): HostMonitor {
@@ -41,6 +49,7 @@ class World {
       },
       readmit: (name, keep) => (this.calls.push(`readmit ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
       evacuate: (clusterId, index) => (this.calls.push(`evacuate ${clusterId}/${index}`), Promise.resolve(this.evacuations.shift() ?? 'done')),
+      joined: (clusterId, index) => Promise.resolve(!this.unjoined.has(`${clusterId}/${index}`)),
       fillManagerSeats: () => (this.seatFills++, Promise.resolve()),
       clear: (name, keep) => (this.calls.push(`clear ${name} keeping ${keep.map((k) => `${k.clusterId}/${k.index}`).join(',') || 'none'}`), Promise.resolve()),
     };
@@ -49,7 +58,11 @@ class World {
         list: () => Promise.resolve([...this.hosts.values()]),
         setState: (name, state: HostState) => set(name, { state }),
         markSeen: async (name) => void (await set(name, { lastSeenAt: new Date(this.now) })),
-        placedNodes: () => Promise.resolve(this.placements.map((p) => ({ ...p, flavor: 'container1-4G' }))),
+        placedNodes: () => Promise.resolve(this.placements.map((p) => ({ ...p, flavor: 'container1-4G', nodeCount: this.countOf(p.clusterId) }))),
+        releaseStandIn: (clusterId, index) => {
+          this.placements = this.placements.map((p) => (p.clusterId === clusterId && p.index === index ? { clusterId, index, host: p.host } : p));
+          return Promise.resolve();
+        },
         place: (clusterId, placements) => {
           for (const p of placements) {
             if (this.hosts.get(p.host)?.state !== 'ready') return Promise.resolve({ ok: false, reason: `host ${p.host} is not ready` });
@@ -65,6 +78,7 @@ class World {
       log: () => undefined,
       intervalMs: 1_000,
       downAfterMs: 30_000,
+      maxNodes: 46,
     };
     return new HostMonitor(options);
   }
@@ -166,7 +180,7 @@ describe('HostMonitor', () => {
     expect(w.hosts.get('h1')?.state).toBe('ready');
   });
 
-  it('moves the nodes of a draining host elsewhere gently, one per cluster at a time, and leaves node 0 (the only manager) where it is', async () => {
+  it('moves the nodes of a draining host elsewhere gently, one per cluster at a time, after a stand-in joined, and leaves node 0 (the only manager) where it is', async () => {
     const w = new World();
     w.addHost('h1', 90);
     w.addHost('h2', 90);
@@ -178,24 +192,82 @@ describe('HostMonitor', () => {
     ];
     w.evacuations = ['waiting'];
     const monitor = w.monitor();
-    await monitor.tick();
-    expect(w.calls).toEqual(['evacuate c1/1', 'clear h2 keeping c1/0,c1/1,c1/2']);
-    expect(w.placements.filter((p) => p.host === 'h1')).toEqual([]);
-    await monitor.tick(); // its tasks have moved: it is placed on h1, then its container leaves h2
-    expect(w.calls.slice(2)).toEqual(['evacuate c1/1', 'clear h2 keeping c1/0,c1/2']);
-    expect(w.placements.find((p) => p.index === 1)?.host).toBe('h1');
+    await monitor.tick(); // a stand-in past the count joins first: nothing is evacuated yet
+    expect(w.placements.find((p) => p.index === 3)).toEqual({ clusterId: 'c1', index: 3, host: 'h1', standIn: true });
+    expect(w.calls).toEqual(['clear h2 keeping c1/0,c1/1,c1/2']);
     expect(w.kicked).toEqual(['c1']);
+    await monitor.tick(); // it has joined: node 1 is drained in its swarm
+    expect(w.calls.slice(1)).toEqual(['evacuate c1/1', 'clear h2 keeping c1/0,c1/1,c1/2']);
+    await monitor.tick(); // its tasks have moved: it is placed on h1, then its container leaves h2
+    expect(w.calls.slice(3)).toEqual(['evacuate c1/1', 'clear h2 keeping c1/0,c1/2']);
+    expect(w.placements.find((p) => p.index === 1)?.host).toBe('h1');
+    w.unjoined.add('c1/1'); // re-created on h1, not in the swarm yet
+    await monitor.tick();
+    expect(w.calls.slice(5)).toEqual(['clear h2 keeping c1/0,c1/2']);
+    w.unjoined.delete('c1/1');
     await monitor.tick(); // then node 2
-    expect(w.placements.map((p) => `${p.index}@${p.host}`).sort()).toEqual(['0@h2', '1@h1', '2@h1']);
-    await monitor.tick(); // nothing left to move but node 0: nothing more is said, only strays are looked for
-    expect(w.calls.slice(4)).toEqual(['evacuate c1/2', 'clear h2 keeping c1/0', 'clear h2 keeping c1/0']);
+    expect(w.placements.filter((p) => p.index < 3).map((p) => `${p.index}@${p.host}`).sort()).toEqual(['0@h2', '1@h1', '2@h1']);
+    await monitor.tick(); // nothing left to move but node 0: the stand-in is released (the reconciler removes it)
+    expect(w.placements.find((p) => p.index === 3)).toEqual({ clusterId: 'c1', index: 3, host: 'h1' });
+    await monitor.tick(); // nothing more is said, only strays are looked for
+    expect(w.calls.slice(6)).toEqual(['evacuate c1/2', 'clear h2 keeping c1/0', 'clear h2 keeping c1/0', 'clear h2 keeping c1/0']);
+    expect(w.kicked).toEqual(['c1', 'c1', 'c1', 'c1']);
     expect(w.events).toEqual([
       "c1: host h2 is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)",
+      'c1: host h2 is draining: stand-in node 3 joins on h1 first, then node 1 moves off it',
       'c1: host h2 is draining: moving node 1 off it (drained in the swarm first, so its tasks move)',
       'c1: node 1 left draining host h2: re-creating it on h1',
+      'c1: host h2 is draining; node 2 moves once node 1 has joined again',
       'c1: host h2 is draining: moving node 2 off it (drained in the swarm first, so its tasks move)',
       'c1: node 2 left draining host h2: re-creating it on h1',
+      'c1: the nodes moved off draining hosts have joined again: stand-in node 3 leaves',
     ]);
+  });
+
+  it('evacuates nothing until the stand-in has joined, and keeps the stand-in until the moved node joined again, even once no host drains', async () => {
+    const w = new World();
+    w.addHost('h1', 90);
+    w.addHost('h2', 90);
+    w.hosts.set('h2', { ...(w.hosts.get('h2') as Host), state: 'draining' });
+    w.placements = [
+      { clusterId: 'c1', index: 0, host: 'h1' },
+      { clusterId: 'c1', index: 1, host: 'h2' },
+      { clusterId: 'c1', index: 2, host: 'h1', standIn: true },
+    ];
+    w.counts.set('c1', 2);
+    w.unjoined.add('c1/2');
+    const monitor = w.monitor();
+    await monitor.tick();
+    await monitor.tick();
+    expect(w.calls.filter((c) => c.startsWith('evacuate'))).toEqual([]);
+    expect(w.events).toEqual(['c1: host h2 is draining; node 1 moves once stand-in node 2 has joined']);
+    w.unjoined.delete('c1/2');
+    await monitor.tick();
+    expect(w.placements.find((p) => p.index === 1)?.host).toBe('h1');
+    w.unjoined.add('c1/1');
+    w.hosts.set('h2', { ...(w.hosts.get('h2') as Host), state: 'ready' }); // the operator lets h2 take nodes again
+    await monitor.tick();
+    expect(w.placements.find((p) => p.index === 2)?.standIn).toBe(true);
+    expect(w.events.at(-1)).toBe('c1: stand-in node 2 stays until node 1 has joined again');
+    w.unjoined.delete('c1/1');
+    await monitor.tick();
+    expect(w.placements.find((p) => p.index === 2)?.standIn).toBeUndefined();
+    expect(w.events.at(-1)).toBe('c1: the nodes moved off draining hosts have joined again: stand-in node 2 leaves');
+  });
+
+  it('moves a node without a stand-in when no host has room for one more, and says so', async () => {
+    const w = new World();
+    w.addHost('h1', 90, 4); // room for one node of 4 GiB
+    w.addHost('h2', 90);
+    w.hosts.set('h2', { ...(w.hosts.get('h2') as Host), state: 'draining' });
+    w.placements = [
+      { clusterId: 'c1', index: 0, host: 'h2' },
+      { clusterId: 'c1', index: 1, host: 'h2' },
+    ];
+    await w.monitor().tick();
+    expect(w.placements.map((p) => `${p.index}@${p.host}${p.standIn ? ' stand-in' : ''}`)).toEqual(['0@h2', '1@h1']);
+    expect(w.events[1]).toMatch(/^c1: host h2 is draining; no stand-in can join first \(.+\): node 1 moves without one$/);
+    expect(w.events.at(-1)).toBe('c1: node 1 left draining host h2: re-creating it on h1');
   });
 
   it('moves node 0 too when its cluster has 3 managers on 3 hosts (the other two keep the quorum)', async () => {
@@ -207,11 +279,18 @@ describe('HostMonitor', () => {
       { clusterId: 'c1', index: 1, host: 'h2' },
       { clusterId: 'c1', index: 2, host: 'h3' },
     ];
-    await w.monitor().tick();
-    expect(w.calls).toEqual(['evacuate c1/0', 'clear h1 keeping none']);
-    // Spread first: the empty host, so the 3 managers stay on 3 hosts.
+    const monitor = w.monitor();
+    await monitor.tick();
+    expect(w.placements.find((p) => p.index === 3)).toEqual({ clusterId: 'c1', index: 3, host: 'h4', standIn: true });
+    await monitor.tick();
+    expect(w.calls).toEqual(['clear h1 keeping c1/0', 'evacuate c1/0', 'clear h1 keeping none']);
+    // Spread first, the stand-in not counted (it leaves): the host of none of the cluster's own nodes, so the 3 managers stay on 3 hosts.
     expect(w.placements.find((p) => p.index === 0)?.host).toBe('h4');
-    expect(w.events).toEqual(['c1: host h1 is draining: moving node 0 off it (drained in the swarm first, so its tasks move)', 'c1: node 0 left draining host h1: re-creating it on h4']);
+    expect(w.events).toEqual([
+      'c1: host h1 is draining: stand-in node 3 joins on h4 first, then node 0 moves off it',
+      'c1: host h1 is draining: moving node 0 off it (drained in the swarm first, so its tasks move)',
+      'c1: node 0 left draining host h1: re-creating it on h4',
+    ]);
   });
 
   it('moves nothing off a draining host that does not answer', async () => {

@@ -7,7 +7,7 @@ import { managerSeats } from '../core/planner.js';
 import type { Clock, Host, HostEngines, HostRepository, EventRepository } from '../core/ports.js';
 
 export interface HostMonitorOptions {
-  readonly hosts: Pick<HostRepository, 'list' | 'setState' | 'markSeen' | 'placedNodes' | 'place'>;
+  readonly hosts: Pick<HostRepository, 'list' | 'setState' | 'markSeen' | 'placedNodes' | 'place' | 'releaseStandIn'>;
   readonly events: Pick<EventRepository, 'append'>;
   readonly engines: HostEngines;
   readonly scheduler: Scheduler;
@@ -16,7 +16,12 @@ export interface HostMonitorOptions {
   readonly intervalMs: number;
   /** A host silent this long is declared down (CARINA_HOST_DOWN_AFTER_MS). */
   readonly downAfterMs: number;
+  /** Nodes a cluster on hosts may have (indexes 0 … maxNodes − 1: the addresses of its overlay network). */
+  readonly maxNodes: number;
 }
+
+/** A placed node as the monitor reads it. */
+type Placed = Awaited<ReturnType<HostRepository['placedNodes']>>[number];
 
 /**
  * The leader's watch over the registered hosts (issue 13). Each pass asks every host's engine; one
@@ -64,8 +69,9 @@ export class HostMonitor {
       else if (verdict.kind === 'down') await this.#lost(host, verdict.silentMs);
       else if (host.state === 'down' && answered[i] !== true) await this.#evict(host.name);
     }
+    // Nodes move off draining hosts that answer; a stand-in left from a drain leaves even once none drains.
     const draining = new Set(hosts.filter((h, i) => h.state === 'draining' && answered[i] === true).map((h) => h.name));
-    if (draining.size > 0) await this.#drain(draining);
+    if (hosts.length > 0) await this.#drain(draining);
     // A manager host taken out of the hosts' swarm (above, or in an earlier pass) leaves a seat a worker host takes.
     if (this.#retired.size > 0) {
       await this.#o.engines.fillManagerSeats().catch((e: unknown) => this.#o.log(`hosts: filling the hosts' swarm's manager seats (next pass retries): ${describeCause(e)}`));
@@ -74,30 +80,34 @@ export class HostMonitor {
 
   /**
    * Moves nodes off draining hosts, one node per cluster at a time, each gently (HostEngines.evacuate)
-   * before it is placed elsewhere and re-created there. Node 0 of a cluster with one swarm manager
+   * before it is placed elsewhere and re-created there. A stand-in node joins the cluster first (a
+   * worker placed past its count), so the cluster keeps its count of working nodes while each node is
+   * moved; it leaves once every node moved and joined again. Node 0 of a cluster with one swarm manager
    * stays: moving it would lose the cluster's swarm. With 3 managers on 3 hosts (managerSeats) it moves
    * like the others, the other two keeping the quorum.
    */
   async #drain(draining: ReadonlySet<string>): Promise<void> {
-    const all = await this.#o.hosts.placedNodes();
-    const placed = all.filter((p) => draining.has(p.host));
-    const seats = (clusterId: string) => {
-      const hosts = new Map(all.filter((p) => p.clusterId === clusterId).map((p) => [p.index, p.host]));
-      return managerSeats(hosts.size, hosts);
-    };
-    const byCluster = new Map<string, (typeof placed)[number]>();
-    for (const p of placed) {
-      if (byCluster.has(p.clusterId)) continue;
-      if (p.index > 0 || seats(p.clusterId) > 1) byCluster.set(p.clusterId, p);
-      else await this.#say(p.clusterId, 0, `host ${p.host} is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)`);
-    }
-    for (const node of byCluster.values()) {
+    const byCluster = new Map<string, Placed[]>();
+    for (const p of await this.#o.hosts.placedNodes()) byCluster.set(p.clusterId, [...(byCluster.get(p.clusterId) ?? []), p]);
+    for (const [clusterId, nodes] of byCluster) {
+      const standIn = nodes.find((p) => p.standIn === true);
+      // The cluster's own nodes: not the stand-in, nor surplus ones a resize is removing.
+      const own = nodes.filter((p) => p.standIn !== true && p.index < p.nodeCount);
+      const seats = managerSeats(own.length, new Map(own.map((p) => [p.index, p.host])));
+      const moving: Placed[] = [];
+      for (const p of own.filter((n) => draining.has(n.host))) {
+        if (p.index > 0 || seats > 1) moving.push(p);
+        else await this.#say(clusterId, 0, `host ${p.host} is draining; node 0, the cluster's only swarm manager, stays there (moving it would lose the swarm)`);
+      }
+      const [next] = moving;
       try {
-        await this.#moveOff(node);
+        if (next !== undefined) await this.#relay(next, nodes, standIn, draining);
+        else if (standIn !== undefined) await this.#dismiss(standIn, own);
       } catch (e) {
-        this.#o.log(`hosts: moving node ${node.index} of cluster ${node.clusterId} off ${node.host} (next pass retries): ${describeCause(e)}`);
+        this.#o.log(`hosts: moving nodes of cluster ${clusterId} off draining hosts (next pass retries): ${describeCause(e)}`);
       }
     }
+    if (draining.size === 0) return;
     // The nodes placed elsewhere now leave the draining hosts (also any a crash or a race left there).
     const stay = (await this.#o.hosts.placedNodes()).filter((p) => draining.has(p.host));
     for (const host of draining) {
@@ -105,8 +115,63 @@ export class HostMonitor {
     }
   }
 
-  async #moveOff(node: { clusterId: string; index: number; host: string; flavor: string }): Promise<void> {
-    const chosen = await this.#chooseHosts(node.clusterId, node.flavor, 1);
+  /**
+   * One step of moving `node` off its draining host: a stand-in joins first (placed, then waited for),
+   * and every node moved before has joined again, so one node at a time is out of the cluster.
+   */
+  async #relay(node: Placed, nodes: readonly Placed[], standIn: Placed | undefined, draining: ReadonlySet<string>): Promise<void> {
+    const { clusterId } = node;
+    if (standIn === undefined) {
+      const index = Math.max(node.nodeCount, ...nodes.map((p) => p.index + 1));
+      // Room for two: the stand-in, and the node itself once it moves (the stand-in must not take its room).
+      const chosen = index < this.#o.maxNodes ? await this.#chooseHosts(clusterId, node.flavor, 2) : { ok: false as const, why: `a node ${index} would pass the ${this.#o.maxNodes} nodes a cluster on hosts may have` };
+      const to = chosen.ok ? chosen.hosts[0] : undefined;
+      if (to === undefined) {
+        // No room for a stand-in: the node moves without one (the cluster is one node short until it joins again).
+        await this.#say(clusterId, node.index, `host ${node.host} is draining; no stand-in can join first (${chosen.ok ? 'no host was chosen' : chosen.why}): node ${node.index} moves without one`);
+        await this.#moveOff(node);
+        return;
+      }
+      const placed = await this.#o.hosts.place(clusterId, [{ index, host: to, standIn: true }]);
+      if (!placed.ok) return; // the next pass chooses again
+      await this.#o.events.append(clusterId, 'host-drain', `host ${node.host} is draining: stand-in node ${index} joins on ${to} first, then node ${node.index} moves off it`);
+      this.#o.scheduler.kick(clusterId);
+      return;
+    }
+    if (!(await this.#o.engines.joined(clusterId, standIn.index))) {
+      await this.#say(clusterId, node.index, `host ${node.host} is draining; node ${node.index} moves once stand-in node ${standIn.index} has joined`);
+      return;
+    }
+    // One node at a time is out: those moved before have joined again on their new hosts.
+    const back = await this.#notJoined(nodes.filter((p) => p !== standIn && p.index < p.nodeCount && !draining.has(p.host)));
+    if (back.length > 0) {
+      await this.#say(clusterId, node.index, `host ${node.host} is draining; node ${node.index} moves once node ${back.join(', ')} has joined again`);
+      return;
+    }
+    await this.#moveOff(node, standIn);
+  }
+
+  /** Every node moved and joined again: the stand-in is released, and the reconciler removes it gently. */
+  async #dismiss(standIn: Placed, own: readonly Placed[]): Promise<void> {
+    const back = await this.#notJoined(own);
+    if (back.length > 0) {
+      await this.#say(standIn.clusterId, standIn.index, `stand-in node ${standIn.index} stays until node ${back.join(', ')} has joined again`);
+      return;
+    }
+    await this.#o.hosts.releaseStandIn(standIn.clusterId, standIn.index);
+    this.#said.delete(`${standIn.clusterId}/${standIn.index}`);
+    await this.#o.events.append(standIn.clusterId, 'host-drain', `the nodes moved off draining hosts have joined again: stand-in node ${standIn.index} leaves`);
+    this.#o.scheduler.kick(standIn.clusterId);
+  }
+
+  /** The indexes of `nodes` that are not Ready swarm members on their hosts now. */
+  async #notJoined(nodes: readonly Placed[]): Promise<number[]> {
+    const joined = await Promise.all(nodes.map((p) => this.#o.engines.joined(p.clusterId, p.index)));
+    return nodes.filter((_, i) => !joined[i]).map((p) => p.index);
+  }
+
+  async #moveOff(node: Placed, standIn?: Placed): Promise<void> {
+    const chosen = await this.#chooseHosts(node.clusterId, node.flavor, 1, standIn);
     const to = chosen.ok ? chosen.hosts[0] : undefined;
     if (to === undefined) {
       const why = chosen.ok ? 'no host was chosen' : chosen.why;
@@ -122,11 +187,16 @@ export class HostMonitor {
     this.#o.scheduler.kick(node.clusterId);
   }
 
-  /** Hosts for `count` nodes of a cluster moving off a host, from the pool as stored now (placement as for new nodes). */
-  async #chooseHosts(clusterId: string, flavorName: string, count: number): Promise<{ ok: true; hosts: readonly string[] } | { ok: false; why: string }> {
+  /**
+   * Hosts for `count` nodes of a cluster moving off a host, from the pool as stored now (placement as for
+   * new nodes). A stand-in (`standIn`) reserves its host's room but does not count as the cluster's for the
+   * spread: it leaves, and the node it stands in for goes where the cluster's own nodes are fewest.
+   */
+  async #chooseHosts(clusterId: string, flavorName: string, count: number, standIn?: Placed): Promise<{ ok: true; hosts: readonly string[] } | { ok: false; why: string }> {
     const flavor = findFlavor(flavorName);
     if (!flavor) return { ok: false, why: `its flavor ${flavorName} is no longer offered` };
-    const pool = placementPool(await this.#o.hosts.list(), await this.#o.hosts.placedNodes(), FLAVORS);
+    const placed = (await this.#o.hosts.placedNodes()).map((p) => (standIn && p.clusterId === standIn.clusterId && p.index === standIn.index ? { ...p, clusterId: '' } : p));
+    const pool = placementPool(await this.#o.hosts.list(), placed, FLAVORS);
     const outcome = placeNodes(pool, { clusterId, count, flavor });
     return outcome.ok ? { ok: true, hosts: outcome.hosts } : { ok: false, why: outcome.message };
   }

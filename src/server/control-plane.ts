@@ -18,6 +18,7 @@ import { childProcessRunner } from '../host/host-setup.js';
 import { lxcfsKeeper } from '../host/lxcfs.js';
 import { CgroupDelegation } from '../engine/cgroup-delegation.js';
 import { LABEL } from '../engine/labels.js';
+import { MAX_NODES_ON_OVERLAY } from '../engine/subnets.js';
 import { chooseNodeEngine } from '../host/node-engine.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildBundle } from '../pki/bundle.js';
@@ -230,6 +231,7 @@ export async function startControlPlane(config: ServerConfig, version: string, l
     log: logOf('hosts'),
     intervalMs: 2_000,
     downAfterMs: config.hostDownAfterMs,
+    maxNodes: MAX_NODES_ON_OVERLAY,
   });
   const autoscaler = new Autoscaler({
     store: { ...leaderStore, accounts: store.accounts },

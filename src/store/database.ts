@@ -121,11 +121,12 @@ export interface HostsTable {
   last_seen_at: string | null;
 }
 
-/** Row of `placements`, keyed by (cluster_id, idx): the host a node runs on. */
+/** Row of `placements`, keyed by (cluster_id, idx): the host a node runs on. `stand_in` is 0 or 1 (0013-stand-ins.ts). */
 export interface PlacementsTable {
   cluster_id: string;
   idx: number;
   host: string;
+  stand_in: Generated<number>;
 }
 
 /** Row of `warm_shells` (0012-warm-shells.ts): a cluster built ahead of any request. `ready` is 0 or 1. */

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import { HOST_STATES, type HostState } from '../core/placement.js';
-import type { Host, HostRepository } from '../core/ports.js';
+import type { Host, HostRepository, NodePlacement } from '../core/ports.js';
 import { nowIso, type Database, type DialectKind, type HostsTable, type StoreContext } from './database.js';
 import { uniqueViolation } from './sql-errors.js';
 
@@ -122,7 +122,7 @@ export function createHostRepository(ctx: StoreContext): HostRepository {
           .execute();
         await trx
           .insertInto('placements')
-          .values(placements.map((p) => ({ cluster_id: clusterId, idx: p.index, host: p.host })))
+          .values(placements.map((p) => ({ cluster_id: clusterId, idx: p.index, host: p.host, stand_in: p.standIn === true ? 1 : 0 })))
           .execute();
         return { ok: true };
       });
@@ -133,21 +133,30 @@ export function createHostRepository(ctx: StoreContext): HostRepository {
       await db.deleteFrom('placements').where('cluster_id', '=', clusterId).where('idx', 'in', indexes).execute();
     },
 
+    async releaseStandIn(clusterId, index) {
+      await db.updateTable('placements').set({ stand_in: 0 }).where('cluster_id', '=', clusterId).where('idx', '=', index).execute();
+    },
+
     async placementsOf(clusterId) {
       const rows = await db.selectFrom('placements').selectAll().where('cluster_id', '=', clusterId).orderBy('idx').execute();
-      return rows.map((r) => ({ clusterId: r.cluster_id, index: Number(r.idx), host: r.host }));
+      return rows.map((r) => placement(r.cluster_id, r.idx, r.host, r.stand_in));
     },
 
     async placedNodes() {
       const rows = await db
         .selectFrom('placements')
         .innerJoin('clusters', 'clusters.id', 'placements.cluster_id')
-        .select(['placements.cluster_id', 'placements.idx', 'placements.host', 'clusters.flavor'])
+        .select(['placements.cluster_id', 'placements.idx', 'placements.host', 'placements.stand_in', 'clusters.flavor', 'clusters.node_count'])
         .orderBy('placements.host')
         .orderBy('placements.cluster_id')
         .orderBy('placements.idx')
         .execute();
-      return rows.map((r) => ({ clusterId: r.cluster_id, index: Number(r.idx), host: r.host, flavor: r.flavor }));
+      return rows.map((r) => ({ ...placement(r.cluster_id, r.idx, r.host, r.stand_in), flavor: r.flavor, nodeCount: Number(r.node_count) }));
     },
   };
+}
+
+/** A placement row as the core sees it; `standIn` only on a stand-in, so other rows read as before. */
+function placement(clusterId: string, idx: number | string, host: string, standIn: number | string): NodePlacement {
+  return Number(standIn) === 1 ? { clusterId, index: Number(idx), host, standIn: true } : { clusterId, index: Number(idx), host };
 }

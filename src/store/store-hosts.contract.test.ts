@@ -64,10 +64,30 @@ describeStoreContract('Store contract: hosts and placements', (h) => {
     expect((await h.store.hosts.placementsOf(web.id)).map((p) => [p.index, p.host])).toEqual([[0, 'h1'], [2, 'h2']]);
     // By host, then cluster id (web is cl-1, api cl-2), then index.
     expect(await h.store.hosts.placedNodes()).toEqual([
-      { clusterId: web.id, index: 0, host: 'h1', flavor: 'small' },
-      { clusterId: web.id, index: 2, host: 'h2', flavor: 'small' },
-      { clusterId: api.id, index: 0, host: 'h2', flavor: 'small' },
+      { clusterId: web.id, index: 0, host: 'h1', flavor: 'small', nodeCount: 1 },
+      { clusterId: web.id, index: 2, host: 'h2', flavor: 'small', nodeCount: 1 },
+      { clusterId: api.id, index: 0, host: 'h2', flavor: 'small', nodeCount: 1 },
     ]);
+  });
+
+  it('marks a stand-in, releases it (its row stays until unplaced), and a later placement of its index is an ordinary node', async () => {
+    const a = await account('a');
+    const web = await cluster(a.id, 'web');
+    await add('h1');
+    await add('h2');
+    await h.store.hosts.place(web.id, [{ index: 0, host: 'h1' }, { index: 1, host: 'h1' }]);
+    expect(await h.store.hosts.place(web.id, [{ index: 2, host: 'h2', standIn: true }])).toEqual({ ok: true });
+    expect(await h.store.hosts.placementsOf(web.id)).toEqual([
+      { clusterId: web.id, index: 0, host: 'h1' },
+      { clusterId: web.id, index: 1, host: 'h1' },
+      { clusterId: web.id, index: 2, host: 'h2', standIn: true },
+    ]);
+    expect((await h.store.hosts.placedNodes()).filter((p) => p.standIn === true)).toEqual([{ clusterId: web.id, index: 2, host: 'h2', standIn: true, flavor: 'small', nodeCount: 1 }]);
+    await h.store.hosts.releaseStandIn(web.id, 2);
+    expect(await h.store.hosts.placementsOf(web.id)).toContainEqual({ clusterId: web.id, index: 2, host: 'h2' });
+    await h.store.hosts.place(web.id, [{ index: 3, host: 'h2', standIn: true }]);
+    await h.store.hosts.place(web.id, [{ index: 3, host: 'h1' }]); // a grow takes the index: an ordinary node now
+    expect((await h.store.hosts.placementsOf(web.id)).map((p) => [p.index, p.host, p.standIn ?? false])).toEqual([[0, 'h1', false], [1, 'h1', false], [2, 'h2', false], [3, 'h1', false]]);
   });
 
   it('places all or nothing: a missing, draining or down host, a gone cluster or a node twice records nothing', async () => {

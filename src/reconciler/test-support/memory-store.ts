@@ -107,7 +107,7 @@ export class MemoryStore implements ReconcilerStore {
   };
 
   /** Placed nodes by cluster id (tests place them; none: local). */
-  readonly placements = new Map<string, { index: number; host: string }[]>();
+  readonly placements = new Map<string, { index: number; host: string; standIn?: boolean }[]>();
 
   /** Ids of warm shells in the store (their objects are not orphans). */
   readonly shellIds: string[] = [];

@@ -13,6 +13,7 @@ import { hostsMigration } from './0009-hosts.js';
 import { leaseGenerationMigration } from './0010-lease-generation.js';
 import { listVersionMigration } from './0011-list-version.js';
 import { warmShellsMigration } from './0012-warm-shells.js';
+import { standInsMigration } from './0013-stand-ins.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -29,6 +30,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0010_lease_generation': leaseGenerationMigration(),
     '0011_list_version': listVersionMigration(dialect),
     '0012_warm_shells': warmShellsMigration(),
+    '0013_stand_ins': standInsMigration(),
   };
 }
 
