@@ -12,6 +12,11 @@ import { processMemory } from './machine.js';
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const SERVER = join(ROOT, 'bin/carina-server.js');
+/**
+ * Node options for the control plane under test, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` or
+ * `--heap-prof` (BENCH_SERVER_NODE_ARGS, split on spaces): NODE_OPTIONS refuses the profilers.
+ */
+const PROFILE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 /** In a benchmark control plane's data dir: the pid of its `carina-server up`. */
 export const SERVER_PID_FILE = 'bench-server.pid';
@@ -109,7 +114,7 @@ export class BenchServer {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const log = openSync(this.logFile, 'a');
-    this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, CARINA_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', log, log] });
+    this.#child = spawn(process.execPath, [...PROFILE_ARGS, SERVER, 'up'], { env: { ...this.env, CARINA_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', log, log] });
     closeSync(log);
     const child = this.#child;
     // If this benchmark is killed outright, the next run finds and stops this process by this file.
@@ -136,11 +141,21 @@ export class BenchServer {
     }
   }
 
-  /** Stops the process (SIGKILL: the objects are purged anyway). */
+  /**
+   * Stops the process: SIGKILL (the objects are purged anyway), or, when it is profiled
+   * (BENCH_SERVER_NODE_ARGS), SIGTERM first so Node writes the profile as it exits (SIGKILL after 30 s).
+   */
   async kill(): Promise<void> {
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (PROFILE_ARGS.length > 0) {
+      child.kill('SIGTERM');
+      const late = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(late);
+      return;
+    }
     child.kill('SIGKILL');
     await exited;
   }

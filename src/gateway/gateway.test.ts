@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../core/ports.js';
 import type { Cluster, ClusterPki } from '../core/types.js';
 import { X509Pki } from '../pki/x509-pki.js';
-import { Gateway } from './gateway.js';
+import { Gateway, PASS_CONCURRENCY } from './gateway.js';
 
 // The gateway's sync with the store: a listener per cluster, and key material read only when it
 // changed (the store's version), not every second for every cluster.
@@ -148,5 +148,35 @@ describe('Gateway.sync', () => {
     expect(await refused(PORT)).toBe(true);
     await gateway.start();
     expect(await refused(PORT)).toBe(false);
+  });
+});
+
+describe('Gateway.sync over many clusters', () => {
+  it(`reads at most ${PASS_CONCURRENCY} clusters' key material at once, so other queries are not queued behind thousands`, async () => {
+    const clusters = Array.from({ length: 200 }, (_, i): Cluster => ({ ...cluster('error'), id: `m${i}`, port: PORT + 100 + i }));
+    let inFlight = 0;
+    let most = 0;
+    const read: string[] = [];
+    const store = {
+      clusters: {
+        endpointsVersion: () => Promise.resolve('v1'),
+        listAll: () => Promise.resolve(clusters),
+        pkiVersions: () => Promise.resolve(new Map(clusters.map((c) => [c.id, 1]))),
+        getPki: async (id: string) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 1));
+          inFlight--;
+          read.push(id);
+          return undefined; // no listener to open: only the reads are counted
+        },
+      },
+      audit: { append: () => Promise.resolve(), list: () => Promise.resolve([]), pruneBefore: () => Promise.resolve(0) },
+    } as unknown as Store;
+    const limits = { headersTimeoutMs: 15_000, maxConnections: 0, maxConnectionsPerCluster: 0, maxConnectionsPerAddress: 0 };
+    const gateway = new Gateway({ store, host: '127.0.0.1', upstreamOf: () => undefined, log: () => undefined, limits });
+    await gateway.sync();
+    await gateway.close();
+    expect(read.sort()).toEqual(clusters.map((c) => c.id).sort());
+    expect(most).toBe(PASS_CONCURRENCY);
   });
 });

@@ -35,6 +35,24 @@ export interface GatewayOptions {
  */
 const FULL_SYNC_MS = 30_000;
 
+/**
+ * Clusters a pass works on at once. Enough to overlap the store's and the kernel's waits; few enough
+ * that the leader's lease renewal and the API's queries are not queued behind thousands of reads
+ * (SQLite's one connection serves them in turn, and Kysely's lock wakes every waiter at each
+ * release). Opening 10,000 listeners at once held the lease past its term and lost it, over and over
+ * (bench:idle at 10,000 clusters, 2026-12-03).
+ */
+export const PASS_CONCURRENCY = 16;
+
+/** Runs `fn` over `items`, at most `limit` at a time (`fn` does not reject). */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** How long a client may take and how many connections it may hold; a cap of 0 is none. */
 export interface GatewayLimits {
   /** For the TLS handshake, then for each request head (a whole request has no limit: streams). */
@@ -96,7 +114,7 @@ export class Gateway implements EndpointNotifier {
       const now = (this.#o.now ?? Date.now)();
       const version = await this.#o.store.clusters.endpointsVersion();
       if (version === this.#synced && now - this.#syncedAt < FULL_SYNC_MS) {
-        await Promise.all([...this.#retry.values()].map(({ cluster, version: v }) => this.#serialised(cluster.id, () => this.#apply(cluster, v))));
+        await eachLimited([...this.#retry.values()], PASS_CONCURRENCY, ({ cluster, version: v }) => this.#serialised(cluster.id, () => this.#apply(cluster, v)));
         for (const id of this.#retry.keys()) if (this.#listeners.has(id)) this.#retry.delete(id);
         return;
       }
@@ -106,9 +124,10 @@ export class Gateway implements EndpointNotifier {
       const changed = clusters.filter(
         (c) => c.status === 'deleting' || !this.#listeners.has(c.id) || this.#versions.get(c.id) !== versions.get(c.id),
       );
+      const gone = [...this.#listeners.keys()].filter((id) => !ids.has(id));
       await Promise.all([
-        ...changed.map((c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
-        ...[...this.#listeners.keys()].filter((id) => !ids.has(id)).map((id) => this.#serialised(id, () => this.#drop(id))),
+        eachLimited(changed, PASS_CONCURRENCY, (c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
+        eachLimited(gone, PASS_CONCURRENCY, (id) => this.#serialised(id, () => this.#drop(id))),
       ]);
       // A listener that could not open (its port taken) is tried again every pass; a cluster without
       // key material has none to open until its material is stored, which moves the version.

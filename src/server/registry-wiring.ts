@@ -112,12 +112,25 @@ export async function prepareRegistry(opts: {
     return gcRunning;
   };
 
+  // One pull credential per account for this process's lifetime (it does not expire, and names its
+  // account): the gateway asks for one per cluster listener, and signing 10,000 at start-up cost
+  // seconds of CPU for 100 accounts' worth of credentials.
+  const pullHeaders = new Map<string, Promise<string>>();
+  const pullHeader = (account: { id: string; name: string }): Promise<string> => {
+    const kept = pullHeaders.get(account.id);
+    if (kept) return kept;
+    const made = service.nodePullAuth(account);
+    pullHeaders.set(account.id, made);
+    made.catch(() => pullHeaders.delete(account.id)); // not kept when it failed: asked again next time
+    return made;
+  };
+
   return {
     service,
     address,
     caPem: ca.caCert,
     nodeCertsDir,
-    pullAuth: async (account) => ({ address, header: await service.nodePullAuth(account) }),
+    pullAuth: async (account) => ({ address, header: await pullHeader(account) }),
     collectGarbage,
     async lead(api) {
       await registryProcess.ensure();
