@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Dialect, type SqliteDialectConfig } from 'kysely';
+import { Kysely, PostgresDialect, type Dialect, type SqliteDialectConfig } from 'kysely';
+import { FifoSqliteDialect } from './fifo-sqlite-dialect.js';
 import { CarinaError, ErrorCode } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { Clock, Store } from '../core/ports.js';
@@ -86,7 +87,7 @@ async function createDialect(location: StoreLocation, log: Log): Promise<{ diale
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return { dialect: new SqliteDialect({ database: reusingStatements(database) }) };
+  return { dialect: new FifoSqliteDialect({ database: reusingStatements(database) }) };
 }
 
 /**
