@@ -101,7 +101,8 @@ export class HostOperations implements HostEngines {
    * open to tasks (see HostEngines.joined): what a drain waits for before a node goes.
    */
   async joined(clusterId: string, index: number): Promise<boolean> {
-    const found = await this.#find(clusterId, index, `look at node ${index}`);
+    // A node or manager that cannot be reached now (being re-created, its host slow) has not joined yet.
+    const found = await this.#find(clusterId, index, `look at node ${index}`).catch(() => undefined);
     return found?.member?.Status?.State === 'ready' && found.member.Spec.Availability === 'active';
   }
 
@@ -124,10 +125,15 @@ export class HostOperations implements HostEngines {
     const inner = info.State.Running ? await this.#d.inner(c, index, true).catch(() => undefined) : undefined;
     const nodeId = inner ? ((await inner.info().catch(() => ({}))) as { Swarm?: { NodeID?: string } }).Swarm?.NodeID : undefined;
     if (!inner || !nodeId) return { inner, nodeId: undefined, manager: undefined, member: undefined };
-    // Through another manager than the node itself (a node that manages is demoted through it).
-    const last = this.#d.where.manager(clusterId);
-    const via = [last, 0, 1, 2].find((i) => i !== index && c.hosts?.has(i)) ?? 0;
-    const manager = await this.#d.inner(c, via);
+    // Through another manager than the node itself (a node that manages is demoted through it): the
+    // last one known to answer, else the first of the seats that can be reached (one may be re-created now).
+    const seats = [...new Set([this.#d.where.manager(clusterId), 0, 1, 2])].filter((i) => i !== index && c.hosts?.has(i));
+    let manager: Dockerode | undefined;
+    for (const via of seats.length > 0 ? seats : [0]) {
+      manager = await this.#d.inner(c, via).catch(() => undefined);
+      if (manager) break;
+    }
+    if (!manager) throw new EngineError(operation, new Error(`no manager of the cluster's swarm can be reached (nodes ${seats.join(', ')})`));
     const member = (await manager.getNode(nodeId).inspect().catch(() => undefined)) as SwarmMember | undefined;
     return { inner, nodeId, manager, member };
   }
