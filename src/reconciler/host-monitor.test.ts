@@ -20,6 +20,8 @@ class World {
   readonly unjoined = new Set<string>();
   /** Node counts by cluster; absent: one past its highest placed index that is no stand-in. */
   readonly counts = new Map<string, number>();
+  /** How many times the placements were read. */
+  placedReads = 0;
   /** How many retire calls fail before one succeeds. */
   retireFailures = 0;
   /** Passes that asked for the hosts' swarm's empty manager seats to be filled. */
@@ -58,7 +60,10 @@ class World {
         list: () => Promise.resolve([...this.hosts.values()]),
         setState: (name, state: HostState) => set(name, { state }),
         markSeen: async (name) => void (await set(name, { lastSeenAt: new Date(this.now) })),
-        placedNodes: () => Promise.resolve(this.placements.map((p) => ({ ...p, flavor: 'container1-4G', nodeCount: this.countOf(p.clusterId) }))),
+        placedNodes: () => {
+          this.placedReads++;
+          return Promise.resolve(this.placements.map((p) => ({ ...p, flavor: 'container1-4G', nodeCount: this.countOf(p.clusterId) })));
+        },
         releaseStandIn: (clusterId, index) => {
           this.placements = this.placements.map((p) => (p.clusterId === clusterId && p.index === index ? { clusterId, index, host: p.host } : p));
           return Promise.resolve();
@@ -291,6 +296,23 @@ describe('HostMonitor', () => {
       'c1: host h1 is draining: moving node 0 off it (drained in the swarm first, so its tasks move)',
       'c1: node 0 left draining host h1: re-creating it on h4',
     ]);
+  });
+
+  it('reads no placement while no host drains and no stand-in is left (after a first look at start)', async () => {
+    const w = new World();
+    w.addHost('h1', 90);
+    w.placements = [{ clusterId: 'c1', index: 0, host: 'h1' }];
+    const monitor = w.monitor();
+    await monitor.tick();
+    await monitor.tick();
+    await monitor.tick();
+    expect(w.placedReads).toBe(1);
+    w.hosts.set('h1', { ...(w.hosts.get('h1') as Host), state: 'draining' });
+    await monitor.tick();
+    w.hosts.set('h1', { ...(w.hosts.get('h1') as Host), state: 'ready' });
+    await monitor.tick(); // the pass after a drain looks once more (a stand-in may have been placed)
+    await monitor.tick();
+    expect(w.placedReads).toBe(1 + 2 + 1);
   });
 
   it('moves nothing off a draining host that does not answer', async () => {

@@ -36,6 +36,11 @@ export class HostMonitor {
   readonly #said = new Map<string, string>();
   /** Down hosts taken out of the hosts' swarm in this process's lifetime (their nodes then moved). */
   readonly #retired = new Set<string>();
+  /**
+   * Whether a stand-in may still be placed: true at start (one left by an earlier leader), then what the
+   * last drain pass found. With no host draining and none left, a pass reads no placement.
+   */
+  #standInsLeft = true;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
@@ -71,7 +76,7 @@ export class HostMonitor {
     }
     // Nodes move off draining hosts that answer; a stand-in left from a drain leaves even once none drains.
     const draining = new Set(hosts.filter((h, i) => h.state === 'draining' && answered[i] === true).map((h) => h.name));
-    if (hosts.length > 0) await this.#drain(draining);
+    if (draining.size > 0 || (hosts.length > 0 && this.#standInsLeft)) this.#standInsLeft = await this.#drain(draining);
     // A manager host taken out of the hosts' swarm (above, or in an earlier pass) leaves a seat a worker host takes.
     if (this.#retired.size > 0) {
       await this.#o.engines.fillManagerSeats().catch((e: unknown) => this.#o.log(`hosts: filling the hosts' swarm's manager seats (next pass retries): ${describeCause(e)}`));
@@ -84,13 +89,20 @@ export class HostMonitor {
    * worker placed past its count), so the cluster keeps its count of working nodes while each node is
    * moved; it leaves once every node moved and joined again. Node 0 of a cluster with one swarm manager
    * stays: moving it would lose the cluster's swarm. With 3 managers on 3 hosts (managerSeats) it moves
-   * like the others, the other two keeping the quorum.
+   * like the others, the other two keeping the quorum. Answers whether a stand-in may be left for
+   * the next pass (one was found, or a host drains, so one may have been placed).
    */
-  async #drain(draining: ReadonlySet<string>): Promise<void> {
+  async #drain(draining: ReadonlySet<string>): Promise<boolean> {
     const byCluster = new Map<string, Placed[]>();
-    for (const p of await this.#o.hosts.placedNodes()) byCluster.set(p.clusterId, [...(byCluster.get(p.clusterId) ?? []), p]);
+    for (const p of await this.#o.hosts.placedNodes()) {
+      const nodes = byCluster.get(p.clusterId);
+      if (nodes) nodes.push(p);
+      else byCluster.set(p.clusterId, [p]);
+    }
+    let standIns = false;
     for (const [clusterId, nodes] of byCluster) {
       const standIn = nodes.find((p) => p.standIn === true);
+      standIns ||= standIn !== undefined;
       // The cluster's own nodes: not the stand-in, nor surplus ones a resize is removing.
       const own = nodes.filter((p) => p.standIn !== true && p.index < p.nodeCount);
       const seats = managerSeats(own.length, new Map(own.map((p) => [p.index, p.host])));
@@ -107,12 +119,13 @@ export class HostMonitor {
         this.#o.log(`hosts: moving nodes of cluster ${clusterId} off draining hosts (next pass retries): ${describeCause(e)}`);
       }
     }
-    if (draining.size === 0) return;
+    if (draining.size === 0) return standIns;
     // The nodes placed elsewhere now leave the draining hosts (also any a crash or a race left there).
     const stay = (await this.#o.hosts.placedNodes()).filter((p) => draining.has(p.host));
     for (const host of draining) {
       await this.#o.engines.clear(host, stay.filter((p) => p.host === host)).catch((e: unknown) => this.#o.log(`hosts: clearing ${host} (next pass retries): ${describeCause(e)}`));
     }
+    return true;
   }
 
   /**
