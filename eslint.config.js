@@ -12,7 +12,7 @@ const adapters = ['**/store/**', '**/engine/**', '**/host/**', '**/pki/**', '**/
 const gatewayOuter = ['**/api/**', '**/cli/**', '**/server/**', '**/store/**', '**/engine/**', '**/host/**', '**/reconciler/**', '**/config/**', 'dockerode', 'kysely', 'prom-client'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'bin/**', 'test-artifacts/**', '.data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'bin/**', 'stubs/**', 'test-artifacts/**', '.data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
