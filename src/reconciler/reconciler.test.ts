@@ -15,6 +15,34 @@ describe('Reconciler: scheduling (fake engine, memory store)', () => {
     expect(h.engine.calls.filter((c) => c.startsWith('createNetwork'))).toHaveLength(1);
   });
 
+  it('a periodic pass works on a few clusters at a time; the rest follow as workers finish, each once', async () => {
+    const h = reconcilerHarness({ passConcurrency: 3 });
+    for (let i = 0; i < 10; i++) h.store.add({ id: `c${i}` });
+    const release = h.engine.pause('createNetwork');
+    await h.reconciler.tick();
+    await h.reconciler.tick(); // the next pass, due while this one still runs, takes no cluster twice
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(3);
+    release();
+    await h.reconciler.idle();
+    expect([...Array(10).keys()].map((i) => h.store.get(`c${i}`)?.status)).toEqual(Array(10).fill('active'));
+    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(10);
+  });
+
+  it('a kick does not wait behind the periodic pass', async () => {
+    const h = reconcilerHarness({ passConcurrency: 2 });
+    for (let i = 0; i < 4; i++) h.store.add({ id: `c${i}` });
+    h.store.add({ id: 'going', status: 'deleting' });
+    const release = h.engine.pause('createNetwork');
+    await h.reconciler.tick(); // c0 and c1 held in createNetwork; c2, c3 and 'going' wait their turn
+    h.reconciler.kick('going'); // the user deleted it: that work starts now
+    while (h.store.get('going')) await new Promise((resolve) => setImmediate(resolve));
+    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(2);
+    release();
+    await h.reconciler.idle();
+    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(4);
+  });
+
   it('brings a cluster that took over a warm shell to active by naming its nodes, and nothing more', async () => {
     const h = reconcilerHarness();
     const flavor = findFlavor('container1-4G');

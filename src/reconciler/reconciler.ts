@@ -20,6 +20,8 @@ export interface ReconcilerOptions extends Omit<ReconcilerIo, 'sleep' | 'telemet
   readonly kickPollMs?: number;
   /** Failed attempts of one step before a cluster goes to `error`. */
   readonly maxFailures: number;
+  /** Clusters a periodic pass works on at once (default PASS_CONCURRENCY); kicks do not wait for them. */
+  readonly passConcurrency?: number;
   /** How long a cluster may wait for something (a node to be Ready…) before it goes to `error`. */
   readonly stallTimeoutMs: number;
   /** How long an existing cluster's manager must report no swarm before the swarm is re-formed. */
@@ -33,6 +35,15 @@ export interface ReconcilerOptions extends Omit<ReconcilerIo, 'sleep' | 'telemet
 }
 
 /**
+ * Clusters a periodic pass works on at once. Each costs a few store reads and about ten engine calls
+ * (the host's containers, volumes and network; each node's engine; the swarm's members): with
+ * thousands of clusters, all at once every interval would be a burst the API and the engines queue
+ * behind. The rest of a pass waits its turn; a pass still running when the next one is due takes no
+ * cluster twice.
+ */
+export const PASS_CONCURRENCY = 8;
+
+/**
  * The control loop's scheduler: each cluster is worked on by at most one worker (a `Converger` pass)
  * at a time, kicked by API writes, engine events, standby replicas' kicks and a periodic pass, which
  * also removes orphans. Everything it needs to resume after a crash is in the store and in engine labels.
@@ -43,6 +54,10 @@ export class Reconciler {
   readonly #converger: Converger;
   readonly #workers = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
+  /** Clusters the periodic pass has yet to work on, in order (a kick takes one out and starts it at once). */
+  readonly #pass = new Set<string>();
+  /** Workers the periodic pass started that are still running. */
+  #passWorkers = 0;
   #timer: NodeJS.Timeout | undefined;
   #kickTimer: NodeJS.Timeout | undefined;
   #takingKicks = false;
@@ -87,32 +102,59 @@ export class Reconciler {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#kickTimer) clearInterval(this.#kickTimer);
     this.#watch?.close();
+    this.#pass.clear();
     await Promise.allSettled([...this.#workers.values()]);
   }
 
-  /** Schedules a cluster now (API writes call this). */
+  /** Schedules a cluster now (API writes, engine events, standby replicas' kicks): ahead of the periodic pass. */
   kick(clusterId: string): void {
     if (this.#stopped) return;
+    this.#pass.delete(clusterId);
     if (this.#workers.has(clusterId)) {
       this.#again.add(clusterId);
       return;
     }
+    this.#start(clusterId);
+  }
+
+  #start(clusterId: string, done?: () => void): void {
     const worker = this.#work(clusterId).finally(() => {
       this.#workers.delete(clusterId);
+      done?.();
       if (this.#again.delete(clusterId)) this.kick(clusterId);
     });
     this.#workers.set(clusterId, worker);
   }
 
-  /** Waits until no worker is busy (tests and shutdown). */
+  /** Starts the periodic pass's next clusters while fewer than `passConcurrency` of its workers run. */
+  #pump(): void {
+    const limit = this.#o.passConcurrency ?? PASS_CONCURRENCY;
+    for (const id of this.#pass) {
+      if (this.#stopped || this.#passWorkers >= limit) return;
+      this.#pass.delete(id);
+      if (this.#workers.has(id)) continue; // already being worked on: that worker sees the cluster as it is now
+      this.#passWorkers++;
+      this.#start(id, () => {
+        this.#passWorkers--;
+        this.#pump();
+      });
+    }
+  }
+
+  /** Waits until no worker is busy and the periodic pass is through (tests and shutdown). */
   async idle(): Promise<void> {
     while (this.#workers.size > 0) await Promise.allSettled([...this.#workers.values()]);
   }
 
-  /** One periodic pass: every cluster that isn't in error, plus orphan collection now and then. */
+  /**
+   * One periodic pass: every cluster that isn't in error, `passConcurrency` at a time, plus orphan
+   * collection now and then.
+   */
   async tick(): Promise<void> {
     try {
-      for (const id of await this.#o.store.clusters.listIds({ except: 'error' })) this.kick(id);
+      if (this.#stopped) return;
+      for (const id of await this.#o.store.clusters.listIds({ except: 'error' })) if (!this.#workers.has(id)) this.#pass.add(id);
+      this.#pump();
       if (collectsOrphans(this.#passes++)) await this.#collectOrphans();
     } catch (e) {
       if (isFenced(e)) this.#standDown(e);
