@@ -15,30 +15,63 @@ describe('Reconciler: scheduling (fake engine, memory store)', () => {
     expect(h.engine.calls.filter((c) => c.startsWith('createNetwork'))).toHaveLength(1);
   });
 
-  it('a periodic pass works on a few clusters at a time; the rest follow as workers finish, each once', async () => {
+  it('a periodic pass observes a few clusters at a time; the rest follow, each once', async () => {
     const h = reconcilerHarness({ passConcurrency: 3 });
     for (let i = 0; i < 10; i++) h.store.add({ id: `c${i}` });
-    const release = h.engine.pause('createNetwork');
+    // Each cluster's first observation waits at a gate: the pass may have only 3 of them in flight.
+    const observe = h.engine.observe;
+    const first = new Set<string>();
+    let inFlight = 0;
+    let most = 0;
+    let open = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    h.engine.observe = async (t) => {
+      if (first.has(t.id)) return observe(t);
+      first.add(t.id);
+      most = Math.max(most, ++inFlight);
+      await gate;
+      inFlight--;
+      return observe(t);
+    };
     await h.reconciler.tick();
     await h.reconciler.tick(); // the next pass, due while this one still runs, takes no cluster twice
     await new Promise((resolve) => setImmediate(resolve));
-    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(3);
-    release();
+    expect([inFlight, first.size]).toEqual([3, 3]);
+    open();
     await h.reconciler.idle();
+    expect(most).toBe(3);
     expect([...Array(10).keys()].map((i) => h.store.get(`c${i}`)?.status)).toEqual(Array(10).fill('active'));
     expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(10);
+  });
+
+  it('a cluster that waits long gives its place in the pass back once observed', async () => {
+    const h = reconcilerHarness({ passConcurrency: 1, stallTimeoutMs: Number.MAX_SAFE_INTEGER });
+    h.store.add({ id: 'a-waits', nodeCount: 1 });
+    Object.assign(h.engine.cluster('a-waits'), { network: true });
+    h.engine.cluster('a-waits').containers.set(0, { running: true, engineUp: false, procStale: false }); // its engine never answers
+    h.store.add({ id: 'b' });
+    await h.reconciler.tick();
+    while (h.store.get('b')?.status !== 'active') await new Promise((resolve) => setImmediate(resolve));
+    expect(h.store.get('a-waits')?.status).toBe('building');
+    await h.reconciler.stop();
   });
 
   it('a kick does not wait behind the periodic pass', async () => {
     const h = reconcilerHarness({ passConcurrency: 2 });
     for (let i = 0; i < 4; i++) h.store.add({ id: `c${i}` });
     h.store.add({ id: 'going', status: 'deleting' });
-    const release = h.engine.pause('createNetwork');
-    await h.reconciler.tick(); // c0 and c1 held in createNetwork; c2, c3 and 'going' wait their turn
+    const observe = h.engine.observe;
+    let open = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    h.engine.observe = async (t) => {
+      if (t.id !== 'going') await gate;
+      return observe(t);
+    };
+    await h.reconciler.tick(); // c0 and c1 held in their first observation; c2, c3 and 'going' wait their turn
     h.reconciler.kick('going'); // the user deleted it: that work starts now
     while (h.store.get('going')) await new Promise((resolve) => setImmediate(resolve));
-    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(2);
-    release();
+    expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(0);
+    open();
     await h.reconciler.idle();
     expect(h.engine.calls.filter((c) => c === 'createNetwork')).toHaveLength(4);
   });

@@ -35,7 +35,7 @@ export interface ReconcilerOptions extends Omit<ReconcilerIo, 'sleep' | 'telemet
 }
 
 /**
- * Clusters a periodic pass works on at once. Each costs a few store reads and about ten engine calls
+ * Clusters a periodic pass observes at once. Each costs a few store reads and about ten engine calls
  * (the host's containers, volumes and network; each node's engine; the swarm's members): with
  * thousands of clusters, all at once every interval would be a burst the API and the engines queue
  * behind. The rest of a pass waits its turn; a pass still running when the next one is due takes no
@@ -56,7 +56,7 @@ export class Reconciler {
   readonly #again = new Set<string>();
   /** Clusters the periodic pass has yet to work on, in order (a kick takes one out and starts it at once). */
   readonly #pass = new Set<string>();
-  /** Workers the periodic pass started that are still running. */
+  /** Workers the periodic pass started that have not yet observed their cluster. */
   #passWorkers = 0;
   #timer: NodeJS.Timeout | undefined;
   #kickTimer: NodeJS.Timeout | undefined;
@@ -117,16 +117,27 @@ export class Reconciler {
     this.#start(clusterId);
   }
 
-  #start(clusterId: string, done?: () => void): void {
-    const worker = this.#work(clusterId).finally(() => {
+  /** Starts a worker on the cluster; `observed` is called once, after its first observation or when it ends. */
+  #start(clusterId: string, observed?: () => void): void {
+    let told = false;
+    const tell = () => {
+      if (!told) observed?.();
+      told = true;
+    };
+    const worker = this.#work(clusterId, tell).finally(() => {
       this.#workers.delete(clusterId);
-      done?.();
+      tell();
       if (this.#again.delete(clusterId)) this.kick(clusterId);
     });
     this.#workers.set(clusterId, worker);
   }
 
-  /** Starts the periodic pass's next clusters while fewer than `passConcurrency` of its workers run. */
+  /**
+   * Starts the periodic pass's next clusters while fewer than `passConcurrency` of its workers are
+   * observing. A worker gives its place back once it has observed its cluster: the observation is the
+   * burst the bound is for, and a cluster that then waits (a node to be Ready, for minutes perhaps) must
+   * not hold the pass up for every other.
+   */
   #pump(): void {
     const limit = this.#o.passConcurrency ?? PASS_CONCURRENCY;
     for (const id of this.#pass) {
@@ -177,9 +188,9 @@ export class Reconciler {
     }
   }
 
-  async #work(clusterId: string): Promise<void> {
+  async #work(clusterId: string, observed?: () => void): Promise<void> {
     try {
-      await this.#converger.converge(clusterId, () => this.#stopped);
+      await this.#converger.converge(clusterId, () => this.#stopped, observed);
     } catch (e) {
       if (isFenced(e)) this.#standDown(e, clusterId);
       // Store or programming errors: logged, retried on the next tick.
