@@ -36,16 +36,11 @@ export class Converger {
 
   /**
    * Works on `clusterId` until it needs nothing more for now; `stopped` ends the work between steps.
-   * `observed` is called once, after the first observation (whatever it found).
+   * `onObserved` is called after each observation of the engine (whatever it found).
    */
-  async converge(clusterId: string, stopped: () => boolean, observed?: () => void): Promise<void> {
+  async converge(clusterId: string, stopped: () => boolean, onObserved?: () => void): Promise<void> {
     const { store, engine } = this.#io;
     let memory = startMemory(this.#now(), this.#swarmLostAt.get(clusterId) ?? null);
-    let first = true;
-    const looked = () => {
-      if (first) observed?.();
-      first = false;
-    };
     while (!stopped()) {
       let cluster = await store.clusters.getById(clusterId);
       if (!cluster || cluster.status === 'error') return;
@@ -61,11 +56,11 @@ export class Converger {
       try {
         observed = await engine.observe(target);
       } catch (e) {
-        looked();
+        onObserved?.();
         if (await this.#failed(cluster, e, target)) return;
         continue;
       }
-      looked();
+      onObserved?.();
       await this.#recordNodes(cluster, observed);
       const desired = { status: cluster.status, nodeCount: cluster.nodeCount, managers: managerSeats(cluster.nodeCount, target.hosts), name: cluster.name, standIns: target.standIns ?? [] };
       const decision = decide(desired, observed, this.#now(), memory, this.#timings);

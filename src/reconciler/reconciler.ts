@@ -121,7 +121,7 @@ export class Reconciler {
   #start(clusterId: string, observed?: () => void): void {
     let told = false;
     const tell = () => {
-      if (!told) observed?.();
+      if (!told && observed) observed();
       told = true;
     };
     const worker = this.#work(clusterId, tell).finally(() => {
@@ -188,9 +188,9 @@ export class Reconciler {
     }
   }
 
-  async #work(clusterId: string, observed?: () => void): Promise<void> {
+  async #work(clusterId: string, onObserved?: () => void): Promise<void> {
     try {
-      await this.#converger.converge(clusterId, () => this.#stopped, observed);
+      await this.#converger.converge(clusterId, () => this.#stopped, onObserved);
     } catch (e) {
       if (isFenced(e)) this.#standDown(e, clusterId);
       // Store or programming errors: logged, retried on the next tick.
