@@ -50,17 +50,22 @@ export function writeResults(results: BenchResults): string {
 }
 
 export function loadResults(dir = RESULTS_DIR): BenchResults[] {
+  return readResults(dir, (f) => f.endsWith('.json'), (r: BenchResults) => r.schema === 1).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** The JSON files of `dir` whose names `named` takes, parsed, kept when `ours` says they are. */
+function readResults<T>(dir: string, named: (file: string) => boolean, ours: (r: T) => boolean): T[] {
   if (!existsSync(dir)) return [];
-  const out: BenchResults[] = [];
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  const out: T[] = [];
+  for (const f of readdirSync(dir).filter(named).sort()) {
     try {
-      const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as BenchResults;
-      if (r.schema === 1) out.push(r);
+      const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as T;
+      if (ours(r)) out.push(r);
     } catch {
       /* not ours */
     }
   }
-  return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return out;
 }
 
 /** One `npm run bench:idle` result (bench/idle.bench.ts writes bench/results/idle-*.json). */
@@ -74,17 +79,7 @@ export interface IdleResult {
 
 /** The bench:idle results, oldest first. */
 export function loadIdleResults(dir = RESULTS_DIR): IdleResult[] {
-  if (!existsSync(dir)) return [];
-  const out: IdleResult[] = [];
-  for (const f of readdirSync(dir).filter((f) => f.startsWith('idle-') && f.endsWith('.json'))) {
-    try {
-      const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as IdleResult;
-      if (typeof r.at === 'string' && typeof r.rssMiB?.median === 'number') out.push(r);
-    } catch {
-      /* not ours */
-    }
-  }
-  return out.sort((a, b) => a.at.localeCompare(b.at));
+  return readResults(dir, (f) => f.startsWith('idle-') && f.endsWith('.json'), (r: IdleResult) => typeof r.at === 'string' && typeof r.rssMiB?.median === 'number').sort((a, b) => a.at.localeCompare(b.at));
 }
 
 // ------------------------------------------------------------------ formatting
