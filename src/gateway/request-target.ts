@@ -1,4 +1,5 @@
 import { canonicalPath } from '../core/policy.js';
+import { connectionNames, HOP_BY_HOP } from '../net/hop-by-hop.js';
 
 /** A request target as the gateway forwards it and as the policy sees it. */
 export interface RequestTarget {
@@ -60,9 +61,6 @@ export function redactTarget(target: RequestTarget): string {
   return `${target.rawPath}?${parts.join('&')}`;
 }
 
-/** Headers that describe one hop and are never forwarded as such. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
-
 /**
  * Raw headers (`[name, value, …]`) without hop-by-hop ones (and those the Connection header names),
  * without `drop`, plus `add`. A Host header is always present (the engine requires one).
@@ -70,7 +68,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 export function filterHeaders(raw: readonly string[], drop: readonly string[] = [], add: readonly string[] = []): string[] {
   const named = new Set([...HOP_BY_HOP, ...drop]);
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === 'connection') for (const t of (raw[i + 1] ?? '').split(',')) named.add(t.trim().toLowerCase());
+    if (raw[i]?.toLowerCase() === 'connection') for (const t of connectionNames(raw[i + 1])) named.add(t);
   }
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {

@@ -1,9 +1,11 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { namespaceOfRepository } from '../core/registry-access.js';
+import { connectionNames, HOP_BY_HOP } from '../net/hop-by-hop.js';
+import { serveBlobFile, type BlobFiles } from './blob-file.js';
+import { registryError } from './registry-error.js';
 
 /** What the token route answers (the API serves it: authentication lives there). */
 export interface TokenAnswer {
@@ -30,12 +32,7 @@ export interface RegistryFrontOptions {
    * allows pulling that repository and the repository holds the blob; anything else goes to the
    * registry, which answers it (challenges, 404s, ranges) as always. One hop less for the bulk of a pull.
    */
-  readonly blobs?: {
-    /** Whether `authorization` (a `Bearer …` header) is a valid token granting pull of `repository`. */
-    readonly mayPull: (authorization: string | undefined, repository: string) => Promise<boolean>;
-    /** The file holding `digest` if `repository` holds it, else undefined. */
-    readonly file: (repository: string, digest: string) => Promise<{ path: string; size: number } | undefined>;
-  };
+  readonly blobs?: BlobFiles;
   readonly headersTimeoutMs: number;
   readonly log: (line: string) => void;
 }
@@ -59,10 +56,8 @@ const UPLOAD_IDLE_MS = 30 * 60_000;
  * next read.
  */
 const USAGE_READ_MS = 10_000;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate']);
 const UPLOAD = /^\/v2\/(.+)\/blobs\/uploads(\/[^/]*)?$/;
 const MANIFEST = /^\/v2\/(.+)\/manifests\/[^/]+$/;
-const BLOB = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]{64})$/;
 
 /** An upload's bytes the registry holds that its storage's usage does not show yet. */
 interface PendingUpload {
@@ -75,23 +70,13 @@ interface PendingUpload {
 
 /** Headers not to pass on: the hop-by-hop ones, and those the message's Connection header names (RFC 9110 7.6.1). */
 function hopByHop(headers: IncomingHttpHeaders): (name: string) => boolean {
-  const named = new Set((headers.connection ?? '').split(',').map((n) => n.trim().toLowerCase()));
+  const named = new Set(connectionNames(headers.connection));
   return (name) => HOP_BY_HOP.has(name) || named.has(name);
 }
 
 /** Sizes for messages. */
 function mib(bytes: number): string {
   return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
-
-function registryError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ errors: [{ code, message, detail: null }] });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'docker-distribution-api-version': 'registry/2.0', ...headers });
-  res.end(body);
 }
 
 /**
@@ -182,50 +167,6 @@ export class RegistryFront {
     }
   }
 
-  /** A whole-blob GET/HEAD served from the registry's file, as Distribution's filesystem driver would; false to pass it on. */
-  async #serveBlob(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-    const blobs = this.#opts.blobs;
-    const match = BLOB.exec(url.pathname);
-    if (!blobs || !match?.[1] || !match[2] || req.headers.range !== undefined || url.search !== '') return false;
-    const [, repository, digest] = match;
-    if (!(await blobs.mayPull(req.headers.authorization, repository))) return false;
-    const file = await blobs.file(repository, digest);
-    if (!file) return false;
-    const headers = {
-      'content-type': 'application/octet-stream',
-      'content-length': String(file.size),
-      'docker-content-digest': digest,
-      etag: `"${digest}"`,
-      'cache-control': 'max-age=31536000',
-      'accept-ranges': 'bytes',
-      'docker-distribution-api-version': 'registry/2.0',
-      'x-content-type-options': 'nosniff',
-    };
-    if (req.method === 'HEAD') {
-      res.writeHead(200, headers);
-      res.end();
-      return true;
-    }
-    const stream = createReadStream(file.path, { highWaterMark: 256 * 1024 });
-    await new Promise<void>((resolve) => {
-      stream.once('open', () => {
-        res.writeHead(200, headers);
-        stream.pipe(res);
-      });
-      // Gone between the check and the read (garbage collection): before the answer began, say so; after, cut it.
-      stream.once('error', () => {
-        if (!res.headersSent) registryError(res, 404, 'BLOB_UNKNOWN', 'blob unknown to registry');
-        else res.destroy();
-        resolve();
-      });
-      res.once('close', () => {
-        stream.destroy();
-        resolve();
-      });
-    });
-    return true;
-  }
-
   #pushesUnderWay(): number {
     const now = Date.now();
     for (const [repo, at] of this.#openPushes) if (now - at > OPEN_PUSH_IDLE_MS) this.#openPushes.delete(repo);
@@ -244,7 +185,7 @@ export class RegistryFront {
     if (url.pathname !== '/v2' && !url.pathname.startsWith('/v2/')) return registryError(res, 404, 'NOT_FOUND', 'not a registry path: the registry API is under /v2/');
     const write = req.method !== 'GET' && req.method !== 'HEAD';
     if (!write) {
-      if (await this.#serveBlob(req, res, url)) return;
+      if (this.#opts.blobs && (await serveBlobFile(req, res, url, this.#opts.blobs))) return;
       return this.#forward(req, res, url);
     }
     const upload = UPLOAD.exec(url.pathname);
