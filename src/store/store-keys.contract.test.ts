@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
 import { expect, it } from 'vitest';
 import type { ClusterPki } from '../core/types.js';
-import { openStore, parseStoreUrl } from './open-store.js';
-import { describeStoreContract } from './test-support/store-contract.js';
+import { openStore } from './open-store.js';
+import { describeStoreContract, rawQuery } from './test-support/store-contract.js';
 
 const PKI: ClusterPki = {
   caCert: 'ca-cert', caKey: '-----BEGIN PRIVATE KEY-----\nca\n', serverCert: 'srv-cert', serverKey: '-----BEGIN PRIVATE KEY-----\nsrv\n',
@@ -13,23 +11,8 @@ const PKI: ClusterPki = {
 
 /** The `cluster_pki` row as it is on disk, read past the store. */
 async function rawKeys(url: string, clusterId: string): Promise<string[]> {
-  const location = parseStoreUrl(url);
-  const sql = 'SELECT ca_key, server_key, client_key FROM cluster_pki WHERE cluster_id = ';
-  if (location.dialect === 'sqlite') {
-    const db = new SqliteDatabase(location.path, { readonly: true });
-    try {
-      return Object.values(db.prepare(`${sql}?`).get(clusterId) as Record<string, string>);
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: location.connectionString });
-  await client.connect();
-  try {
-    return Object.values((await client.query<Record<string, string>>(`${sql}$1`, [clusterId])).rows[0] ?? {});
-  } finally {
-    await client.end();
-  }
+  const [row] = await rawQuery(url, 'SELECT ca_key, server_key, client_key FROM cluster_pki WHERE cluster_id = $1', [clusterId]);
+  return Object.values(row ?? {}) as string[];
 }
 
 // The clusters' private keys are sealed (AES-256-GCM) with the server's secret key in both stores.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../core/errors.js';
 import type { ClusterNode, ClusterPki } from '../core/types.js';
 import { openStore, parseStoreUrl } from './open-store.js';
-import { describeStoreContract, RANGE } from './test-support/store-contract.js';
+import { describeStoreContract, RANGE, rawQuery } from './test-support/store-contract.js';
 
 const PKI: ClusterPki = {
   caCert: 'ca-cert', caKey: 'ca-key', serverCert: 'srv-cert', serverKey: 'srv-key',
@@ -366,6 +366,18 @@ describeStoreContract('Store contract', (h) => {
     await h.store.close();
     h.store = await openStore({ url: h.url });
     expect((await h.store.accounts.list()).map((a) => a.name)).toEqual(['persisted']);
+  });
+
+  it('refuses a database a newer Carina migrated, naming the migrations it does not know, and leaves it as it was', async () => {
+    await h.store.close();
+    await rawQuery(h.url, 'INSERT INTO kysely_migration (name, timestamp) VALUES ($1, $2)', ['9999_from_the_future', new Date().toISOString()]);
+    const before = await rawQuery(h.url, 'SELECT name FROM kysely_migration ORDER BY name');
+    const opened = openStore({ url: h.url });
+    await expect(opened).rejects.toThrow(/newer version of Carina \(it has migration 9999_from_the_future, .*\): run that version/);
+    await expect(opened).rejects.toMatchObject({ code: ErrorCode.INTERNAL });
+    expect(await rawQuery(h.url, 'SELECT name FROM kysely_migration ORDER BY name')).toEqual(before);
+    await rawQuery(h.url, 'DELETE FROM kysely_migration WHERE name = $1', ['9999_from_the_future']);
+    h.store = await openStore({ url: h.url }); // the harness closes it after the test
   });
 });
 

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { CarinaError, ErrorCode, describeCause } from '../../core/errors.js';
 import type { DialectKind } from '../database.js';
 import { initialMigration } from './0001-initial.js';
@@ -41,10 +41,29 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
 
 /** Brings the schema to the latest version; a no-op when it already is. */
 export async function migrateToLatest<DB>(db: Kysely<DB>, dialect: DialectKind): Promise<void> {
+  const unknown = await unknownMigrations(db, dialect, storeMigrations(dialect));
+  if (unknown.length > 0) {
+    throw new CarinaError(
+      ErrorCode.INTERNAL,
+      `the database was brought to its schema by a newer version of Carina (it has migration${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which this version does not know): run that version or a later one; this one would misread it, so it leaves it as it is`,
+    );
+  }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new CarinaError(ErrorCode.INTERNAL, `database migration ${failed} failed: ${describeCause(error)}`, { cause: error });
   }
+}
+
+/**
+ * The migrations the database has run that `known` does not name (a newer Carina's): none on a new
+ * database. The table is looked for where the Migrator keeps it: PostgreSQL's current schema.
+ */
+async function unknownMigrations<DB>(db: Kysely<DB>, dialect: DialectKind, known: Record<string, Migration>): Promise<string[]> {
+  const schema = dialect === 'postgres' ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema : undefined;
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === DEFAULT_MIGRATION_TABLE && t.schema === schema)) return [];
+  const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+  return rows.map((r) => r.name).filter((name) => !Object.hasOwn(known, name)).sort();
 }

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe } from 'vitest';
 import type { Clock, NewCluster, Store } from '../../core/ports.js';
 import type { Account, Cluster } from '../../core/types.js';
-import { openStore } from '../open-store.js';
+import { openStore, parseStoreUrl } from '../open-store.js';
 
 /**
  * The harness of the Store contract suites: every suite runs once per implementation of the Store
@@ -26,6 +27,34 @@ async function resetPostgres(url: string): Promise<void> {
     await client.query(
       'DROP TABLE IF EXISTS warm_shells, placements, hosts, auth_failures, kicks, leases, sessions, audit, events, nodes, cluster_pki, clusters, accounts, kysely_migration, kysely_migration_lock CASCADE',
     );
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs one statement on the database at `url` past the store, as an operator's SQL would: the rows
+ * it returns (none for a write). Parameters are written `$1`, `$2`… for both databases.
+ */
+export async function rawQuery(url: string, text: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+  const location = parseStoreUrl(url);
+  if (location.dialect === 'sqlite') {
+    const db = new SqliteDatabase(location.path);
+    try {
+      const statement = db.prepare(text.replace(/\$\d+/g, '?'));
+      if (!statement.reader) {
+        statement.run(...params);
+        return [];
+      }
+      return statement.all(...params) as Record<string, unknown>[];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: location.connectionString });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(text, [...params])).rows;
   } finally {
     await client.end();
   }
