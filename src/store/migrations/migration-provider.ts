@@ -14,6 +14,7 @@ import { leaseGenerationMigration } from './0010-lease-generation.js';
 import { listVersionMigration } from './0011-list-version.js';
 import { warmShellsMigration } from './0012-warm-shells.js';
 import { standInsMigration } from './0013-stand-ins.js';
+import { pkiVersionsIndexMigration } from './0014-pki-versions-index.js';
 
 /** Every migration, keyed by its version name (applied in name order; never rename or edit a shipped one). */
 export function storeMigrations(dialect: DialectKind): Record<string, Migration> {
@@ -31,6 +32,7 @@ export function storeMigrations(dialect: DialectKind): Record<string, Migration>
     '0011_list_version': listVersionMigration(dialect),
     '0012_warm_shells': warmShellsMigration(),
     '0013_stand_ins': standInsMigration(),
+    '0014_pki_versions_index': pkiVersionsIndexMigration(),
   };
 }
 
