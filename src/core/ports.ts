@@ -91,6 +91,13 @@ export interface AccountRepository {
   delete(id: string): Promise<void>;
 }
 
+/** What a gateway needs to know of a cluster to keep its listener: `ClusterRepository.listEndpoints`. */
+export interface ClusterEndpoint {
+  readonly id: string;
+  readonly status: ClusterStatus;
+  readonly pkiVersion: number | undefined;
+}
+
 export interface ClusterRepository {
   /**
    * Inserts a cluster, atomically checking the account's cluster quota and the
@@ -125,8 +132,11 @@ export interface ClusterRepository {
   delete(id: string): Promise<void>;
   putPki(id: string, pki: ClusterPki): Promise<void>;
   getPki(id: string): Promise<ClusterPki | undefined>;
-  /** Every cluster's key-material version (raised by each putPki): cheap to poll for changes. */
-  pkiVersions(): Promise<Map<string, number>>;
+  /**
+   * Every cluster's id, status and key-material version (raised by each putPki; undefined before
+   * the first): what a gateway's listeners depend on, in one narrow read (no cluster is mapped).
+   */
+  listEndpoints(): Promise<ClusterEndpoint[]>;
   replaceNodes(id: string, nodes: readonly ClusterNode[]): Promise<void>;
   listNodes(id: string): Promise<ClusterNode[]>;
   /**

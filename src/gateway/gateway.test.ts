@@ -32,21 +32,30 @@ function refused(port: number): Promise<boolean> {
 describe('Gateway.sync', () => {
   let pki: ClusterPki;
   let current: Cluster = cluster('active');
-  let version = 1;
+  /** The key-material version the store holds for `current` (undefined: none stored). */
+  let stored: number | undefined = 1;
   let pkiReads = 0;
-  let listReads = 0;
+  /** Reads of every cluster's endpoint (the whole passes), and of whole clusters. */
+  let endpointReads = 0;
+  let clusterReads = 0;
   /** What the store's endpoints version says: moved by the tests wherever a real store's would move. */
   let endpoints = 1;
   let clock = 0;
   const store = {
     clusters: {
       endpointsVersion: () => Promise.resolve(`v${endpoints}`),
+      listEndpoints: () => {
+        endpointReads++;
+        return Promise.resolve([{ id: current.id, status: current.status, pkiVersion: stored }]);
+      },
       listAll: () => {
-        listReads++;
+        clusterReads++;
         return Promise.resolve([current]);
       },
-      getById: () => Promise.resolve(current),
-      pkiVersions: () => Promise.resolve(new Map([[current.id, version]])),
+      getById: () => {
+        clusterReads++;
+        return Promise.resolve(current);
+      },
       getPki: () => {
         pkiReads++;
         return Promise.resolve(pki);
@@ -70,21 +79,22 @@ describe('Gateway.sync', () => {
     expect(pkiReads).toBe(1);
   });
 
-  it('reads no cluster while the endpoints version stays, except for a whole pass every 30 s', async () => {
-    const before = listReads;
+  it('reads no cluster while the endpoints version stays, except for a whole pass every 30 s, which reads only the endpoints', async () => {
+    const [before, clustersBefore] = [endpointReads, clusterReads];
     await gateway.sync();
     await gateway.sync();
-    expect(listReads).toBe(before);
+    expect(endpointReads).toBe(before);
     clock += 30_000;
     await gateway.sync();
     await gateway.sync();
-    expect(listReads).toBe(before + 1);
+    expect(endpointReads).toBe(before + 1);
+    expect(clusterReads).toBe(clustersBefore); // nothing to open or update: no cluster read whole
     expect(pkiReads).toBe(1);
   });
 
   it('re-reads the key material of a cluster whose version moved (a rotation by another replica)', async () => {
     pki = { ...pki, ...(await issuer.issueClientCert(pki, 'alice')) };
-    version = 2;
+    stored = 2;
     endpoints++;
     await gateway.sync();
     expect(pkiReads).toBe(2);
@@ -105,38 +115,38 @@ describe('Gateway.sync', () => {
   });
 
   it('settles on a cluster without key material (none to open) until its material is stored', async () => {
-    const versions = () => Promise.resolve(new Map([[current.id, version]]));
+    const saved = stored;
     current = { ...cluster('error'), id: 'c2', port: PORT + 1 };
-    const material = new Map<string, number>();
-    store.clusters.pkiVersions = () => Promise.resolve(material);
+    stored = undefined;
     endpoints++;
     await gateway.sync();
-    const reads = listReads;
+    const reads = endpointReads;
     await gateway.sync();
-    expect(listReads).toBe(reads);
-    material.set('c2', 1);
+    expect(endpointReads).toBe(reads);
+    stored = 1;
     endpoints++;
     await gateway.sync();
     expect(await refused(PORT + 1)).toBe(false);
-    store.clusters.pkiVersions = versions;
+    stored = saved;
   });
 
   it('tries again every pass a listener whose port was taken, and reads no other cluster for it', async () => {
     const taken = createServer().listen(PORT + 2, '127.0.0.1');
     await once(taken, 'listening');
+    const saved = stored;
     current = { ...cluster('active'), id: 'c3', port: PORT + 2 };
-    store.clusters.pkiVersions = () => Promise.resolve(new Map([['c3', 1]]));
+    stored = 1;
     endpoints++;
     await gateway.sync();
-    const reads = listReads;
+    const reads = endpointReads;
     await gateway.sync();
     taken.close();
     await once(taken, 'close');
     expect(await refused(PORT + 2)).toBe(true);
     await gateway.sync();
     expect(await refused(PORT + 2)).toBe(false);
-    expect(listReads).toBe(reads);
-    store.clusters.pkiVersions = () => Promise.resolve(new Map([[current.id, version]]));
+    expect(endpointReads).toBe(reads);
+    stored = saved;
   });
 
   it('opens the listeners again when it starts after a close, though the store did not change', async () => {
@@ -160,8 +170,8 @@ describe('Gateway.sync over many clusters', () => {
     const store = {
       clusters: {
         endpointsVersion: () => Promise.resolve('v1'),
+        listEndpoints: () => Promise.resolve(clusters.map((c) => ({ id: c.id, status: c.status, pkiVersion: 1 }))),
         listAll: () => Promise.resolve(clusters),
-        pkiVersions: () => Promise.resolve(new Map(clusters.map((c) => [c.id, 1]))),
         getPki: async (id: string) => {
           most = Math.max(most, ++inFlight);
           await new Promise((r) => setTimeout(r, 1));

@@ -44,6 +44,9 @@ const FULL_SYNC_MS = 30_000;
  */
 export const PASS_CONCURRENCY = 16;
 
+/** Up to this many clusters a sync must open or update are read each by its id; more, all in one read. */
+const READ_ONE_BY_ONE = 32;
+
 /** Runs `fn` over `items`, at most `limit` at a time (`fn` does not reject). */
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -105,9 +108,10 @@ export class Gateway implements EndpointNotifier {
 
   /**
    * One pass: a listener for each cluster that is not being deleted, none for the others. Reads
-   * every cluster only when the store's endpoints version moved (one cheap read otherwise: an idle
-   * fleet of 1,000 clusters is not read every second) or every FULL_SYNC_MS; in between, only the
-   * listeners that could not open are tried again.
+   * every cluster's endpoint (id, status, key-material version: one narrow read) only when the
+   * store's endpoints version moved (one cheap read otherwise: an idle fleet of 1,000 clusters is not
+   * read every second) or every FULL_SYNC_MS; in between, only the listeners that could not open are
+   * tried again. Whole clusters are read only for the listeners to open or update.
    */
   async sync(): Promise<void> {
     try {
@@ -119,24 +123,38 @@ export class Gateway implements EndpointNotifier {
         return;
       }
       this.#synced = undefined;
-      const [clusters, versions] = await Promise.all([this.#o.store.clusters.listAll(), this.#o.store.clusters.pkiVersions()]);
-      const ids = new Set(clusters.map((c) => c.id));
-      const changed = clusters.filter(
-        (c) => c.status === 'deleting' || !this.#listeners.has(c.id) || this.#versions.get(c.id) !== versions.get(c.id),
-      );
+      const endpoints = await this.#o.store.clusters.listEndpoints();
+      const ids = new Set(endpoints.map((e) => e.id));
+      const leaving = endpoints.filter((e) => e.status === 'deleting' && this.#listeners.has(e.id)).map((e) => e.id);
       const gone = [...this.#listeners.keys()].filter((id) => !ids.has(id));
+      const changed = endpoints.filter((e) => e.status !== 'deleting' && (!this.#listeners.has(e.id) || this.#versions.get(e.id) !== e.pkiVersion));
+      const clusters = await this.#clusters(changed.map((e) => e.id));
+      const versions = new Map(changed.map((e) => [e.id, e.pkiVersion]));
       await Promise.all([
-        eachLimited(changed, PASS_CONCURRENCY, (c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
-        eachLimited(gone, PASS_CONCURRENCY, (id) => this.#serialised(id, () => this.#drop(id))),
+        eachLimited(clusters, PASS_CONCURRENCY, (c) => this.#serialised(c.id, () => this.#apply(c, versions.get(c.id)))),
+        eachLimited([...leaving, ...gone], PASS_CONCURRENCY, (id) => this.#serialised(id, () => this.#drop(id))),
       ]);
       // A listener that could not open (its port taken) is tried again every pass; a cluster without
       // key material has none to open until its material is stored, which moves the version.
-      const unopened = clusters.filter((c) => c.status !== 'deleting' && versions.has(c.id) && !this.#listeners.has(c.id));
+      const unopened = clusters.filter((c) => c.status !== 'deleting' && versions.get(c.id) !== undefined && !this.#listeners.has(c.id));
       this.#retry = new Map(unopened.map((c) => [c.id, { cluster: c, version: versions.get(c.id) }]));
       [this.#synced, this.#syncedAt] = [version, now];
     } catch (e) {
       this.#o.log(`gateway: sync failed: ${describeCause(e)}`);
     }
+  }
+
+  /**
+   * The clusters of `ids`, as the store has them now (one missing is gone): each read by its id
+   * when few, or all in one read when many (a start-up opens every listener).
+   */
+  async #clusters(ids: readonly string[]): Promise<Cluster[]> {
+    if (ids.length > READ_ONE_BY_ONE) {
+      const wanted = new Set(ids);
+      return (await this.#o.store.clusters.listAll()).filter((c) => wanted.has(c.id));
+    }
+    const read = await Promise.all(ids.map((id) => this.#o.store.clusters.getById(id)));
+    return read.filter((c): c is Cluster => c !== undefined);
   }
 
   async refresh(clusterId: string): Promise<void> {

@@ -334,11 +334,15 @@ describeStoreContract('Store contract', (h) => {
     const a = await account('a');
     const c = await cluster(a.id, 'web');
     const keep = await cluster(a.id, 'keep');
+    const endpoints = async () => (await h.store.clusters.listEndpoints()).sort((x, y) => x.id.localeCompare(y.id));
+    const byId = (...list: { id: string; status: string; pkiVersion: number | undefined }[]) => list.sort((x, y) => x.id.localeCompare(y.id));
+    expect(await endpoints()).toEqual(byId({ id: c.id, status: 'new', pkiVersion: undefined }, { id: keep.id, status: 'new', pkiVersion: undefined }));
     await h.store.clusters.putPki(c.id, PKI);
-    expect(await h.store.clusters.pkiVersions()).toEqual(new Map([[c.id, 1]]));
+    expect(await endpoints()).toEqual(byId({ id: c.id, status: 'new', pkiVersion: 1 }, { id: keep.id, status: 'new', pkiVersion: undefined }));
     await h.store.clusters.putPki(c.id, { ...PKI, clientSerial: '02' });
+    await h.store.clusters.transition(c.id, 'start');
     expect(await h.store.clusters.getPki(c.id)).toEqual({ ...PKI, clientSerial: '02' });
-    expect(await h.store.clusters.pkiVersions()).toEqual(new Map([[c.id, 2]])); // each write raises it
+    expect(await endpoints()).toEqual(byId({ id: c.id, status: 'building', pkiVersion: 2 }, { id: keep.id, status: 'new', pkiVersion: undefined })); // each write raises it
     await expect(h.store.clusters.putPki('missing', PKI)).rejects.toMatchObject({ code: ErrorCode.CLUSTER_NOT_FOUND });
     await h.store.clusters.putPki(keep.id, PKI);
     for (const id of [c.id, keep.id]) {
@@ -349,7 +353,7 @@ describeStoreContract('Store contract', (h) => {
     await h.store.clusters.delete(c.id);
     expect(await h.store.clusters.getById(c.id)).toBeUndefined();
     expect(await h.store.clusters.getPki(c.id)).toBeUndefined();
-    expect([...(await h.store.clusters.pkiVersions()).keys()]).toEqual([keep.id]);
+    expect(await endpoints()).toEqual([{ id: keep.id, status: 'new', pkiVersion: 1 }]);
     expect(await h.store.clusters.listNodes(c.id)).toEqual([]);
     expect(await h.store.events.list(c.id)).toEqual([]);
     expect(await h.store.clusters.getPki(keep.id)).toEqual(PKI);
