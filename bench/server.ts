@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { benchInstance, purgeInstance } from './docker.js';
 import type { Guard } from './guard.js';
 import { processMemory } from './machine.js';
+import { launcherNodeFlags } from '../test/support/launcher.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -114,7 +115,7 @@ export class BenchServer {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const log = openSync(this.logFile, 'a');
-    this.#child = spawn(process.execPath, [...PROFILE_ARGS, SERVER, 'up'], { env: { ...this.env, CARINA_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', log, log] });
+    this.#child = spawn(process.execPath, [...launcherNodeFlags(SERVER), ...PROFILE_ARGS, SERVER, 'up'], { env: { ...this.env, CARINA_LISTEN: `127.0.0.1:${port}` }, stdio: ['ignore', log, log] });
     closeSync(log);
     const child = this.#child;
     // If this benchmark is killed outright, the next run finds and stops this process by this file.

@@ -10,10 +10,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { Agent } from 'undici';
 import { loadConfig } from '../../src/config/config.js';
+import { launcherNodeFlags } from './launcher.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SERVER = join(ROOT, 'bin/carina-server.js');
+/** The node flags `carina-server` runs with (its #! line), so the tests run the control plane as users do. */
+const SERVER_FLAGS = launcherNodeFlags(SERVER);
 
 let nextSlot = 0;
 /** Every server this test file started, so a failing test can show what they logged. */
@@ -77,7 +80,7 @@ export class TestServer {
   async start(extraEnv: Record<string, string> = {}, timeoutMs = 30_000): Promise<void> {
     const log = openSync(this.logFile, 'a');
     started.add(this);
-    this.#child = spawn(process.execPath, [SERVER, 'up'], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', log, log] });
+    this.#child = spawn(process.execPath, [...SERVER_FLAGS, SERVER, 'up'], { env: { ...this.env, ...extraEnv }, stdio: ['ignore', log, log] });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#child.exitCode !== null) throw new Error(`carina-server exited with ${this.#child.exitCode}; see ${this.logFile}`);
